@@ -1,0 +1,114 @@
+//! The demo catalog `gatehouse seed` writes: three plans and two add-ons on the
+//! `default` pricing page. Running it again converges to the same rows.
+
+use diesel_async::AsyncConnection;
+
+use crate::db::catalog::{self as q, ProductUpsert};
+use crate::db::Conn;
+
+struct DemoProduct {
+    slug: &'static str,
+    name: &'static str,
+    description: &'static str,
+    kind: &'static str,
+    parent: Option<&'static str>,
+    needs_instance: bool,
+    monthly: i64,
+    yearly: i64,
+    entitlements: &'static [&'static str],
+}
+
+const DEMO: &[DemoProduct] = &[
+    DemoProduct {
+        slug: "starter",
+        name: "Starter",
+        description: "Files and calendars for one person, hosted for you.",
+        kind: "plan",
+        parent: None,
+        needs_instance: true,
+        monthly: 900,
+        yearly: 9_000,
+        entitlements: &["nextcloud"],
+    },
+    DemoProduct {
+        slug: "team",
+        name: "Team",
+        description: "Files, calendars and a shared password vault for small teams.",
+        kind: "plan",
+        parent: None,
+        needs_instance: true,
+        monthly: 2_900,
+        yearly: 29_000,
+        entitlements: &["nextcloud", "vaultwarden"],
+    },
+    DemoProduct {
+        slug: "business",
+        name: "Business",
+        description: "Everything in Team, plus single sign-on for your company.",
+        kind: "plan",
+        parent: None,
+        needs_instance: true,
+        monthly: 7_900,
+        yearly: 79_000,
+        entitlements: &["nextcloud", "sso", "vaultwarden"],
+    },
+    DemoProduct {
+        slug: "priority-support",
+        name: "Priority support",
+        description: "Answers within four business hours.",
+        kind: "add_on",
+        parent: None,
+        needs_instance: false,
+        monthly: 1_500,
+        yearly: 15_000,
+        entitlements: &["priority_support"],
+    },
+    DemoProduct {
+        slug: "storage-100gb",
+        name: "Extra storage 100 GB",
+        description: "100 GB more for your files.",
+        kind: "storage_add_on",
+        parent: Some("team"),
+        needs_instance: false,
+        monthly: 500,
+        yearly: 5_000,
+        entitlements: &["storage_100gb"],
+    },
+];
+
+/// Writes the demo catalog in one transaction; returns how many products it holds.
+pub async fn seed_demo_catalog(conn: &mut Conn) -> anyhow::Result<usize> {
+    conn.transaction::<_, anyhow::Error, _>(async |conn| {
+        for (order, demo) in DEMO.iter().enumerate() {
+            let parent_product_id = match demo.parent {
+                Some(slug) => Some(
+                    q::find_product_by_slug(conn, slug)
+                        .await?
+                        .ok_or_else(|| anyhow::anyhow!("parent {slug} not seeded yet"))?
+                        .id,
+                ),
+                None => None,
+            };
+            let id = q::upsert_product(
+                conn,
+                &ProductUpsert {
+                    slug: demo.slug,
+                    name: demo.name,
+                    description: demo.description,
+                    kind: demo.kind,
+                    pricing_page: "default",
+                    display_order: i32::try_from(order)? * 10,
+                    parent_product_id,
+                    needs_instance: demo.needs_instance,
+                    active: true,
+                },
+            )
+            .await?;
+            q::set_active_price(conn, id, "month", demo.monthly, "eur").await?;
+            q::set_active_price(conn, id, "year", demo.yearly, "eur").await?;
+            q::set_entitlements(conn, id, demo.entitlements).await?;
+        }
+        Ok(DEMO.len())
+    })
+    .await
+}

@@ -1,0 +1,106 @@
+//! The `gatehouse` command line: one binary, one configuration, several roles.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use secrecy::ExposeSecret;
+
+use crate::config::{Config, Needs};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "gatehouse",
+    version,
+    about = "Gatehouse: sign-up, billing, entitlements and seats for SaaS products"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the API and the SPA (and run the job worker unless GATEHOUSE_RUN_WORKER=false).
+    Serve,
+    /// Run only the job worker.
+    Worker,
+    /// Apply pending database migrations.
+    Migrate,
+    /// Write the demo catalog (idempotent).
+    Seed,
+    /// Print the OpenAPI document as JSON.
+    Openapi,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Command::Openapi = cli.command {
+        return match crate::http::openapi().to_pretty_json() {
+            Ok(json) => {
+                println!("{json}");
+                ExitCode::SUCCESS
+            }
+            Err(err) => {
+                eprintln!("error: {err}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    let needs = match cli.command {
+        Command::Serve | Command::Worker => Needs::Everything,
+        _ => Needs::DatabaseOnly,
+    };
+    let config = match Config::from_env(needs) {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("gatehouse: {err}");
+            eprintln!("See README.md (Configuration) for every variable and its default.");
+            return ExitCode::from(2);
+        }
+    };
+    crate::telemetry::init(&config.log);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("gatehouse: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(run(cli.command, config));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!(error = format!("{err:#}"), "gatehouse failed");
+            eprintln!("gatehouse: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Serve => crate::server::serve(config).await,
+        Command::Worker => crate::server::work(config).await,
+        Command::Migrate => {
+            let applied = crate::db::run_migrations(config.database.url.expose_secret()).await?;
+            if applied.is_empty() {
+                println!("database is up to date");
+            }
+            for version in applied {
+                println!("applied migration {version}");
+            }
+            Ok(())
+        }
+        Command::Seed => {
+            let pool = crate::db::build_pool(&config.database)?;
+            let mut conn = pool.get().await?;
+            let count = crate::catalog::seed::seed_demo_catalog(&mut conn).await?;
+            println!("demo catalog seeded ({count} products)");
+            Ok(())
+        }
+        Command::Openapi => unreachable!("handled before configuration is read"),
+    }
+}

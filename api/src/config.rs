@@ -1,0 +1,357 @@
+//! Typed configuration, read once from the environment at start-up.
+//!
+//! Every variable is documented in README.md with its default. Secrets are wrapped in
+//! [`SecretString`] so they never appear in `Debug` output or logs.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines (default).
+    Text,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+/// The whole configuration of a Gatehouse process.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database: DatabaseConfig,
+    /// `REDIS_URL`; `None` selects the in-process fallback (single node only).
+    pub redis_url: Option<SecretString>,
+    pub http: HttpConfig,
+    pub log: LogConfig,
+    pub worker: WorkerSettings,
+}
+
+#[derive(Debug, Clone)]
+pub struct DatabaseConfig {
+    /// `DATABASE_URL`.
+    pub url: SecretString,
+    /// `GATEHOUSE_DB_POOL_SIZE`.
+    pub pool_size: usize,
+    /// `GATEHOUSE_DB_TIMEOUT_MS`: how long to wait for a connection before answering 503.
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// `GATEHOUSE_ADDR`.
+    pub addr: SocketAddr,
+    /// `GATEHOUSE_PUBLIC_URL`: where users reach this server (links in emails, redirects).
+    pub public_url: url::Url,
+    /// `GATEHOUSE_WEB_DIR`: the built SPA (Trunk's `dist`).
+    pub web_dir: PathBuf,
+    /// `GATEHOUSE_METRICS_TOKEN`: bearer token for `/metrics`; unset disables the endpoint.
+    pub metrics_token: Option<SecretString>,
+    /// `GATEHOUSE_MAX_BODY_BYTES`: largest accepted JSON request body.
+    pub max_body_bytes: usize,
+    /// `GATEHOUSE_SHUTDOWN_TIMEOUT_SECS`: how long in-flight requests get to finish.
+    pub shutdown_timeout: Duration,
+    /// `GATEHOUSE_HTTP_WORKERS`: actix worker threads (default: number of cores).
+    pub workers: Option<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct LogConfig {
+    /// `GATEHOUSE_LOG`: tracing filter directives, e.g. `info,gatehouse=debug`.
+    pub filter: String,
+    /// `GATEHOUSE_LOG_FORMAT`: `text` or `json`.
+    pub format: LogFormat,
+}
+
+#[derive(Debug, Clone)]
+pub struct WorkerSettings {
+    /// `GATEHOUSE_RUN_WORKER`: whether `serve` also runs the job worker in-process.
+    pub in_process: bool,
+    /// `GATEHOUSE_WORKER_CONCURRENCY`: jobs run at once per worker process.
+    pub concurrency: usize,
+    /// `GATEHOUSE_WORKER_POLL_MS`: how often an idle worker looks for due jobs.
+    pub poll_interval: Duration,
+}
+
+/// Every problem found in the environment, reported together.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration:\n{}", .problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+pub struct ConfigError {
+    pub problems: Vec<String>,
+}
+
+/// What a command needs; `migrate` and `seed` need only the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    DatabaseOnly,
+    Everything,
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env(needs: Needs) -> Result<Self, ConfigError> {
+        Self::from_lookup(needs, |key| std::env::var(key).ok())
+    }
+
+    /// Reads configuration through `lookup` (the environment, or a map in tests).
+    pub fn from_lookup(
+        needs: Needs,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let mut r = Reader {
+            lookup: &lookup,
+            problems: Vec::new(),
+        };
+
+        let database_url = r.required_secret(
+            "DATABASE_URL",
+            "e.g. postgres://postgres@127.0.0.1:5432/gatehouse",
+        );
+        if let Some(url) = &database_url {
+            r.check_url(
+                "DATABASE_URL",
+                url.expose_secret(),
+                &["postgres", "postgresql"],
+            );
+        }
+        let redis_url = r.optional_secret("REDIS_URL");
+        if let Some(url) = &redis_url {
+            r.check_url("REDIS_URL", url.expose_secret(), &["redis", "rediss"]);
+        }
+        let addr: SocketAddr = r.parsed("GATEHOUSE_ADDR", "127.0.0.1:8080".parse().unwrap());
+        let public_url = r.parsed(
+            "GATEHOUSE_PUBLIC_URL",
+            format!("http://{addr}/")
+                .parse()
+                .expect("default URL parses"),
+        );
+        let log_format = match r.value("GATEHOUSE_LOG_FORMAT").as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                r.problem(format!(
+                    "GATEHOUSE_LOG_FORMAT: '{other}' is not one of: text, json"
+                ));
+                LogFormat::Text
+            }
+        };
+
+        let config = Config {
+            database: DatabaseConfig {
+                url: database_url.unwrap_or_else(|| SecretString::from("")),
+                pool_size: r.positive("GATEHOUSE_DB_POOL_SIZE", 16),
+                timeout: Duration::from_millis(r.positive("GATEHOUSE_DB_TIMEOUT_MS", 5_000) as u64),
+            },
+            redis_url,
+            http: HttpConfig {
+                addr,
+                public_url,
+                web_dir: PathBuf::from(
+                    r.value("GATEHOUSE_WEB_DIR")
+                        .unwrap_or_else(|| "web/dist".to_owned()),
+                ),
+                metrics_token: r.optional_secret("GATEHOUSE_METRICS_TOKEN"),
+                max_body_bytes: r.positive("GATEHOUSE_MAX_BODY_BYTES", 64 * 1024),
+                shutdown_timeout: Duration::from_secs(
+                    r.positive("GATEHOUSE_SHUTDOWN_TIMEOUT_SECS", 30) as u64,
+                ),
+                workers: r
+                    .value("GATEHOUSE_HTTP_WORKERS")
+                    .map(|_| r.positive("GATEHOUSE_HTTP_WORKERS", 1)),
+            },
+            log: LogConfig {
+                filter: r
+                    .value("GATEHOUSE_LOG")
+                    .unwrap_or_else(|| "info".to_owned()),
+                format: log_format,
+            },
+            worker: WorkerSettings {
+                in_process: r.parsed("GATEHOUSE_RUN_WORKER", true),
+                concurrency: r.positive("GATEHOUSE_WORKER_CONCURRENCY", 4),
+                poll_interval: Duration::from_millis(
+                    r.positive("GATEHOUSE_WORKER_POLL_MS", 1_000) as u64
+                ),
+            },
+        };
+        if needs == Needs::DatabaseOnly {
+            r.problems.retain(|p| p.starts_with("DATABASE_URL"));
+        }
+        if r.problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(ConfigError {
+                problems: r.problems,
+            })
+        }
+    }
+}
+
+struct Reader<'a> {
+    lookup: &'a dyn Fn(&str) -> Option<String>,
+    problems: Vec<String>,
+}
+
+impl Reader<'_> {
+    fn problem(&mut self, message: String) {
+        self.problems.push(message);
+    }
+
+    /// The trimmed value, with empty treated as unset.
+    fn value(&self, key: &str) -> Option<String> {
+        (self.lookup)(key)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    }
+
+    fn required_secret(&mut self, key: &str, hint: &str) -> Option<SecretString> {
+        let value = self.optional_secret(key);
+        if value.is_none() {
+            self.problem(format!("{key} is required ({hint})"));
+        }
+        value
+    }
+
+    fn optional_secret(&self, key: &str) -> Option<SecretString> {
+        self.value(key).map(SecretString::from)
+    }
+
+    fn check_url(&mut self, key: &str, value: &str, schemes: &[&str]) {
+        match url::Url::parse(value) {
+            Ok(url) if schemes.contains(&url.scheme()) => {}
+            // Never echo the value: it may hold a password.
+            Ok(url) => self.problem(format!(
+                "{key}: scheme '{}' is not one of: {}",
+                url.scheme(),
+                schemes.join(", ")
+            )),
+            Err(err) => self.problem(format!("{key}: not a valid URL ({err})")),
+        }
+    }
+
+    fn parsed<T: std::str::FromStr>(&mut self, key: &str, default: T) -> T {
+        match self.value(key) {
+            None => default,
+            Some(raw) => match raw.parse() {
+                Ok(value) => value,
+                Err(_) => {
+                    self.problem(format!(
+                        "{key}: '{raw}' is not a valid {}",
+                        std::any::type_name::<T>()
+                            .rsplit("::")
+                            .next()
+                            .unwrap_or("value")
+                    ));
+                    default
+                }
+            },
+        }
+    }
+
+    fn positive(&mut self, key: &str, default: usize) -> usize {
+        match self.value(key) {
+            None => default,
+            Some(raw) => match raw.parse::<usize>() {
+                Ok(value) if value > 0 => value,
+                _ => {
+                    self.problem(format!("{key}: '{raw}' is not a positive whole number"));
+                    default
+                }
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn read(needs: Needs, vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(needs, |key| map.get(key).cloned())
+    }
+
+    #[test]
+    fn defaults_apply_when_only_the_database_is_given() {
+        let config = read(
+            Needs::Everything,
+            &[("DATABASE_URL", "postgres://postgres@127.0.0.1/gh")],
+        )
+        .unwrap();
+        assert_eq!(config.http.addr, "127.0.0.1:8080".parse().unwrap());
+        assert_eq!(config.http.public_url.as_str(), "http://127.0.0.1:8080/");
+        assert!(config.redis_url.is_none());
+        assert!(config.http.metrics_token.is_none());
+        assert_eq!(config.database.pool_size, 16);
+        assert_eq!(config.log.format, LogFormat::Text);
+        assert!(config.worker.in_process);
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once_and_names_the_variable() {
+        let err = read(
+            Needs::Everything,
+            &[
+                ("GATEHOUSE_ADDR", "not-an-address"),
+                ("GATEHOUSE_DB_POOL_SIZE", "0"),
+                ("REDIS_URL", "http://127.0.0.1:6379"),
+                ("GATEHOUSE_LOG_FORMAT", "xml"),
+            ],
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        assert_eq!(err.problems.len(), 5, "{text}");
+        for needle in [
+            "DATABASE_URL is required",
+            "GATEHOUSE_ADDR: 'not-an-address'",
+            "GATEHOUSE_DB_POOL_SIZE: '0' is not a positive whole number",
+            "REDIS_URL: scheme 'http'",
+            "GATEHOUSE_LOG_FORMAT: 'xml'",
+        ] {
+            assert!(text.contains(needle), "missing {needle:?} in {text}");
+        }
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let config = read(
+            Needs::Everything,
+            &[
+                ("DATABASE_URL", "postgres://app:hunter2@db/gh"),
+                ("REDIS_URL", "redis://:s3cret@cache:6379"),
+                ("GATEHOUSE_METRICS_TOKEN", "metrics-token-value"),
+            ],
+        )
+        .unwrap();
+        let debug = format!("{config:?}");
+        for secret in ["hunter2", "s3cret", "metrics-token-value"] {
+            assert!(!debug.contains(secret), "{secret} leaked in {debug}");
+        }
+        let err = read(
+            Needs::Everything,
+            &[("DATABASE_URL", "mysql://u:hunter2@db/x")],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(!err.contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn database_only_commands_ignore_http_problems() {
+        let config = read(
+            Needs::DatabaseOnly,
+            &[
+                ("DATABASE_URL", "postgres://postgres@127.0.0.1/gh"),
+                ("GATEHOUSE_ADDR", "nonsense"),
+            ],
+        );
+        assert!(config.is_ok());
+        assert!(read(Needs::DatabaseOnly, &[]).is_err());
+    }
+}

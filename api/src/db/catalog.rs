@@ -1,0 +1,183 @@
+//! Catalog rows and the queries over them.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use uuid::Uuid;
+
+use super::schema::{prices, product_entitlements, products};
+use super::Conn;
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = products, check_for_backend(diesel::pg::Pg))]
+pub struct Product {
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub kind: String,
+    pub pricing_page: String,
+    pub display_order: i32,
+    pub parent_product_id: Option<Uuid>,
+    pub needs_instance: bool,
+    pub active: bool,
+    pub stripe_product_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Associations)]
+#[diesel(table_name = prices, belongs_to(Product), check_for_backend(diesel::pg::Pg))]
+pub struct Price {
+    pub id: Uuid,
+    pub product_id: Uuid,
+    pub billing_period: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub active: bool,
+    pub stripe_price_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A product to create or update, keyed by slug.
+#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[diesel(table_name = products)]
+pub struct ProductUpsert<'a> {
+    pub slug: &'a str,
+    pub name: &'a str,
+    pub description: &'a str,
+    pub kind: &'a str,
+    pub pricing_page: &'a str,
+    pub display_order: i32,
+    pub parent_product_id: Option<Uuid>,
+    pub needs_instance: bool,
+    pub active: bool,
+}
+
+/// Active products ordered for display: by page, then display order, then name.
+pub async fn active_products(conn: &mut Conn) -> QueryResult<Vec<Product>> {
+    products::table
+        .filter(products::active.eq(true))
+        .order((
+            products::pricing_page.asc(),
+            products::display_order.asc(),
+            products::name.asc(),
+        ))
+        .select(Product::as_select())
+        .load(conn)
+        .await
+}
+
+/// Active prices of the given products.
+pub async fn active_prices(conn: &mut Conn, product_ids: &[Uuid]) -> QueryResult<Vec<Price>> {
+    prices::table
+        .filter(prices::active.eq(true))
+        .filter(prices::product_id.eq_any(product_ids))
+        .order((prices::product_id, prices::billing_period))
+        .select(Price::as_select())
+        .load(conn)
+        .await
+}
+
+/// `(product_id, entitlement_key)` pairs of the given products, keys sorted.
+pub async fn entitlements(
+    conn: &mut Conn,
+    product_ids: &[Uuid],
+) -> QueryResult<Vec<(Uuid, String)>> {
+    product_entitlements::table
+        .filter(product_entitlements::product_id.eq_any(product_ids))
+        .order((
+            product_entitlements::product_id,
+            product_entitlements::entitlement_key,
+        ))
+        .load(conn)
+        .await
+}
+
+pub async fn find_product_by_slug(conn: &mut Conn, slug: &str) -> QueryResult<Option<Product>> {
+    products::table
+        .filter(products::slug.eq(slug))
+        .select(Product::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Inserts the product, or updates the one with the same slug; returns its id.
+pub async fn upsert_product(conn: &mut Conn, product: &ProductUpsert<'_>) -> QueryResult<Uuid> {
+    diesel::insert_into(products::table)
+        .values(product)
+        .on_conflict(products::slug)
+        .do_update()
+        .set((product, products::updated_at.eq(diesel::dsl::now)))
+        .returning(products::id)
+        .get_result(conn)
+        .await
+}
+
+/// Makes `amount_minor`/`currency` the one active price of the product for `period`.
+/// An unchanged price is kept; a changed one is deactivated and a new row inserted
+/// (prices are immutable, as in Stripe).
+pub async fn set_active_price(
+    conn: &mut Conn,
+    product_id: Uuid,
+    period: &str,
+    amount_minor: i64,
+    currency: &str,
+) -> QueryResult<Uuid> {
+    let current: Option<Price> = prices::table
+        .filter(prices::product_id.eq(product_id))
+        .filter(prices::billing_period.eq(period))
+        .filter(prices::active.eq(true))
+        .select(Price::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?;
+    if let Some(price) = current {
+        if price.amount_minor == amount_minor && price.currency == currency {
+            return Ok(price.id);
+        }
+        diesel::update(prices::table.find(price.id))
+            .set((
+                prices::active.eq(false),
+                prices::updated_at.eq(diesel::dsl::now),
+            ))
+            .execute(conn)
+            .await?;
+    }
+    diesel::insert_into(prices::table)
+        .values((
+            prices::product_id.eq(product_id),
+            prices::billing_period.eq(period),
+            prices::amount_minor.eq(amount_minor),
+            prices::currency.eq(currency),
+        ))
+        .returning(prices::id)
+        .get_result(conn)
+        .await
+}
+
+/// Replaces the entitlement keys a product grants.
+pub async fn set_entitlements(conn: &mut Conn, product_id: Uuid, keys: &[&str]) -> QueryResult<()> {
+    diesel::delete(
+        product_entitlements::table.filter(product_entitlements::product_id.eq(product_id)),
+    )
+    .execute(conn)
+    .await?;
+    let rows: Vec<_> = keys
+        .iter()
+        .map(|key| {
+            (
+                product_entitlements::product_id.eq(product_id),
+                product_entitlements::entitlement_key.eq(*key),
+            )
+        })
+        .collect();
+    diesel::insert_into(product_entitlements::table)
+        .values(rows)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,63 @@
+//! PostgreSQL access: the pool, embedded migrations, the diesel schema and query
+//! functions. Query functions take a connection so callers compose them inside one
+//! transaction.
+
+pub mod catalog;
+pub mod schema;
+
+use std::time::Duration;
+
+use anyhow::Context;
+use diesel_async::pooled_connection::deadpool::Object;
+use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::{AsyncConnection, AsyncMigrationHarness, AsyncPgConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use secrecy::ExposeSecret;
+
+use crate::config::DatabaseConfig;
+
+pub type Pool = diesel_async::pooled_connection::deadpool::Pool<AsyncPgConnection>;
+pub type PoolError = diesel_async::pooled_connection::deadpool::PoolError;
+/// A pooled connection; derefs to [`AsyncPgConnection`].
+pub type PooledConn = Object<AsyncPgConnection>;
+/// What query functions take.
+pub type Conn = AsyncPgConnection;
+
+/// The migrations in `migrations/`, compiled into the binary.
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations");
+
+/// Builds the connection pool. Connections are opened lazily; waiting for one, opening
+/// one and recycling one are all bounded by the configured timeout.
+pub fn build_pool(config: &DatabaseConfig) -> anyhow::Result<Pool> {
+    let manager =
+        AsyncDieselConnectionManager::<AsyncPgConnection>::new(config.url.expose_secret());
+    Pool::builder(manager)
+        .max_size(config.pool_size)
+        .wait_timeout(Some(config.timeout))
+        .create_timeout(Some(config.timeout))
+        .recycle_timeout(Some(config.timeout))
+        .runtime(deadpool::Runtime::Tokio1)
+        .build()
+        .context("building the database pool")
+}
+
+/// Applies pending migrations; returns the versions applied.
+pub async fn run_migrations(database_url: &str) -> anyhow::Result<Vec<String>> {
+    let connection = tokio::time::timeout(
+        Duration::from_secs(30),
+        AsyncPgConnection::establish(database_url),
+    )
+    .await
+    .context("timed out connecting to PostgreSQL")?
+    .context("connecting to PostgreSQL")?;
+    // The harness blocks; keep it off the async worker threads.
+    tokio::task::spawn_blocking(move || {
+        let mut harness = AsyncMigrationHarness::new(connection);
+        harness
+            .run_pending_migrations(MIGRATIONS)
+            .map(|versions| versions.iter().map(|v| v.to_string()).collect())
+            .map_err(|err| anyhow::anyhow!("running migrations: {err}"))
+    })
+    .await
+    .context("migration task panicked")?
+}

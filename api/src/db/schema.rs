@@ -1,0 +1,64 @@
+// @generated automatically by Diesel CLI.
+
+diesel::table! {
+    jobs (id) {
+        id -> Int8,
+        kind -> Text,
+        payload -> Jsonb,
+        unique_key -> Nullable<Text>,
+        state -> Text,
+        attempts -> Int4,
+        max_attempts -> Int4,
+        run_at -> Timestamptz,
+        locked_by -> Nullable<Uuid>,
+        locked_until -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    prices (id) {
+        id -> Uuid,
+        product_id -> Uuid,
+        billing_period -> Text,
+        amount_minor -> Int8,
+        currency -> Text,
+        active -> Bool,
+        stripe_price_id -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    product_entitlements (product_id, entitlement_key) {
+        product_id -> Uuid,
+        entitlement_key -> Text,
+    }
+}
+
+diesel::table! {
+    products (id) {
+        id -> Uuid,
+        slug -> Text,
+        name -> Text,
+        description -> Text,
+        kind -> Text,
+        pricing_page -> Text,
+        display_order -> Int4,
+        parent_product_id -> Nullable<Uuid>,
+        needs_instance -> Bool,
+        active -> Bool,
+        stripe_product_id -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(prices -> products (product_id));
+diesel::joinable!(product_entitlements -> products (product_id));
+
+diesel::allow_tables_to_appear_in_same_query!(jobs, prices, product_entitlements, products,);

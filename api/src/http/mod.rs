@@ -1,0 +1,130 @@
+//! The HTTP layer: the route table, middleware and the OpenAPI document.
+//!
+//! Every route is registered here, in [`api_v1`] and [`operations`], through
+//! utoipa-actix-web so the served routes and the documented ones are the same list.
+
+pub mod catalog;
+pub mod errors;
+pub mod health;
+pub mod metrics;
+pub mod observe;
+pub mod spa;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{from_fn, Compress};
+use actix_web::{web, App, Error};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::OpenApi as OpenApiDoc;
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::service_config::ServiceConfig as DocumentedConfig;
+use utoipa_actix_web::{scope, AppExt};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::state::AppState;
+
+/// Routes mounted next to the standard ones.
+pub type ExtraRoutes = Arc<dyn Fn(&mut web::ServiceConfig) + Send + Sync>;
+
+/// Settings of the HTTP layer that are not shared state.
+#[derive(Clone)]
+pub struct HttpSettings {
+    pub max_body_bytes: usize,
+    pub web_dir: PathBuf,
+    /// Extra routes, registered outside `/api/v1` (tests mount probes under `/__test`).
+    pub extra_routes: Option<ExtraRoutes>,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Gatehouse API",
+        description = "Sign-up, billing, entitlements and seats for SaaS products. \
+            Every error uses one envelope: `{\"error\": {\"code\", \"message\", \"fields\"}}`; \
+            every response carries an `x-request-id` header.",
+        license(name = "AGPL-3.0-or-later"),
+    ),
+    components(schemas(gatehouse_shared::ErrorEnvelope, gatehouse_shared::ErrorBody)),
+    modifiers(&SecuritySchemes),
+    tags(
+        (name = "catalog", description = "What can be bought"),
+        (name = "operations", description = "Health and metrics for operators"),
+    )
+)]
+struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut OpenApiDoc) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "metrics_token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// Routes under `/api/v1`.
+fn api_v1(cfg: &mut DocumentedConfig) {
+    cfg.service(catalog::get_catalog);
+}
+
+/// Operations endpoints, at the root.
+fn operations(cfg: &mut DocumentedConfig) {
+    cfg.service(health::health).service(metrics::get_metrics);
+}
+
+/// The OpenAPI document of every documented route (what `/api/openapi.json` serves and
+/// `openapi/gatehouse.json` holds).
+pub fn openapi() -> OpenApiDoc {
+    let (_, mut doc) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(operations)
+        .service(scope::scope("/api/v1").configure(api_v1))
+        .split_for_parts();
+    doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    doc
+}
+
+/// The whole application: routes, extractor configuration and middleware.
+pub fn app(
+    state: AppState,
+    settings: HttpSettings,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = Error,
+        InitError = (),
+    >,
+> {
+    let (app, mut doc) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .app_data(web::Data::new(state))
+        .app_data(web::Data::new(spa::WebDir(settings.web_dir.clone())))
+        .app_data(errors::json_config(settings.max_body_bytes))
+        .app_data(errors::query_config())
+        .app_data(errors::path_config())
+        .configure(operations)
+        .service(scope::scope("/api/v1").configure(api_v1))
+        .split_for_parts();
+    doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+
+    let mut app = app
+        .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", doc))
+        .service(web::redirect("/api/docs", "/api/docs/"));
+    if let Some(extra) = settings.extra_routes.clone() {
+        app = app.configure(move |cfg| extra(cfg));
+    }
+    app.default_service(web::to(spa::fallback))
+        .wrap(errors::envelope_everything())
+        .wrap(Compress::default())
+        .wrap(from_fn(observe::observe))
+}

@@ -1,0 +1,148 @@
+//! The SPA: files from Trunk's `dist`, with `index.html` for every other path so deep
+//! links work. Hashed assets (`name-0123456789abcdef.ext`) are cached for a year;
+//! `index.html` is revalidated on every load so a deploy takes effect at once.
+
+use std::path::{Component, Path, PathBuf};
+
+use actix_files::NamedFile;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::Method;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use crate::error::AppError;
+
+/// Where the built SPA lives.
+#[derive(Debug, Clone)]
+pub struct WebDir(pub PathBuf);
+
+/// Default service: static files and the SPA fallback; the JSON 404 under `/api`.
+pub async fn fallback(req: HttpRequest, dir: web::Data<WebDir>) -> Result<HttpResponse, AppError> {
+    let path = req.path();
+    if path == "/api" || path.starts_with("/api/") {
+        return Err(AppError::NotFound);
+    }
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        return Err(AppError::NotFound);
+    }
+    let Some(relative) = safe_relative(path) else {
+        return Err(AppError::NotFound);
+    };
+    let candidate = dir.0.join(&relative);
+    if !relative.as_os_str().is_empty() && candidate.is_file() {
+        let immutable = is_hashed_asset(&relative);
+        return serve(&req, &candidate, immutable);
+    }
+    // A missing file that looks like an asset is a 404, not the app shell.
+    if relative.extension().is_some() {
+        return Err(AppError::NotFound);
+    }
+    let index = dir.0.join("index.html");
+    if !index.is_file() {
+        tracing::warn!(dir = %dir.0.display(), "the SPA is not built (no index.html)");
+        return Err(AppError::NotFound);
+    }
+    serve(&req, &index, false)
+}
+
+fn serve(req: &HttpRequest, file: &Path, immutable: bool) -> Result<HttpResponse, AppError> {
+    let named = NamedFile::open(file).map_err(|err| {
+        tracing::warn!(file = %file.display(), error = %err, "static file vanished");
+        AppError::NotFound
+    })?;
+    let mut response = named
+        .use_etag(true)
+        .use_last_modified(true)
+        .into_response(req);
+    let cache = if immutable {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    Ok(response)
+}
+
+/// The request path as a relative file path, or `None` if it tries to leave the
+/// directory or names a hidden file.
+fn safe_relative(path: &str) -> Option<PathBuf> {
+    let decoded = percent_decode(path.trim_start_matches('/'))?;
+    let mut out = PathBuf::new();
+    for component in Path::new(&decoded).components() {
+        match component {
+            Component::Normal(part) if !part.to_string_lossy().starts_with('.') => out.push(part),
+            Component::CurDir => {}
+            _ => return None,
+        }
+    }
+    if decoded.contains('\\') || decoded.contains('\0') {
+        return None;
+    }
+    Some(out)
+}
+
+fn percent_decode(input: &str) -> Option<String> {
+    let bytes = input.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Trunk names built assets `stem-<hex u64>.ext` (up to 16 digits; `_bg.wasm` variants).
+fn is_hashed_asset(relative: &Path) -> bool {
+    let Some(stem) = relative.file_stem().and_then(|s| s.to_str()) else {
+        return false;
+    };
+    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
+    stem.rsplit_once('-').is_some_and(|(_, hash)| {
+        (10..=16).contains(&hash.len()) && hash.bytes().all(|b| b.is_ascii_hexdigit())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_cannot_escape_the_web_dir() {
+        assert_eq!(safe_relative("/"), Some(PathBuf::new()));
+        assert_eq!(safe_relative("/app.js"), Some(PathBuf::from("app.js")));
+        assert_eq!(
+            safe_relative("/pricing/default"),
+            Some(PathBuf::from("pricing/default"))
+        );
+        for hostile in [
+            "/../etc/passwd",
+            "/a/../../x",
+            "/%2e%2e/secret",
+            "/.env",
+            "/a\\b",
+            "/%zz",
+            "/x%00",
+        ] {
+            assert_eq!(safe_relative(hostile), None, "{hostile}");
+        }
+    }
+
+    #[test]
+    fn only_hashed_assets_are_immutable() {
+        assert!(is_hashed_asset(Path::new(
+            "gatehouse-web-0123456789abcdef_bg.wasm"
+        )));
+        assert!(is_hashed_asset(Path::new("style-89abcdef01234567.css")));
+        assert!(!is_hashed_asset(Path::new("index.html")));
+        assert!(!is_hashed_asset(Path::new("favicon.ico")));
+        assert!(!is_hashed_asset(Path::new("gatehouse-web.js")));
+    }
+}

@@ -1,0 +1,152 @@
+//! The durable job queue: side effects run here, after the transaction that asked for
+//! them has committed.
+//!
+//! * [`enqueue`] inserts a job row on the caller's connection, so it commits or rolls
+//!   back with the caller's transaction (transactional outbox).
+//! * Workers ([`worker::Worker`]) claim due rows with `FOR UPDATE SKIP LOCKED` and hold a
+//!   lease (`locked_by`, `locked_until`) they renew while the job runs. A job whose
+//!   worker died is claimed again once its lease expires.
+//! * A failed job is retried with exponential backoff and jitter; after `max_attempts`
+//!   it is `dead`: kept, inspectable and retryable ([`queue::retry_dead`]).
+//! * `unique_key` deduplicates: at most one *queued* job per `(kind, unique_key)`. A
+//!   running job does not block a new one, so work enqueued after a change always runs
+//!   after it.
+//!
+//! Delivery is at least once: handlers must be idempotent.
+
+pub mod prune;
+pub mod queue;
+pub mod worker;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures_util::future::BoxFuture;
+use futures_util::FutureExt;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::db::{Conn, Pool};
+
+/// A kind of background work. The payload is the serialized value of the type.
+pub trait Job: Serialize + DeserializeOwned + Send + 'static {
+    /// Stable name stored in `jobs.kind`; never rename one that has rows.
+    const KIND: &'static str;
+    /// Attempts before the job is `dead`.
+    const MAX_ATTEMPTS: i32 = 10;
+    /// Longest one attempt may take before it counts as failed.
+    const TIMEOUT: Duration = Duration::from_secs(300);
+
+    /// Deduplication key: while a queued job of this kind has the same key, enqueueing
+    /// another is a no-op.
+    fn unique_key(&self) -> Option<String> {
+        None
+    }
+
+    /// Does the work. Must be idempotent: a job can run again after a crash.
+    fn run(self, ctx: JobContext) -> impl Future<Output = anyhow::Result<()>> + Send;
+}
+
+/// What a running job gets.
+#[derive(Clone)]
+pub struct JobContext {
+    pub pool: Pool,
+    pub job_id: i64,
+    /// 1 on the first attempt.
+    pub attempt: i32,
+}
+
+/// The outcome of [`enqueue`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Enqueued {
+    /// A new job row with this id.
+    New(i64),
+    /// A queued job with the same kind and unique key already exists.
+    Duplicate,
+}
+
+/// Enqueues `job` to run now, on `conn` (inside the caller's transaction, if any).
+pub async fn enqueue<J: Job>(conn: &mut Conn, job: &J) -> anyhow::Result<Enqueued> {
+    enqueue_at(conn, job, None).await
+}
+
+/// Enqueues `job` to run at `run_at` (now when `None`).
+pub async fn enqueue_at<J: Job>(
+    conn: &mut Conn,
+    job: &J,
+    run_at: Option<DateTime<Utc>>,
+) -> anyhow::Result<Enqueued> {
+    let payload = serde_json::to_value(job)?;
+    let id = queue::insert(
+        conn,
+        queue::NewJob {
+            kind: J::KIND,
+            payload,
+            unique_key: job.unique_key(),
+            max_attempts: J::MAX_ATTEMPTS,
+            run_at,
+        },
+    )
+    .await?;
+    Ok(match id {
+        Some(id) => Enqueued::New(id),
+        None => Enqueued::Duplicate,
+    })
+}
+
+type Handler = Arc<
+    dyn Fn(JobContext, serde_json::Value) -> BoxFuture<'static, anyhow::Result<()>> + Send + Sync,
+>;
+
+struct Registered {
+    handler: Handler,
+    timeout: Duration,
+}
+
+/// Which job kinds a worker runs. A worker only claims kinds it has registered, so
+/// during a rolling upgrade an old worker leaves new kinds to new workers.
+#[derive(Clone, Default)]
+pub struct Registry {
+    kinds: HashMap<&'static str, Arc<Registered>>,
+}
+
+impl Registry {
+    /// Every job kind Gatehouse itself defines.
+    pub fn standard() -> Self {
+        let mut registry = Self::default();
+        registry.register::<prune::PruneFinishedJobs>();
+        registry
+    }
+
+    pub fn register<J: Job>(&mut self) -> &mut Self {
+        let handler: Handler = Arc::new(|ctx, payload| {
+            async move {
+                let job: J = serde_json::from_value(payload)
+                    .map_err(|err| anyhow::anyhow!("payload does not decode: {err}"))?;
+                job.run(ctx).await
+            }
+            .boxed()
+        });
+        self.kinds.insert(
+            J::KIND,
+            Arc::new(Registered {
+                handler,
+                timeout: J::TIMEOUT,
+            }),
+        );
+        self
+    }
+
+    pub fn kinds(&self) -> Vec<String> {
+        let mut kinds: Vec<String> = self.kinds.keys().map(|k| (*k).to_owned()).collect();
+        kinds.sort();
+        kinds
+    }
+
+    fn get(&self, kind: &str) -> Option<Arc<Registered>> {
+        self.kinds.get(kind).cloned()
+    }
+}

@@ -1,0 +1,17 @@
+//! Gatehouse: a self-hostable SaaS user platform.
+//!
+//! Layers: [`http`] (routes, extractors, error mapping) → domain modules ([`catalog`],
+//! [`jobs`], …) → [`db`] (schema, models, query functions taking a connection).
+//! See docs/ARCHITECTURE.md.
+
+pub mod catalog;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod jobs;
+pub mod ratelimit;
+pub mod server;
+pub mod state;
+pub mod telemetry;

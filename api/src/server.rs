@@ -1,0 +1,147 @@
+//! Running the HTTP server (and, in `serve`, the worker) until a shutdown signal.
+
+use std::net::TcpListener;
+
+use actix_web::HttpServer;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Config;
+use crate::http::{self, HttpSettings};
+use crate::jobs::worker::{Worker, WorkerConfig};
+use crate::jobs::Registry;
+use crate::state::AppState;
+
+/// A server started on a listener; stop it by cancelling `shutdown`.
+pub struct RunningServer {
+    pub addr: std::net::SocketAddr,
+    pub shutdown: CancellationToken,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    /// Waits until the server has stopped (in-flight requests finished).
+    pub async fn stopped(self) -> anyhow::Result<()> {
+        self.server.await??;
+        Ok(())
+    }
+}
+
+/// Starts serving `settings`' app on `listener`. Signals are not handled here.
+pub fn start(
+    state: AppState,
+    settings: HttpSettings,
+    listener: TcpListener,
+    workers: Option<usize>,
+    shutdown_timeout: std::time::Duration,
+) -> anyhow::Result<RunningServer> {
+    let addr = listener.local_addr()?;
+    http::metrics::recorder();
+    let mut builder = HttpServer::new(move || http::app(state.clone(), settings.clone()))
+        .disable_signals()
+        .shutdown_timeout(shutdown_timeout.as_secs().max(1));
+    if let Some(workers) = workers {
+        builder = builder.workers(workers);
+    }
+    let server = builder.listen(listener)?.run();
+    let handle = server.handle();
+    let shutdown = CancellationToken::new();
+    let stop = shutdown.clone();
+    tokio::spawn(async move {
+        stop.cancelled().await;
+        tracing::info!("stopping the HTTP server; in-flight requests finish first");
+        handle.stop(true).await;
+    });
+    Ok(RunningServer {
+        addr,
+        shutdown,
+        server: tokio::spawn(server),
+    })
+}
+
+/// `gatehouse serve`: HTTP plus, unless disabled, the job worker in-process.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let state = AppState::connect(&config).await?;
+    let listener = TcpListener::bind(config.http.addr).map_err(|err| {
+        anyhow::anyhow!(
+            "cannot listen on {} (GATEHOUSE_ADDR): {err}",
+            config.http.addr
+        )
+    })?;
+    let settings = HttpSettings {
+        max_body_bytes: config.http.max_body_bytes,
+        web_dir: config.http.web_dir.clone(),
+        extra_routes: None,
+    };
+    if !config.http.web_dir.join("index.html").is_file() {
+        tracing::warn!(dir = %config.http.web_dir.display(), "no built SPA found (GATEHOUSE_WEB_DIR); serving the API only");
+    }
+    let running = start(
+        state.clone(),
+        settings,
+        listener,
+        config.http.workers,
+        config.http.shutdown_timeout,
+    )?;
+    let shutdown = running.shutdown.clone();
+    tokio::spawn(stop_on_signal(shutdown.clone()));
+
+    let worker = config.worker.in_process.then(|| {
+        let worker = Worker::new(
+            state.pool.clone(),
+            Registry::standard(),
+            worker_config(&config),
+        );
+        tokio::spawn(worker.run(shutdown.clone()))
+    });
+    tracing::info!(url = %config.http.public_url, addr = %running.addr, "Gatehouse is serving");
+    println!("Gatehouse is serving on {}", config.http.public_url);
+    running.stopped().await?;
+    shutdown.cancel();
+    if let Some(worker) = worker {
+        worker.await?;
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// `gatehouse worker`: only the job worker.
+pub async fn work(config: Config) -> anyhow::Result<()> {
+    let pool = crate::db::build_pool(&config.database)?;
+    crate::state::check_postgres(&pool)
+        .await
+        .map_err(|err| anyhow::anyhow!("PostgreSQL is not reachable at DATABASE_URL: {err}"))?;
+    let shutdown = CancellationToken::new();
+    tokio::spawn(stop_on_signal(shutdown.clone()));
+    Worker::new(pool, Registry::standard(), worker_config(&config))
+        .run(shutdown)
+        .await;
+    Ok(())
+}
+
+pub fn worker_config(config: &Config) -> WorkerConfig {
+    WorkerConfig {
+        concurrency: config.worker.concurrency,
+        poll_interval: config.worker.poll_interval,
+        shutdown_timeout: config.http.shutdown_timeout,
+        ..WorkerConfig::default()
+    }
+}
+
+/// Cancels `shutdown` on SIGTERM or SIGINT.
+pub async fn stop_on_signal(shutdown: CancellationToken) {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("installing the SIGTERM handler");
+        tokio::select! {
+            _ = ctrl_c => tracing::info!("SIGINT received"),
+            _ = term.recv() => tracing::info!("SIGTERM received"),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+    shutdown.cancel();
+}

@@ -1,0 +1,95 @@
+//! What every request handler can reach, built once at start-up.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use diesel_async::RunQueryDsl;
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::config::Config;
+use crate::db::{self, Pool};
+use crate::ratelimit::RateLimiter;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: Pool,
+    /// `None` when `REDIS_URL` is unset.
+    pub redis: Option<deadpool_redis::Pool>,
+    pub limiter: RateLimiter,
+    pub metrics_token: Option<SecretString>,
+}
+
+impl AppState {
+    /// Builds the pools and checks both stores answer, so a bad `DATABASE_URL` or
+    /// `REDIS_URL` stops start-up with a clear message instead of failing requests.
+    pub async fn connect(config: &Config) -> anyhow::Result<Self> {
+        let pool = db::build_pool(&config.database)?;
+        check_postgres(&pool)
+            .await
+            .context("PostgreSQL is not reachable at DATABASE_URL")?;
+        let redis = match &config.redis_url {
+            Some(url) => {
+                let pool = build_redis_pool(url, config.database.timeout)?;
+                check_redis(&pool)
+                    .await
+                    .context("Redis is not reachable at REDIS_URL")?;
+                Some(pool)
+            }
+            None => None,
+        };
+        Ok(Self::new(pool, redis, config.http.metrics_token.clone()))
+    }
+
+    pub fn new(
+        pool: Pool,
+        redis: Option<deadpool_redis::Pool>,
+        metrics_token: Option<SecretString>,
+    ) -> Self {
+        let limiter = match &redis {
+            Some(redis) => RateLimiter::redis(redis.clone(), "gatehouse:rl"),
+            None => RateLimiter::memory(),
+        };
+        Self {
+            pool,
+            redis,
+            limiter,
+            metrics_token,
+        }
+    }
+}
+
+pub fn build_redis_pool(
+    url: &SecretString,
+    timeout: Duration,
+) -> anyhow::Result<deadpool_redis::Pool> {
+    let mut config = deadpool_redis::Config::from_url(url.expose_secret());
+    config.pool = Some(deadpool_redis::PoolConfig {
+        max_size: 16,
+        timeouts: deadpool_redis::Timeouts {
+            wait: Some(timeout),
+            create: Some(timeout),
+            recycle: Some(timeout),
+        },
+        ..Default::default()
+    });
+    config
+        .create_pool(Some(deadpool_redis::Runtime::Tokio1))
+        .context("building the Redis pool")
+}
+
+/// `SELECT 1` through the pool.
+pub async fn check_postgres(pool: &Pool) -> anyhow::Result<()> {
+    let mut conn = pool.get().await?;
+    diesel::sql_query("SELECT 1").execute(&mut conn).await?;
+    Ok(())
+}
+
+/// `PING` through the pool.
+pub async fn check_redis(pool: &deadpool_redis::Pool) -> anyhow::Result<()> {
+    let mut conn = pool.get().await?;
+    let pong: String = deadpool_redis::redis::cmd("PING")
+        .query_async(&mut *conn)
+        .await?;
+    anyhow::ensure!(pong == "PONG", "unexpected PING answer {pong:?}");
+    Ok(())
+}

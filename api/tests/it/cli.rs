@@ -1,0 +1,156 @@
+//! The `gatehouse` binary: configuration errors, migrate → seed → serve, JSON logs and
+//! a clean stop on SIGTERM.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use crate::harness::TestDb;
+
+const BIN: &str = env!("CARGO_BIN_EXE_gatehouse");
+
+fn gatehouse() -> Command {
+    let mut command = Command::new(BIN);
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    command
+}
+
+#[test]
+fn serve_fails_fast_naming_every_missing_or_malformed_variable() {
+    let output = gatehouse()
+        .arg("serve")
+        .env("GATEHOUSE_ADDR", "not-an-address")
+        .env("REDIS_URL", "http://wrong-scheme")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for needle in [
+        "DATABASE_URL is required",
+        "GATEHOUSE_ADDR",
+        "REDIS_URL: scheme 'http'",
+    ] {
+        assert!(stderr.contains(needle), "missing {needle:?} in {stderr}");
+    }
+}
+
+#[test]
+fn a_malformed_database_url_is_reported_without_its_password() {
+    let output = gatehouse()
+        .arg("migrate")
+        .env("DATABASE_URL", "mysql://root:hunter2@db/x")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("DATABASE_URL"), "{stderr}");
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+}
+
+#[test]
+fn openapi_prints_the_document_without_any_configuration() {
+    let output = gatehouse().arg("openapi").output().unwrap();
+    assert!(output.status.success());
+    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(doc["info"]["title"], "Gatehouse API");
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrate_seed_and_serve_then_stop_cleanly_on_sigterm_with_json_logs() {
+    let db = TestDb::empty().await;
+    for step in ["migrate", "seed"] {
+        let output = gatehouse()
+            .arg(step)
+            .env("DATABASE_URL", &db.url)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{step}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let addr = format!("127.0.0.1:{}", free_port());
+    let mut child = gatehouse()
+        .arg("serve")
+        .env("DATABASE_URL", &db.url)
+        .env("GATEHOUSE_ADDR", &addr)
+        .env("GATEHOUSE_LOG_FORMAT", "json")
+        .env("GATEHOUSE_HTTP_WORKERS", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let lines = std::thread::spawn(move || {
+        BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .collect::<Vec<_>>()
+    });
+
+    let client = reqwest::Client::new();
+    let base = format!("http://{addr}");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(response) = client.get(format!("{base}/health")).send().await {
+            assert_eq!(response.status(), 200);
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "server did not come up"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let catalog: serde_json::Value = client
+        .get(format!("{base}/api/v1/catalog"))
+        .header("x-request-id", "cli-test-42")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(catalog["pages"][0]["products"].as_array().unwrap().len(), 5);
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "exit status {status:?}");
+
+    let lines = lines.join().unwrap();
+    let request_line = lines
+        .iter()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .find(|entry| {
+            entry["message"] == "request finished" && entry["span"]["request_id"] == "cli-test-42"
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "no JSON request log with the request id in:\n{}",
+                lines.join("\n")
+            )
+        });
+    assert_eq!(request_line["status"], 200);
+    assert!(
+        lines.iter().any(|line| line.contains("SIGTERM received")),
+        "{lines:?}"
+    );
+}

@@ -1,0 +1,370 @@
+//! Test harness: a database per test (cloned from a migrated template) and the real
+//! app served over HTTP on a random port.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::web;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use gatehouse::config::DatabaseConfig;
+use gatehouse::db::{self, Pool};
+use gatehouse::http::{ExtraRoutes, HttpSettings};
+use gatehouse::server::{self, RunningServer};
+use gatehouse::state::{build_redis_pool, AppState};
+use secrecy::SecretString;
+use tokio::sync::OnceCell;
+
+/// The server the tests use; databases are created on it.
+pub fn admin_url() -> String {
+    std::env::var("GATEHOUSE_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+pub fn redis_url() -> String {
+    std::env::var("GATEHOUSE_TEST_REDIS_URL")
+        .unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
+}
+
+fn url_for_database(name: &str) -> String {
+    let mut url = url::Url::parse(&admin_url()).expect("GATEHOUSE_TEST_DATABASE_URL is a URL");
+    url.set_path(&format!("/{name}"));
+    url.to_string()
+}
+
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+async fn admin() -> AsyncPgConnection {
+    AsyncPgConnection::establish(&admin_url())
+        .await
+        .expect("PostgreSQL answers at GATEHOUSE_TEST_DATABASE_URL (cargo xtask test starts it)")
+}
+
+/// The template's name changes whenever a migration file changes.
+fn template_name() -> String {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let dir = workspace_root().join("migrations");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("migrations directory")
+        .flat_map(|entry| {
+            let path = entry.expect("entry").path();
+            vec![path.join("up.sql"), path.join("down.sql")]
+        })
+        .collect();
+    files.sort();
+    let mut hasher = DefaultHasher::new();
+    for file in files {
+        file.file_name().hash(&mut hasher);
+        file.parent().map(|p| p.file_name()).hash(&mut hasher);
+        std::fs::read(&file).unwrap_or_default().hash(&mut hasher);
+    }
+    format!("gatehouse_tpl_{:016x}", hasher.finish())
+}
+
+/// Creates the migrated template once; an advisory lock keeps concurrent test
+/// processes from racing.
+async fn template() -> &'static str {
+    static TEMPLATE: OnceCell<String> = OnceCell::const_new();
+    TEMPLATE
+        .get_or_init(|| async {
+            let name = template_name();
+            let mut conn = admin().await;
+            diesel::sql_query("SELECT pg_advisory_lock(724270)")
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            if !database_exists(&mut conn, &name).await {
+                let building = format!("{name}_building");
+                diesel::sql_query(format!("DROP DATABASE IF EXISTS {building}"))
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
+                diesel::sql_query(format!("CREATE DATABASE {building}"))
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
+                db::run_migrations(&url_for_database(&building))
+                    .await
+                    .expect("migrations apply to an empty database");
+                diesel::sql_query(format!("ALTER DATABASE {building} RENAME TO {name}"))
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
+            }
+            diesel::sql_query("SELECT pg_advisory_unlock(724270)")
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            name
+        })
+        .await
+}
+
+async fn database_exists(conn: &mut AsyncPgConnection, name: &str) -> bool {
+    use diesel::sql_types::Text;
+    #[derive(diesel::QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        #[allow(dead_code)]
+        one: i32,
+    }
+    let rows: Vec<Found> = diesel::sql_query("SELECT 1 AS one FROM pg_database WHERE datname = $1")
+        .bind::<Text, _>(name)
+        .load(conn)
+        .await
+        .unwrap();
+    !rows.is_empty()
+}
+
+/// A database of this test's own. Names start with `gatehouse_test_`; the test command
+/// drops leftovers before each run.
+pub struct TestDb {
+    pub url: String,
+}
+
+impl TestDb {
+    /// A migrated database.
+    pub async fn migrated() -> Self {
+        let template = template().await;
+        Self::create(Some(template)).await
+    }
+
+    /// An empty database (no migrations applied).
+    pub async fn empty() -> Self {
+        Self::create(None).await
+    }
+
+    async fn create(template: Option<&str>) -> Self {
+        let name = format!("gatehouse_test_{}", uuid::Uuid::new_v4().simple());
+        let sql = match template {
+            Some(template) => format!("CREATE DATABASE {name} TEMPLATE {template}"),
+            None => format!("CREATE DATABASE {name}"),
+        };
+        let mut conn = admin().await;
+        let mut attempt = 0;
+        // Two clones of one template at the same instant can briefly collide.
+        while let Err(err) = diesel::sql_query(&sql).execute(&mut conn).await {
+            attempt += 1;
+            assert!(attempt < 20, "creating {name}: {err}");
+            tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
+        }
+        let url = url_for_database(&name);
+        Self { url }
+    }
+
+    pub fn config(&self) -> DatabaseConfig {
+        DatabaseConfig {
+            url: SecretString::from(self.url.clone()),
+            pool_size: 8,
+            timeout: Duration::from_secs(10),
+        }
+    }
+
+    pub fn pool(&self) -> Pool {
+        db::build_pool(&self.config()).expect("pool")
+    }
+}
+
+
+/// Builds a [`TestApp`].
+#[derive(Default)]
+pub struct TestAppBuilder {
+    redis: bool,
+    metrics_token: Option<String>,
+    web_dir: Option<PathBuf>,
+    extra_routes: Option<ExtraRoutes>,
+    max_body_bytes: Option<usize>,
+    seeded: bool,
+    broken_postgres: bool,
+    broken_redis: bool,
+}
+
+impl TestAppBuilder {
+    pub fn with_redis(mut self) -> Self {
+        self.redis = true;
+        self
+    }
+
+    pub fn metrics_token(mut self, token: &str) -> Self {
+        self.metrics_token = Some(token.to_owned());
+        self
+    }
+
+    pub fn web_dir(mut self, dir: PathBuf) -> Self {
+        self.web_dir = Some(dir);
+        self
+    }
+
+    pub fn extra_routes(
+        mut self,
+        routes: impl Fn(&mut web::ServiceConfig) + Send + Sync + 'static,
+    ) -> Self {
+        self.extra_routes = Some(Arc::new(routes));
+        self
+    }
+
+    pub fn max_body_bytes(mut self, limit: usize) -> Self {
+        self.max_body_bytes = Some(limit);
+        self
+    }
+
+    /// With the demo catalog.
+    pub fn seeded(mut self) -> Self {
+        self.seeded = true;
+        self
+    }
+
+    /// The app's pool points at a port where no PostgreSQL listens.
+    pub fn broken_postgres(mut self) -> Self {
+        self.broken_postgres = true;
+        self
+    }
+
+    /// Redis is configured but nothing answers.
+    pub fn broken_redis(mut self) -> Self {
+        self.broken_redis = true;
+        self
+    }
+
+    pub async fn spawn(self) -> TestApp {
+        let db = TestDb::migrated().await;
+        let pool = if self.broken_postgres {
+            db::build_pool(&DatabaseConfig {
+                url: SecretString::from("postgres://postgres@127.0.0.1:1/nothing".to_owned()),
+                pool_size: 2,
+                timeout: Duration::from_millis(500),
+            })
+            .unwrap()
+        } else {
+            db.pool()
+        };
+        if self.seeded {
+            let mut conn = db.pool().get().await.unwrap();
+            gatehouse::catalog::seed::seed_demo_catalog(&mut conn)
+                .await
+                .unwrap();
+        }
+        let redis = if self.broken_redis {
+            Some(
+                build_redis_pool(
+                    &SecretString::from("redis://127.0.0.1:1".to_owned()),
+                    Duration::from_millis(500),
+                )
+                .unwrap(),
+            )
+        } else if self.redis {
+            Some(
+                build_redis_pool(&SecretString::from(redis_url()), Duration::from_secs(5)).unwrap(),
+            )
+        } else {
+            None
+        };
+        let state = AppState::new(pool, redis, self.metrics_token.map(SecretString::from));
+        let settings = HttpSettings {
+            max_body_bytes: self.max_body_bytes.unwrap_or(64 * 1024),
+            web_dir: self
+                .web_dir
+                .unwrap_or_else(|| PathBuf::from("/nonexistent-gatehouse-web")),
+            extra_routes: self.extra_routes,
+        };
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let server = server::start(
+            state.clone(),
+            settings,
+            listener,
+            Some(2),
+            Duration::from_secs(10),
+        )
+        .unwrap();
+        TestApp {
+            base: format!("http://{}", server.addr),
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            db,
+            state,
+            server: Some(server),
+        }
+    }
+}
+
+/// The real app on a random port, with its own database.
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub db: TestDb,
+    pub state: AppState,
+    server: Option<RunningServer>,
+}
+
+impl TestApp {
+    pub fn builder() -> TestAppBuilder {
+        TestAppBuilder::default()
+    }
+
+    pub async fn spawn() -> Self {
+        Self::builder().spawn().await
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// The running server, to stop it in shutdown tests.
+    pub fn take_server(&mut self) -> RunningServer {
+        self.server.take().expect("server already taken")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(server) = &self.server {
+            server.shutdown.cancel();
+        }
+    }
+}
+
+/// Reads a JSON body, failing the test with the raw text when it is not JSON.
+pub async fn json(response: reqwest::Response) -> serde_json::Value {
+    let text = response.text().await.unwrap();
+    serde_json::from_str(&text).unwrap_or_else(|err| panic!("not JSON ({err}): {text}"))
+}
+
+/// Asserts the response is the error envelope with `code` and returns its body.
+pub async fn assert_envelope(
+    response: reqwest::Response,
+    status: u16,
+    code: &str,
+) -> serde_json::Value {
+    assert_eq!(response.status().as_u16(), status, "status");
+    assert!(
+        response.headers().contains_key("x-request-id"),
+        "every response carries a request id"
+    );
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        content_type.starts_with("application/json"),
+        "content type {content_type}"
+    );
+    let body = json(response).await;
+    assert_eq!(body["error"]["code"], code, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+    body
+}

@@ -1,0 +1,16 @@
+//! Integration tests: the real app over HTTP, real PostgreSQL and Redis, a database
+//! per test. One test binary keeps link times down.
+
+mod harness;
+
+mod catalog;
+mod cli;
+mod errors;
+mod health;
+mod jobs;
+mod metrics;
+mod openapi;
+mod ratelimit;
+mod schema;
+mod shutdown;
+mod spa;

@@ -1,0 +1,115 @@
+//! The SPA is served from its build directory with a fallback for deep links.
+
+use std::path::PathBuf;
+
+use crate::harness::{assert_envelope, TestApp};
+
+fn built_spa() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("gatehouse-spa-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("index.html"),
+        "<!doctype html><title>Gatehouse</title>",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("gatehouse-web-0123456789abcdef.js"),
+        "export default 1;".repeat(200),
+    )
+    .unwrap();
+    std::fs::write(dir.join("robots.txt"), "User-agent: *").unwrap();
+    std::fs::write(dir.join(".env"), "SECRET=1").unwrap();
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hashed_assets_are_cached_for_a_year_and_the_shell_is_revalidated() {
+    let app = TestApp::builder().web_dir(built_spa()).spawn().await;
+    let asset = app.get("/gatehouse-web-0123456789abcdef.js").await;
+    assert_eq!(asset.status(), 200);
+    assert_eq!(
+        asset.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert!(asset.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .contains("javascript"));
+
+    let shell = app.get("/").await;
+    assert_eq!(shell.status(), 200);
+    assert_eq!(shell.headers()["cache-control"], "no-cache");
+    assert!(shell
+        .text()
+        .await
+        .unwrap()
+        .contains("<title>Gatehouse</title>"));
+
+    let plain = app.get("/robots.txt").await;
+    assert_eq!(plain.headers()["cache-control"], "no-cache");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deep_links_get_the_app_shell_but_missing_assets_and_api_paths_do_not() {
+    let app = TestApp::builder().web_dir(built_spa()).spawn().await;
+    let deep = app.get("/pricing/business").await;
+    assert_eq!(deep.status(), 200);
+    assert!(deep
+        .text()
+        .await
+        .unwrap()
+        .contains("<title>Gatehouse</title>"));
+    assert_envelope(
+        app.get("/gatehouse-web-ffffffffffffffff.js").await,
+        404,
+        "not_found",
+    )
+    .await;
+    assert_envelope(app.get("/api/v1/unknown").await, 404, "not_found").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_outside_the_build_and_hidden_files_are_never_served() {
+    let app = TestApp::builder().web_dir(built_spa()).spawn().await;
+    for path in [
+        "/.env",
+        "/../../etc/passwd",
+        "/%2e%2e/%2e%2e/etc/passwd",
+        "/..%2f..%2fetc%2fpasswd",
+        "/assets/..%5c..%5cCargo.toml",
+    ] {
+        // Sent raw: an HTTP client library would normalise the dots away.
+        let status = raw_get_status(&app.base, path).await;
+        assert_eq!(status, 404, "{path}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn responses_are_compressed_when_the_client_accepts_gzip() {
+    let app = TestApp::builder().web_dir(built_spa()).spawn().await;
+    let response = app
+        .client
+        .get(app.url("/gatehouse-web-0123456789abcdef.js"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-encoding"], "gzip");
+}
+
+async fn raw_get_status(base: &str, path: &str) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    let text = String::from_utf8_lossy(&response);
+    assert!(!text.contains("SECRET=1"), "hidden file leaked for {path}");
+    text.split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0)
+}

@@ -1,0 +1,154 @@
+// Test harness: one fresh headless Chromium per test, screenshots as evidence.
+//
+// - The app under test is at env GATEHOUSE_E2E_URL (e.g. http://127.0.0.1:8080).
+// - Chromium is Debian's /usr/bin/chromium (override with env CHROMIUM), driven by
+//   playwright-core; nothing is downloaded.
+// - Every page still open when a test ends is saved as a full-page screenshot in
+//   e2e/artifacts/<test-name>--<page>.png; when the test fails, the page it was on is also
+//   saved as e2e/artifacts/<test-name>.png.
+// - An uncaught error in the page (a Wasm panic, say) fails the test.
+
+import { test } from 'node:test';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { chromium } from 'playwright-core';
+
+const ARTIFACTS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'artifacts');
+
+// Flags that keep Chromium from stalling on the closed network (see TOOLCHAIN.md).
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export const DESKTOP = { width: 1280, height: 800 };
+export const PHONE = { width: 375, height: 812 };
+
+/** How long any single wait may take before the test fails. */
+const WAIT_MS = 10_000;
+
+/** The base URL of the Gatehouse under test, without a trailing slash. */
+export function baseUrl() {
+  const url = process.env.GATEHOUSE_E2E_URL;
+  if (!url) {
+    throw new Error(
+      'GATEHOUSE_E2E_URL is not set. Point it at a running Gatehouse, e.g. ' +
+        'GATEHOUSE_E2E_URL=http://127.0.0.1:8080 npm test',
+    );
+  }
+  return url.replace(/\/+$/, '');
+}
+
+function fileSafe(name) {
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
+}
+
+/**
+ * A browser session for one test.
+ * `open(pathname, {viewport, label})` opens a new page and waits for the document to load.
+ */
+class Session {
+  constructor(testName, context, userDataDir) {
+    this.testName = fileSafe(testName);
+    this.context = context;
+    this.userDataDir = userDataDir;
+    this.pages = [];
+    this.pageErrors = [];
+    this.consoleErrors = [];
+    this.current = null;
+  }
+
+  async open(pathname, { viewport = DESKTOP, label } = {}) {
+    // The persistent context starts with one blank tab: use it for the first page.
+    const blank = this.context.pages().find((p) => p.url() === 'about:blank' && !this.pages.some((o) => o.page === p));
+    const page = blank ?? (await this.context.newPage());
+    await page.setViewportSize(viewport);
+    const name = label ?? `page-${this.pages.length + 1}`;
+    page.on('pageerror', (error) => this.pageErrors.push(`[${name}] ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error') this.consoleErrors.push(`[${name}] ${message.text()}`);
+    });
+    this.pages.push({ page, name });
+    this.current = page;
+    await page.goto(baseUrl() + pathname);
+    return page;
+  }
+
+  /** Saves a full-page screenshot of `page` as artifacts/<test>--<label>.png. */
+  async screenshot(page, label) {
+    await mkdir(ARTIFACTS, { recursive: true });
+    const file = path.join(ARTIFACTS, `${this.testName}--${fileSafe(label)}.png`);
+    await page.screenshot({ path: file, fullPage: true });
+    return file;
+  }
+
+  async finish(failed) {
+    await mkdir(ARTIFACTS, { recursive: true });
+    if (failed && this.current && !this.current.isClosed()) {
+      const file = path.join(ARTIFACTS, `${this.testName}.png`);
+      await this.current.screenshot({ path: file, fullPage: true }).catch(() => {});
+    }
+    for (const { page, name } of this.pages) {
+      if (!page.isClosed()) await this.screenshot(page, name).catch(() => {});
+    }
+    await this.context.close().catch(() => {});
+    await rm(this.userDataDir, { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+/**
+ * Declares a test that gets a fresh browser: `browserTest(name, async (session, t) => …)`.
+ */
+export function browserTest(name, body) {
+  test(name, async (t) => {
+    baseUrl(); // fail before starting a browser when there is nothing to test
+    const userDataDir = await mkdtemp(path.join(tmpdir(), 'gatehouse-e2e-'));
+    const context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: DESKTOP,
+    });
+    context.setDefaultTimeout(WAIT_MS);
+    context.setDefaultNavigationTimeout(WAIT_MS * 2);
+    const session = new Session(name, context, userDataDir);
+    let failed = true;
+    try {
+      await body(session, t);
+      if (session.pageErrors.length > 0) {
+        throw new Error(`the page threw:\n${session.pageErrors.join('\n')}`);
+      }
+      failed = false;
+    } catch (error) {
+      if (session.consoleErrors.length > 0) {
+        t.diagnostic(`browser console errors:\n${session.consoleErrors.join('\n')}`);
+      }
+      throw error;
+    } finally {
+      await session.finish(failed);
+    }
+  });
+}
+
+/** Waits until `locator` is visible (and is the only match). */
+export async function visible(locator) {
+  await locator.waitFor({ state: 'visible' });
+  return locator;
+}
+
+/** Waits until `locator` is gone or hidden. */
+export async function hidden(locator) {
+  await locator.waitFor({ state: 'hidden' });
+}

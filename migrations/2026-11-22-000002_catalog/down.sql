@@ -1,0 +1,1 @@
+DROP TABLE product_entitlements; DROP TABLE prices; DROP TABLE products;

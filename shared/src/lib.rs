@@ -1,0 +1,10 @@
+//! Types that travel between the Gatehouse API and its clients (the SPA, integrators).
+//!
+//! serde only by default; `feature = "server"` adds OpenAPI schema derives so the
+//! Wasm build never compiles server dependencies.
+
+pub mod catalog;
+pub mod error;
+pub mod ids;
+
+pub use error::{ErrorBody, ErrorEnvelope};

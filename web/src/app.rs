@@ -1,0 +1,97 @@
+//! The application shell: document metadata, landmarks, and the route table.
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::hooks::use_location;
+use leptos_router::path;
+
+use crate::pricing::PricingRoute;
+
+/// The product's name, used in the header and in every document title.
+pub const PRODUCT_NAME: &str = "Gatehouse";
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+
+    view! {
+        <Title formatter=|page: String| {
+            if page.is_empty() { PRODUCT_NAME.to_string() } else { format!("{page} · {PRODUCT_NAME}") }
+        } />
+        <Router>
+            <a class="skip-link" href="#main">"Skip to content"</a>
+            <SiteHeader />
+            <main id="main" class="main" tabindex="-1">
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=PricingRoute />
+                    <Route path=path!("/pricing/:page") view=PricingRoute />
+                </Routes>
+            </main>
+            <SiteFooter />
+        </Router>
+    }
+}
+
+#[component]
+fn SiteHeader() -> impl IntoView {
+    let location = use_location();
+    let on_pricing = move || {
+        let path = location.pathname.get();
+        (path == "/" || path.starts_with("/pricing/")).then_some("page")
+    };
+
+    view! {
+        <header class="site-header">
+            <div class="container site-header__inner">
+                <a class="brand" href="/">
+                    <span class="brand__mark" aria-hidden="true"></span>
+                    <span class="brand__name">{PRODUCT_NAME}</span>
+                </a>
+                <nav class="site-nav" aria-label="Main">
+                    <ul>
+                        <li>
+                            <a href="/" aria-current=on_pricing>
+                                "Pricing"
+                            </a>
+                        </li>
+                    </ul>
+                </nav>
+            </div>
+        </header>
+    }
+}
+
+#[component]
+fn SiteFooter() -> impl IntoView {
+    view! {
+        <footer class="site-footer">
+            <div class="container site-footer__inner">
+                <p>{PRODUCT_NAME}" — the self-hostable user platform."</p>
+                <nav aria-label="Developers">
+                    <a href="/api/docs" rel="external">
+                        "API documentation"
+                    </a>
+                </nav>
+            </div>
+        </footer>
+    }
+}
+
+/// Shown for every path the route table does not know.
+#[component]
+fn NotFound() -> impl IntoView {
+    view! {
+        <Title text="Page not found" />
+        <section class="container notice-page" aria-labelledby="not-found-title">
+            <p class="eyebrow">"404"</p>
+            <h1 id="not-found-title">"Page not found"</h1>
+            <p class="lead">"There is nothing at this address. It may have moved, or the link may be mistyped."</p>
+            <p>
+                <a class="button button--primary" href="/">
+                    "See plans and pricing"
+                </a>
+            </p>
+        </section>
+    }
+}

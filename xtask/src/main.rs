@@ -1,0 +1,215 @@
+//! Developer commands. `cargo xtask run` starts Gatehouse on a fresh machine;
+//! `cargo xtask test` runs every check CI runs. Both install what they need, idempotently.
+
+mod services;
+mod tools;
+mod util;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use util::{cargo, run, step, Cmd};
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  run       build the SPA, make sure PostgreSQL and Redis run, migrate, seed, serve
+  test      install missing tooling, then fmt, clippy, tests, drift checks, Wasm build, e2e
+  openapi   regenerate openapi/gatehouse.json from the code
+  schema    regenerate api/src/db/schema.rs from the migrations
+  spa       build the SPA (web/dist) in release mode";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = workspace_root();
+    std::env::set_current_dir(&root).expect("cd to the workspace root");
+    util::prepare_env(&root);
+    let result = match args.first().map(String::as_str) {
+        Some("run") => cmd_run(&root),
+        Some("test") => cmd_test(&root),
+        Some("openapi") => cmd_openapi(&root),
+        Some("schema") => cmd_schema(&root),
+        Some("spa") => tools::ensure_spa_tools(&root).and_then(|()| build_spa(&root)),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("\nxtask: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+fn cmd_run(root: &Path) -> Result<(), String> {
+    services::ensure_postgres()?;
+    let redis = services::ensure_redis();
+    tools::ensure_spa_tools(root)?;
+    build_spa(root)?;
+    step("building gatehouse");
+    cargo(&["build", "-p", "gatehouse"])?;
+    let bin = util::target_dir().join("debug/gatehouse");
+    let database = std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/gatehouse".to_owned());
+    services::create_database_if_missing(&database)?;
+    let mut env = vec![
+        ("DATABASE_URL".to_owned(), database),
+        (
+            "GATEHOUSE_WEB_DIR".to_owned(),
+            root.join("web/dist").display().to_string(),
+        ),
+    ];
+    if redis && std::env::var_os("REDIS_URL").is_none() {
+        env.push(("REDIS_URL".to_owned(), "redis://127.0.0.1:6379".to_owned()));
+    }
+    step("migrating and seeding the demo catalog");
+    Cmd::new(&bin).arg("migrate").envs(&env).run()?;
+    Cmd::new(&bin).arg("seed").envs(&env).run()?;
+    step("serving (Ctrl-C stops)");
+    Cmd::new(&bin).arg("serve").envs(&env).run()
+}
+
+fn cmd_test(root: &Path) -> Result<(), String> {
+    let started = std::time::Instant::now();
+    services::ensure_postgres()?;
+    if !services::ensure_redis() {
+        return Err("Redis is required by the tests and could not be started".into());
+    }
+    tools::ensure_all(root)?;
+
+    step("cargo fmt --check");
+    cargo(&["fmt", "--all", "--", "--check"])?;
+    step("cargo clippy (server crates and tests)");
+    cargo(&[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
+    step("cargo clippy (SPA for wasm32)");
+    cargo(&[
+        "clippy",
+        "-p",
+        "gatehouse-web",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
+    services::drop_test_databases()?;
+    step("cargo test (unit, integration, OpenAPI and schema drift)");
+    cargo(&["test", "--workspace"])?;
+    build_spa(root)?;
+    e2e(root)?;
+    step(&format!(
+        "all checks passed in {} s",
+        started.elapsed().as_secs()
+    ));
+    Ok(())
+}
+
+fn build_spa(root: &Path) -> Result<(), String> {
+    step("building the SPA (trunk build --release)");
+    run(Cmd::new("trunk")
+        .args(["build", "--release"])
+        .env("TRUNK_SKIP_VERSION_CHECK", "true")
+        .env("NO_COLOR", "true"))?;
+    let dist = root.join("web/dist");
+    let wasm = std::fs::read_dir(&dist)
+        .map_err(|err| format!("reading {}: {err}", dist.display()))?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .find(|path| path.extension().is_some_and(|ext| ext == "wasm"))
+        .ok_or("trunk produced no .wasm file")?;
+    let raw = std::fs::metadata(&wasm).map(|m| m.len()).unwrap_or(0);
+    let gzipped = util::gzip_size(&wasm)?;
+    println!(
+        "SPA Wasm: {} KiB raw, {} KiB gzip -9 (budget 300 KiB gzipped)",
+        raw / 1024,
+        gzipped / 1024
+    );
+    if gzipped > 300 * 1024 {
+        return Err(format!(
+            "the SPA's Wasm is {gzipped} bytes gzipped, over the 300 KiB budget"
+        ));
+    }
+    Ok(())
+}
+
+/// Serves the built SPA with a fresh, seeded database and runs the browser tests.
+fn e2e(root: &Path) -> Result<(), String> {
+    step("e2e: serving a seeded Gatehouse for the browser tests");
+    cargo(&["build", "-p", "gatehouse"])?;
+    let bin = util::target_dir().join("debug/gatehouse");
+    let database = services::fresh_database("gatehouse_test_e2e")?;
+    let env = vec![
+        ("DATABASE_URL".to_owned(), database),
+        (
+            "GATEHOUSE_WEB_DIR".to_owned(),
+            root.join("web/dist").display().to_string(),
+        ),
+        ("REDIS_URL".to_owned(), "redis://127.0.0.1:6379".to_owned()),
+        ("GATEHOUSE_LOG".to_owned(), "warn".to_owned()),
+    ];
+    Cmd::new(&bin).arg("migrate").envs(&env).run()?;
+    Cmd::new(&bin).arg("seed").envs(&env).run()?;
+    let port = util::free_port()?;
+    let mut server = Cmd::new(&bin)
+        .arg("serve")
+        .envs(&env)
+        .env("GATEHOUSE_ADDR", format!("127.0.0.1:{port}"))
+        .spawn()?;
+    let base = format!("http://127.0.0.1:{port}");
+    let result = util::wait_for_http(&format!("127.0.0.1:{port}"), "/health").and_then(|()| {
+        step("e2e: browser tests (headless Chromium)");
+        run(Cmd::new("npm")
+            .args(["test"])
+            .current_dir(root.join("e2e"))
+            .env("GATEHOUSE_E2E_URL", &base))
+    });
+    util::terminate(&mut server);
+    result
+}
+
+fn cmd_openapi(root: &Path) -> Result<(), String> {
+    step("regenerating openapi/gatehouse.json");
+    cargo(&["build", "-p", "gatehouse"])?;
+    let bin = util::target_dir().join("debug/gatehouse");
+    let json = Cmd::new(&bin).arg("openapi").output()?;
+    std::fs::write(root.join("openapi/gatehouse.json"), json)
+        .map_err(|err| format!("writing openapi/gatehouse.json: {err}"))?;
+    println!("wrote openapi/gatehouse.json");
+    Ok(())
+}
+
+fn cmd_schema(root: &Path) -> Result<(), String> {
+    services::ensure_postgres()?;
+    tools::ensure_diesel()?;
+    cargo(&["build", "-p", "gatehouse"])?;
+    let bin = util::target_dir().join("debug/gatehouse");
+    let database = services::fresh_database("gatehouse_test_schema")?;
+    Cmd::new(&bin)
+        .arg("migrate")
+        .env("DATABASE_URL", &database)
+        .run()?;
+    let printed = Cmd::new("diesel")
+        .args(["print-schema", "--database-url", &database])
+        .output()?;
+    std::fs::write(root.join("api/src/db/schema.rs"), printed)
+        .map_err(|err| format!("writing schema.rs: {err}"))?;
+    println!("wrote api/src/db/schema.rs");
+    Ok(())
+}
