@@ -202,11 +202,14 @@ pub async fn fail(
     .load::<State>(conn)
     .await;
     match result {
-        Ok(rows) => Ok(match <[State]>::first(&rows).map(|row| row.state.as_str()) {
-            Some("dead") => Failed::Dead,
-            Some(_) => Failed::Retrying,
-            None => Failed::LeaseLost,
-        }),
+        Ok(rows) => {
+            let state = rows.into_iter().next().map(|row| row.state);
+            Ok(match state.as_deref() {
+                Some("dead") => Failed::Dead,
+                Some(_) => Failed::Retrying,
+                None => Failed::LeaseLost,
+            })
+        }
         Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
             let closed = diesel::update(
                 jobs::table

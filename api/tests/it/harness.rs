@@ -167,7 +167,6 @@ impl TestDb {
     }
 }
 
-
 /// Builds a [`TestApp`].
 #[derive(Default)]
 pub struct TestAppBuilder {
