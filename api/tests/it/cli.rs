@@ -135,6 +135,12 @@ async fn migrate_seed_and_serve_then_stop_cleanly_on_sigterm_with_json_logs() {
         .unwrap();
     assert!(status.success(), "exit status {status:?}");
 
+    // The in-process worker ran the housekeeping job `serve` schedules at start-up.
+    assert!(
+        housekeeping_done(&db).await,
+        "serve runs the job worker in-process"
+    );
+
     let lines = lines.join().unwrap();
     let request_line = lines
         .iter()
@@ -153,4 +159,42 @@ async fn migrate_seed_and_serve_then_stop_cleanly_on_sigterm_with_json_logs() {
         lines.iter().any(|line| line.contains("SIGTERM received")),
         "{lines:?}"
     );
+}
+
+async fn housekeeping_done(db: &TestDb) -> bool {
+    let mut conn = db.pool().get().await.unwrap();
+    let counts = gatehouse::jobs::queue::count_by_state(&mut conn)
+        .await
+        .unwrap();
+    counts.iter().any(|(state, n)| state == "done" && *n >= 1)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_worker_command_runs_jobs_alone_and_stops_on_sigterm() {
+    let db = TestDb::migrated().await;
+    let mut child = gatehouse()
+        .arg("worker")
+        .env("DATABASE_URL", &db.url)
+        .env("GATEHOUSE_WORKER_POLL_MS", "50")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while !housekeeping_done(&db).await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the worker ran no job"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "exit status {status:?}");
 }

@@ -5,6 +5,7 @@ mod harness;
 
 mod catalog;
 mod cli;
+mod docs;
 mod errors;
 mod health;
 mod jobs;
