@@ -140,6 +140,16 @@ pub async fn heartbeat(
 
 /// Marks the job done; `false` when the lease was lost meanwhile.
 pub async fn complete(conn: &mut Conn, id: i64, token: Uuid) -> QueryResult<bool> {
+    close_as_done(conn, id, token, None).await
+}
+
+/// `done` under our lease, optionally keeping a note in `last_error`.
+async fn close_as_done(
+    conn: &mut Conn,
+    id: i64,
+    token: Uuid,
+    note: Option<String>,
+) -> QueryResult<bool> {
     diesel::update(
         jobs::table
             .find(id)
@@ -152,6 +162,7 @@ pub async fn complete(conn: &mut Conn, id: i64, token: Uuid) -> QueryResult<bool
         jobs::locked_until.eq(None::<DateTime<Utc>>),
         jobs::finished_at.eq(diesel::dsl::now),
         jobs::updated_at.eq(diesel::dsl::now),
+        jobs::last_error.eq(note),
     ))
     .execute(conn)
     .await
@@ -211,23 +222,9 @@ pub async fn fail(
             })
         }
         Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
-            let closed = diesel::update(
-                jobs::table
-                    .find(id)
-                    .filter(jobs::locked_by.eq(token))
-                    .filter(jobs::state.eq("running")),
-            )
-            .set((
-                jobs::state.eq("done"),
-                jobs::locked_by.eq(None::<Uuid>),
-                jobs::locked_until.eq(None::<DateTime<Utc>>),
-                jobs::finished_at.eq(diesel::dsl::now),
-                jobs::updated_at.eq(diesel::dsl::now),
-                jobs::last_error.eq(format!("{error} (superseded by a queued duplicate)")),
-            ))
-            .execute(conn)
-            .await?;
-            Ok(if closed == 1 {
+            let note = format!("{error} (superseded by a queued duplicate)");
+            let closed = close_as_done(conn, id, token, Some(note)).await?;
+            Ok(if closed {
                 Failed::Superseded
             } else {
                 Failed::LeaseLost

@@ -115,6 +115,33 @@ async fn state_of(pool: &Pool, id: i64) -> queue::JobRow {
     queue::find(&mut conn, id).await.unwrap()
 }
 
+async fn enqueue_new<J: Job>(conn: &mut gatehouse::db::Conn, job: &J) -> i64 {
+    match enqueue(conn, job).await.unwrap() {
+        Enqueued::New(id) => id,
+        Enqueued::Duplicate => panic!("expected a new job"),
+    }
+}
+
+/// A worker running in the background until [`RunningWorker::stop`].
+struct RunningWorker {
+    shutdown: CancellationToken,
+    handle: tokio::task::JoinHandle<()>,
+}
+
+impl RunningWorker {
+    fn start(pool: &Pool, registry: Registry, config: WorkerConfig) -> Self {
+        let shutdown = CancellationToken::new();
+        let handle =
+            tokio::spawn(Worker::new(pool.clone(), registry, config).run(shutdown.clone()));
+        Self { shutdown, handle }
+    }
+
+    async fn stop(self) {
+        self.shutdown.cancel();
+        self.handle.await.unwrap();
+    }
+}
+
 /// Waits (without a wall-clock assertion) until `check` holds, for at most `limit`.
 async fn eventually<F: std::future::Future<Output = bool>>(
     limit: Duration,
@@ -204,14 +231,42 @@ async fn a_unique_key_deduplicates_queued_jobs_but_not_running_ones() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_job_with_a_queued_duplicate_is_superseded_instead_of_retried() {
+    let db = TestDb::migrated().await;
+    let pool = db.pool();
+    let mut conn = pool.get().await.unwrap();
+    let job = Keyed { key: "acct".into() };
+    let running = enqueue_new(&mut conn, &job).await;
+    let (token, _) = queue::claim(
+        &mut conn,
+        &kinds(&[Keyed::KIND]),
+        1,
+        Duration::from_secs(30),
+    )
+    .await
+    .unwrap();
+    let queued = enqueue_new(&mut conn, &job).await;
+    let outcome = queue::fail(&mut conn, running, token, "boom", Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(outcome, Failed::Superseded);
+    let closed = state_of(&pool, running).await;
+    assert_eq!(closed.state, "done");
+    assert!(closed.last_error.unwrap().contains("superseded"));
+    assert_eq!(
+        state_of(&pool, queued).await.state,
+        "queued",
+        "the newer copy still runs"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_claimed_job_is_skipped_by_every_other_worker() {
     let db = TestDb::migrated().await;
     let pool = db.pool();
     let mut a = pool.get().await.unwrap();
     let mut b = pool.get().await.unwrap();
-    let Enqueued::New(id) = enqueue(&mut a, &Tracked { n: 1 }).await.unwrap() else {
-        panic!("new job expected")
-    };
+    let id = enqueue_new(&mut a, &Tracked { n: 1 }).await;
     // Worker A holds the row lock of its claim open while worker B claims.
     a.transaction(async |a| {
         let (_, mine) =
@@ -244,15 +299,12 @@ async fn several_workers_never_run_one_job_twice_at_the_same_time() {
         }
     }
     *LEDGER.lock().unwrap() = Some(Ledger::default());
-    let shutdown = CancellationToken::new();
     let mut registry = Registry::default();
     registry.register::<Tracked>();
-    let mut workers = Vec::new();
-    for _ in 0..4 {
-        // Each worker has its own pool: separate connections racing for rows.
-        let worker = Worker::new(db.pool(), registry.clone(), fast_config());
-        workers.push(tokio::spawn(worker.run(shutdown.clone())));
-    }
+    // Each worker has its own pool: separate connections racing for rows.
+    let workers: Vec<RunningWorker> = (0..4)
+        .map(|_| RunningWorker::start(&db.pool(), registry.clone(), fast_config()))
+        .collect();
     eventually(Duration::from_secs(120), || async {
         let mut conn = setup.get().await.unwrap();
         let counts = queue::count_by_state(&mut conn).await.unwrap();
@@ -261,9 +313,8 @@ async fn several_workers_never_run_one_job_twice_at_the_same_time() {
             .any(|(s, n)| s == "done" && *n == i64::from(total))
     })
     .await;
-    shutdown.cancel();
     for worker in workers {
-        worker.await.unwrap();
+        worker.stop().await;
     }
     let ledger = LEDGER.lock().unwrap().take().unwrap();
     assert!(
@@ -283,9 +334,7 @@ async fn a_failing_job_is_retried_with_backoff_then_dead_and_can_be_retried_by_s
     let db = TestDb::migrated().await;
     let pool = db.pool();
     let mut conn = pool.get().await.unwrap();
-    let Enqueued::New(id) = enqueue(&mut conn, &AlwaysFails).await.unwrap() else {
-        panic!()
-    };
+    let id = enqueue_new(&mut conn, &AlwaysFails).await;
     let job_kinds = kinds(&[AlwaysFails::KIND]);
 
     let (token, claimed) = queue::claim(&mut conn, &job_kinds, 1, Duration::from_secs(30))
@@ -321,15 +370,12 @@ async fn a_failing_job_is_retried_with_backoff_then_dead_and_can_be_retried_by_s
         .unwrap();
     let mut registry = Registry::default();
     registry.register::<AlwaysFails>();
-    let shutdown = CancellationToken::new();
-    let worker =
-        tokio::spawn(Worker::new(pool.clone(), registry, fast_config()).run(shutdown.clone()));
+    let worker = RunningWorker::start(&pool, registry, fast_config());
     eventually(Duration::from_secs(30), || async {
         state_of(&pool, id).await.state == "dead"
     })
     .await;
-    shutdown.cancel();
-    worker.await.unwrap();
+    worker.stop().await;
     let dead = state_of(&pool, id).await;
     assert_eq!(dead.attempts, 2);
     assert!(dead.finished_at.is_some());
@@ -349,9 +395,7 @@ async fn a_job_whose_worker_died_is_claimed_again_once_its_lease_expires() {
     let db = TestDb::migrated().await;
     let pool = db.pool();
     let mut conn = pool.get().await.unwrap();
-    let Enqueued::New(id) = enqueue(&mut conn, &Tracked { n: 9_001 }).await.unwrap() else {
-        panic!()
-    };
+    let id = enqueue_new(&mut conn, &Tracked { n: 9_001 }).await;
     // A worker claims with a short lease and then "dies" (never reports back).
     let (dead_token, _) = queue::claim(
         &mut conn,
@@ -392,9 +436,7 @@ async fn a_job_that_dies_with_its_worker_on_the_last_attempt_is_buried() {
     let db = TestDb::migrated().await;
     let pool = db.pool();
     let mut conn = pool.get().await.unwrap();
-    let Enqueued::New(id) = enqueue(&mut conn, &AlwaysFails).await.unwrap() else {
-        panic!()
-    };
+    let id = enqueue_new(&mut conn, &AlwaysFails).await;
     diesel::sql_query("UPDATE jobs SET attempts = 1")
         .execute(&mut conn)
         .await
@@ -419,31 +461,22 @@ async fn a_panicking_job_is_a_failed_attempt_and_the_worker_keeps_going() {
     let db = TestDb::migrated().await;
     let pool = db.pool();
     let mut conn = pool.get().await.unwrap();
-    let Enqueued::New(panicking) = enqueue(&mut conn, &Panics).await.unwrap() else {
-        panic!()
-    };
-    let Enqueued::New(fine) = enqueue(&mut conn, &Keyed { key: "k".into() })
-        .await
-        .unwrap()
-    else {
-        panic!()
-    };
+    let panicking = enqueue_new(&mut conn, &Panics).await;
+    let fine = enqueue_new(&mut conn, &Keyed { key: "k".into() }).await;
     let mut registry = Registry::default();
     registry.register::<Panics>().register::<Keyed>();
     let config = WorkerConfig {
         backoff_base: Duration::from_secs(3600),
         ..fast_config()
     };
-    let shutdown = CancellationToken::new();
-    let worker = tokio::spawn(Worker::new(pool.clone(), registry, config).run(shutdown.clone()));
+    let worker = RunningWorker::start(&pool, registry, config);
     eventually(Duration::from_secs(30), || async {
         state_of(&pool, fine).await.state == "done"
             && state_of(&pool, panicking).await.attempts == 1
             && state_of(&pool, panicking).await.state == "queued"
     })
     .await;
-    shutdown.cancel();
-    worker.await.unwrap();
+    worker.stop().await;
     assert_eq!(
         state_of(&pool, panicking).await.last_error.as_deref(),
         Some("the job panicked")
@@ -472,18 +505,14 @@ async fn a_stopping_worker_lets_its_running_job_finish() {
     let db = TestDb::migrated().await;
     let pool = db.pool();
     let mut conn = pool.get().await.unwrap();
-    let Enqueued::New(id) = enqueue(&mut conn, &Blocking).await.unwrap() else {
-        panic!()
-    };
+    let id = enqueue_new(&mut conn, &Blocking).await;
     let mut registry = Registry::default();
     registry.register::<Blocking>();
-    let shutdown = CancellationToken::new();
-    let worker =
-        tokio::spawn(Worker::new(pool.clone(), registry, fast_config()).run(shutdown.clone()));
+    let worker = RunningWorker::start(&pool, registry, fast_config());
     STARTED.notified().await;
-    shutdown.cancel();
-    assert!(!worker.is_finished());
+    worker.shutdown.cancel();
+    assert!(!worker.handle.is_finished());
     RELEASE.notify_one();
-    worker.await.unwrap();
+    worker.stop().await;
     assert_eq!(state_of(&pool, id).await.state, "done");
 }
