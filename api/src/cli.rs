@@ -30,6 +30,20 @@ enum Command {
     Seed,
     /// Print the OpenAPI document as JSON.
     Openapi,
+    /// Inspect and retry background jobs.
+    #[command(subcommand)]
+    Jobs(JobsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum JobsCommand {
+    /// List the newest dead jobs (out of attempts) with their last error.
+    Dead {
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Put a dead job back in the queue with fresh attempts.
+    Retry { id: i64 },
 }
 
 pub fn main() -> ExitCode {
@@ -102,5 +116,37 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Openapi => unreachable!("handled before configuration is read"),
+        Command::Jobs(command) => jobs(command, &config).await,
+    }
+}
+
+async fn jobs(command: JobsCommand, config: &Config) -> anyhow::Result<()> {
+    use crate::jobs::queue;
+    let pool = crate::db::build_pool(&config.database)?;
+    let mut conn = pool.get().await?;
+    match command {
+        JobsCommand::Dead { limit } => {
+            let dead = queue::dead(&mut conn, limit).await?;
+            if dead.is_empty() {
+                println!("no dead jobs");
+            }
+            for job in dead {
+                let finished = job.finished_at.map(|t| t.to_rfc3339()).unwrap_or_default();
+                let error = job.last_error.unwrap_or_default();
+                println!(
+                    "{}\t{}\tattempts={}\t{finished}\t{error}",
+                    job.id, job.kind, job.attempts
+                );
+            }
+            Ok(())
+        }
+        JobsCommand::Retry { id } => {
+            anyhow::ensure!(
+                queue::retry_dead(&mut conn, id).await?,
+                "job {id} is not dead, or a queued copy of it already exists"
+            );
+            println!("job {id} is queued again");
+            Ok(())
+        }
     }
 }

@@ -22,7 +22,7 @@ pub enum LogFormat {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub database: DatabaseConfig,
-    /// `REDIS_URL`; `None` selects the in-process fallback (single node only).
+    /// `REDIS_URL` (`redis://` only); `None` selects the in-process fallback (single node).
     pub redis_url: Option<SecretString>,
     pub http: HttpConfig,
     pub log: LogConfig,
@@ -118,7 +118,8 @@ impl Config {
         }
         let redis_url = r.optional_secret("REDIS_URL");
         if let Some(url) = &redis_url {
-            r.check_url("REDIS_URL", url.expose_secret(), &["redis", "rediss"]);
+            // TLS to Redis is not built in yet; refuse `rediss://` instead of failing later.
+            r.check_url("REDIS_URL", url.expose_secret(), &["redis"]);
         }
         let addr: SocketAddr = r.parsed("GATEHOUSE_ADDR", "127.0.0.1:8080".parse().unwrap());
         let public_url = r.parsed(
@@ -176,7 +177,8 @@ impl Config {
             },
         };
         if needs == Needs::DatabaseOnly {
-            r.problems.retain(|p| p.starts_with("DATABASE_URL"));
+            r.problems
+                .retain(|p| p.starts_with("DATABASE_URL") || p.starts_with("GATEHOUSE_DB_"));
         }
         if r.problems.is_empty() {
             Ok(config)
@@ -353,5 +355,13 @@ mod tests {
         );
         assert!(config.is_ok());
         assert!(read(Needs::DatabaseOnly, &[]).is_err());
+        let bad_pool = read(
+            Needs::DatabaseOnly,
+            &[
+                ("DATABASE_URL", "postgres://postgres@127.0.0.1/gh"),
+                ("GATEHOUSE_DB_POOL_SIZE", "lots"),
+            ],
+        );
+        assert!(bad_pool.is_err(), "database settings still count");
     }
 }

@@ -132,7 +132,7 @@ impl ResponseError for AppError {
             // Logged once, here, where it becomes a response.
             Self::Internal(cause) => tracing::error!(error = ?cause, "request failed"),
             Self::Unavailable { dependency } => {
-                tracing::warn!(dependency, "dependency unavailable")
+                tracing::warn!(dependency, "dependency unavailable; answering 503")
             }
             _ => {}
         }
@@ -162,8 +162,8 @@ impl From<crate::db::PoolError> for AppError {
     fn from(err: crate::db::PoolError) -> Self {
         use diesel_async::pooled_connection::deadpool::PoolError as E;
         match err {
+            // Logged once, when the 503 is rendered.
             E::Timeout(_) | E::Backend(_) | E::Closed | E::NoRuntimeSpecified => {
-                tracing::warn!(error = %err, "database pool");
                 Self::Unavailable {
                     dependency: "postgres",
                 }

@@ -60,6 +60,9 @@ pub fn start(
 
 /// `gatehouse serve`: HTTP plus, unless disabled, the job worker in-process.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
+    // Signals first, so a SIGTERM during start-up is a clean stop, not a kill.
+    let shutdown = CancellationToken::new();
+    stop_on_signal(shutdown.clone())?;
     let state = AppState::connect(&config).await?;
     let listener = TcpListener::bind(config.http.addr).map_err(|err| {
         anyhow::anyhow!(
@@ -82,8 +85,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         config.http.workers,
         config.http.shutdown_timeout,
     )?;
-    let shutdown = running.shutdown.clone();
-    tokio::spawn(stop_on_signal(shutdown.clone()));
+    let server_stop = running.shutdown.clone();
+    let signalled = shutdown.clone();
+    tokio::spawn(async move {
+        signalled.cancelled().await;
+        server_stop.cancel();
+    });
 
     let worker = config.worker.in_process.then(|| {
         let worker = Worker::new(
@@ -95,23 +102,25 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     });
     tracing::info!(url = %config.http.public_url, addr = %running.addr, "Gatehouse is serving");
     println!("Gatehouse is serving on {}", config.http.public_url);
-    running.stopped().await?;
+    let served = running.stopped().await;
+    // However the server ended, the worker stops and drains too.
     shutdown.cancel();
     if let Some(worker) = worker {
         worker.await?;
     }
+    served?;
     tracing::info!("stopped");
     Ok(())
 }
 
 /// `gatehouse worker`: only the job worker.
 pub async fn work(config: Config) -> anyhow::Result<()> {
+    let shutdown = CancellationToken::new();
+    stop_on_signal(shutdown.clone())?;
     let pool = crate::db::build_pool(&config.database)?;
     crate::state::check_postgres(&pool)
         .await
         .map_err(|err| anyhow::anyhow!("PostgreSQL is not reachable at DATABASE_URL: {err}"))?;
-    let shutdown = CancellationToken::new();
-    tokio::spawn(stop_on_signal(shutdown.clone()));
     Worker::new(pool, Registry::standard(), worker_config(&config))
         .run(shutdown)
         .await;
@@ -127,21 +136,17 @@ pub fn worker_config(config: &Config) -> WorkerConfig {
     }
 }
 
-/// Cancels `shutdown` on SIGTERM or SIGINT.
-pub async fn stop_on_signal(shutdown: CancellationToken) {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .expect("installing the SIGTERM handler");
+/// Installs SIGTERM and SIGINT handlers now; the first signal cancels `shutdown`.
+pub fn stop_on_signal(shutdown: CancellationToken) -> anyhow::Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    tokio::spawn(async move {
         tokio::select! {
-            _ = ctrl_c => tracing::info!("SIGINT received"),
             _ = term.recv() => tracing::info!("SIGTERM received"),
+            _ = interrupt.recv() => tracing::info!("SIGINT received"),
         }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
-    }
-    shutdown.cancel();
+        shutdown.cancel();
+    });
+    Ok(())
 }

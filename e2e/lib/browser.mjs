@@ -18,7 +18,8 @@ import { chromium } from 'playwright-core';
 
 const ARTIFACTS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'artifacts');
 
-// Flags that keep Chromium from stalling on the closed network (see TOOLCHAIN.md).
+// Flags that keep Chromium from stalling on a machine without internet access (no
+// background networking, updates or sync).
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',

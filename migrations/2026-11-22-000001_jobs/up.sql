@@ -5,8 +5,8 @@ CREATE TABLE jobs (
     id            BIGSERIAL PRIMARY KEY,
     kind          TEXT        NOT NULL,
     payload       JSONB       NOT NULL DEFAULT '{}'::jsonb,
-    -- Deduplication: at most one queued job per (kind, unique_key). A running job does
-    -- not block a new one, so work enqueued after a change always runs after it.
+    -- Deduplication: at most one queued job per (kind, unique_key); a queued job is not
+    -- claimed while one with its key runs, so work for one key runs one at a time.
     unique_key    TEXT,
     state         TEXT        NOT NULL DEFAULT 'queued'
                   CHECK (state IN ('queued', 'running', 'done', 'dead')),
@@ -26,5 +26,7 @@ CREATE TABLE jobs (
 CREATE UNIQUE INDEX jobs_queued_unique_key ON jobs (kind, unique_key)
     WHERE unique_key IS NOT NULL AND state = 'queued';
 CREATE INDEX jobs_due ON jobs (run_at, id) WHERE state = 'queued';
+CREATE INDEX jobs_running_keys ON jobs (kind, unique_key)
+    WHERE state = 'running' AND unique_key IS NOT NULL;
 CREATE INDEX jobs_leases ON jobs (locked_until) WHERE state = 'running';
 CREATE INDEX jobs_finished ON jobs (finished_at) WHERE state = 'done';

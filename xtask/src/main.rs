@@ -8,7 +8,7 @@ mod util;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use util::{cargo, run, step, Cmd};
+use util::{cargo, step, Cmd};
 
 const USAGE: &str = "usage: cargo xtask <command>
 
@@ -123,10 +123,11 @@ fn cmd_test(root: &Path) -> Result<(), String> {
 
 fn build_spa(root: &Path) -> Result<(), String> {
     step("building the SPA (trunk build --release)");
-    run(Cmd::new("trunk")
+    Cmd::new("trunk")
         .args(["build", "--release"])
         .env("TRUNK_SKIP_VERSION_CHECK", "true")
-        .env("NO_COLOR", "true"))?;
+        .env("NO_COLOR", "true")
+        .run()?;
     let dist = root.join("web/dist");
     let wasm = std::fs::read_dir(&dist)
         .map_err(|err| format!("reading {}: {err}", dist.display()))?
@@ -152,8 +153,11 @@ fn build_spa(root: &Path) -> Result<(), String> {
 /// Serves the built SPA with a fresh, seeded database and runs the browser tests.
 fn e2e(root: &Path) -> Result<(), String> {
     step("e2e: serving a seeded Gatehouse for the browser tests");
-    cargo(&["build", "-p", "gatehouse"])?;
+    // `cargo test` built this binary already (the CLI tests run it).
     let bin = util::target_dir().join("debug/gatehouse");
+    if !bin.exists() {
+        cargo(&["build", "-p", "gatehouse"])?;
+    }
     let database = services::fresh_database("gatehouse_test_e2e")?;
     let env = vec![
         ("DATABASE_URL".to_owned(), database),
@@ -175,10 +179,11 @@ fn e2e(root: &Path) -> Result<(), String> {
     let base = format!("http://127.0.0.1:{port}");
     let result = util::wait_for_http(&format!("127.0.0.1:{port}"), "/health").and_then(|()| {
         step("e2e: browser tests (headless Chromium)");
-        run(Cmd::new("npm")
+        Cmd::new("npm")
             .args(["test"])
             .current_dir(root.join("e2e"))
-            .env("GATEHOUSE_E2E_URL", &base))
+            .env("GATEHOUSE_E2E_URL", &base)
+            .run()
     });
     util::terminate(&mut server);
     result

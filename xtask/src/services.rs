@@ -103,7 +103,7 @@ pub fn create_database_if_missing(url: &str) -> Result<(), String> {
         .filter(|name| {
             !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
         })
-        .ok_or_else(|| format!("cannot tell the database name in DATABASE_URL ({url})"))?;
+        .ok_or("cannot tell the database name in DATABASE_URL (expected …/name)")?;
     let exists = psql(&format!(
         "SELECT 1 FROM pg_database WHERE datname = '{name}'"
     ))?;

@@ -31,10 +31,23 @@ pub fn ensure_all(root: &Path) -> Result<(), String> {
 
 /// Everything `trunk build --release` needs.
 pub fn ensure_spa_tools(root: &Path) -> Result<(), String> {
+    ensure_components()?;
     ensure_wasm_target()?;
     ensure_trunk()?;
     ensure_wasm_bindgen(root)?;
     ensure_npm_packages(root)
+}
+
+fn ensure_components() -> Result<(), String> {
+    let fmt = Cmd::new("cargo").args(["fmt", "--version"]).succeeds();
+    let clippy = Cmd::new("cargo").args(["clippy", "--version"]).succeeds();
+    if fmt && clippy {
+        return Ok(());
+    }
+    step("installing rustfmt and clippy");
+    Cmd::new("rustup")
+        .args(["component", "add", "rustfmt", "clippy"])
+        .run()
 }
 
 fn ensure_wasm_target() -> Result<(), String> {

@@ -142,10 +142,6 @@ impl Cmd {
     }
 }
 
-pub fn run(cmd: Cmd) -> Result<(), String> {
-    cmd.run()
-}
-
 pub fn cargo(args: &[&str]) -> Result<(), String> {
     Cmd::new("cargo").args(args).run()
 }

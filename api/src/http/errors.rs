@@ -74,6 +74,15 @@ pub fn envelope_everything<B: MessageBody + 'static>() -> ErrorHandlers<B> {
             return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
         }
         let status = res.status();
+        if status.is_server_error() {
+            // Not one of ours (those are JSON): log what the envelope will hide.
+            let cause = res
+                .response()
+                .error()
+                .map(|err| err.to_string())
+                .unwrap_or_else(|| "no error attached".to_owned());
+            tracing::error!(%status, %cause, "framework error response replaced by the envelope");
+        }
         let allow = res.headers().get(header::ALLOW).cloned();
         let retry_after = res.headers().get(header::RETRY_AFTER).cloned();
         let (req, _) = res.into_parts();

@@ -6,6 +6,7 @@
 pub mod catalog;
 pub mod errors;
 pub mod health;
+pub mod json;
 pub mod metrics;
 pub mod observe;
 pub mod spa;
@@ -78,17 +79,25 @@ fn operations(cfg: &mut DocumentedConfig) {
     cfg.service(health::health).service(metrics::get_metrics);
 }
 
-/// The OpenAPI document of every documented route (what `/api/openapi.json` serves and
-/// `openapi/gatehouse.json` holds).
-pub fn openapi() -> OpenApiDoc {
-    let (_, mut doc) = App::new()
+/// Every documented route, on `app`.
+fn documented<T>(app: App<T>) -> (App<T>, OpenApiDoc)
+where
+    T: ServiceFactory<ServiceRequest, Config = (), Error = Error, InitError = ()>,
+{
+    let (app, mut doc) = app
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(operations)
         .service(scope::scope("/api/v1").configure(api_v1))
         .split_for_parts();
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
-    doc
+    (app, doc)
+}
+
+/// The OpenAPI document of every documented route (what `/api/openapi.json` serves and
+/// `openapi/gatehouse.json` holds).
+pub fn openapi() -> OpenApiDoc {
+    documented(App::new()).1
 }
 
 /// The whole application: routes, extractor configuration and middleware.
@@ -104,19 +113,16 @@ pub fn app(
         InitError = (),
     >,
 > {
-    let (app, mut doc) = App::new()
-        .into_utoipa_app()
-        .openapi(ApiDoc::openapi())
-        .app_data(web::Data::new(state))
-        .app_data(web::Data::new(spa::WebDir(settings.web_dir.clone())))
-        .app_data(errors::json_config(settings.max_body_bytes))
-        .app_data(errors::query_config())
-        .app_data(errors::path_config())
-        .configure(operations)
-        .service(scope::scope("/api/v1").configure(api_v1))
-        .split_for_parts();
-    doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
-
+    let (app, doc) = documented(
+        App::new()
+            .app_data(web::Data::new(state))
+            .app_data(web::Data::new(spa::WebDir(settings.web_dir.clone())))
+            .app_data(json::BodyLimit(settings.max_body_bytes))
+            .app_data(web::PayloadConfig::new(settings.max_body_bytes))
+            .app_data(errors::json_config(settings.max_body_bytes))
+            .app_data(errors::query_config())
+            .app_data(errors::path_config()),
+    );
     let mut app = app
         .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", doc))
         .service(web::redirect("/api/docs", "/api/docs/"));

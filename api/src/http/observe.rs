@@ -44,7 +44,7 @@ pub async fn observe(
         path = %req.path(),
     );
     let started = Instant::now();
-    let method = req.method().to_string();
+    let method = metric_method(req.method());
 
     let mut response = match next.call(req).instrument(span.clone()).await {
         Ok(response) => response,
@@ -65,6 +65,26 @@ pub async fn observe(
         .unwrap_or_else(|| "unmatched".to_owned());
     record(&span, method, route, response.status().as_u16(), started);
     Ok(response.map_into_boxed_body())
+}
+
+/// Standard methods by name, anything else as `OTHER`: a client must not be able to
+/// mint new metric series.
+fn metric_method(method: &actix_web::http::Method) -> String {
+    use actix_web::http::Method;
+    let known = [
+        Method::GET,
+        Method::HEAD,
+        Method::POST,
+        Method::PUT,
+        Method::PATCH,
+        Method::DELETE,
+        Method::OPTIONS,
+    ];
+    if known.contains(method) {
+        method.as_str().to_owned()
+    } else {
+        "OTHER".to_owned()
+    }
 }
 
 fn record(span: &tracing::Span, method: String, route: String, status: u16, started: Instant) {

@@ -8,9 +8,10 @@
 //!   worker died is claimed again once its lease expires.
 //! * A failed job is retried with exponential backoff and jitter; after `max_attempts`
 //!   it is `dead`: kept, inspectable and retryable ([`queue::retry_dead`]).
-//! * `unique_key` deduplicates: at most one *queued* job per `(kind, unique_key)`. A
-//!   running job does not block a new one, so work enqueued after a change always runs
-//!   after it.
+//! * `unique_key` deduplicates and serialises: at most one *queued* job per
+//!   `(kind, unique_key)` (enqueueing another returns it), and a queued job waits while
+//!   one with its key runs. Work enqueued after a change therefore always runs after it,
+//!   and never beside an earlier run for the same key.
 //!
 //! Delivery is at least once: handlers must be idempotent.
 
@@ -41,7 +42,7 @@ pub trait Job: Serialize + DeserializeOwned + Send + 'static {
     const TIMEOUT: Duration = Duration::from_secs(300);
 
     /// Deduplication key: while a queued job of this kind has the same key, enqueueing
-    /// another is a no-op.
+    /// another returns that one; jobs of one key never run at the same time.
     fn unique_key(&self) -> Option<String> {
         None
     }
@@ -64,8 +65,8 @@ pub struct JobContext {
 pub enum Enqueued {
     /// A new job row with this id.
     New(i64),
-    /// A queued job with the same kind and unique key already exists.
-    Duplicate,
+    /// A queued job with the same kind and unique key already existed: this one.
+    Duplicate(i64),
 }
 
 /// Enqueues `job` to run now, on `conn` (inside the caller's transaction, if any).
@@ -80,7 +81,7 @@ pub async fn enqueue_at<J: Job>(
     run_at: Option<DateTime<Utc>>,
 ) -> anyhow::Result<Enqueued> {
     let payload = serde_json::to_value(job)?;
-    let id = queue::insert(
+    let (id, inserted) = queue::insert(
         conn,
         queue::NewJob {
             kind: J::KIND,
@@ -91,9 +92,10 @@ pub async fn enqueue_at<J: Job>(
         },
     )
     .await?;
-    Ok(match id {
-        Some(id) => Enqueued::New(id),
-        None => Enqueued::Duplicate,
+    Ok(if inserted {
+        Enqueued::New(id)
+    } else {
+        Enqueued::Duplicate(id)
     })
 }
 

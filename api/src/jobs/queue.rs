@@ -44,35 +44,40 @@ pub struct NewJob<'a> {
     pub run_at: Option<DateTime<Utc>>,
 }
 
-/// Inserts a job; `None` when a queued job with the same kind and unique key exists.
-pub async fn insert(conn: &mut Conn, job: NewJob<'_>) -> QueryResult<Option<i64>> {
+/// Inserts a job. When a queued job with the same kind and unique key exists, nothing is
+/// inserted and that job is returned instead, made due no later than the new one would
+/// have been (so fresh work never waits out another attempt's backoff).
+pub async fn insert(conn: &mut Conn, job: NewJob<'_>) -> QueryResult<(i64, bool)> {
     #[derive(QueryableByName)]
-    struct Id {
+    struct Inserted {
         #[diesel(sql_type = BigInt)]
         id: i64,
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        inserted: bool,
     }
-    let rows: Vec<Id> = diesel::sql_query(
+    let row: Inserted = diesel::sql_query(
         "INSERT INTO jobs (kind, payload, unique_key, max_attempts, run_at)
          VALUES ($1, $2, $3, $4, COALESCE($5, now()))
          ON CONFLICT (kind, unique_key) WHERE unique_key IS NOT NULL AND state = 'queued'
-         DO NOTHING
-         RETURNING id",
+         DO UPDATE SET run_at = LEAST(jobs.run_at, EXCLUDED.run_at), updated_at = now()
+         RETURNING id, (xmax = 0) AS inserted",
     )
     .bind::<Text, _>(job.kind)
     .bind::<Jsonb, _>(job.payload)
     .bind::<Nullable<Text>, _>(job.unique_key)
     .bind::<Integer, _>(job.max_attempts)
     .bind::<Nullable<Timestamptz>, _>(job.run_at)
-    .load(conn)
+    .get_result(conn)
     .await?;
-    Ok(rows.into_iter().next().map(|row| row.id))
+    Ok((row.id, row.inserted))
 }
 
 /// Claims up to `limit` due jobs of the given kinds under a fresh lease token.
 ///
-/// Due means queued with `run_at` in the past, or running under a lease that expired
-/// (its worker died) with attempts left. Rows another worker is claiming right now are
-/// skipped, not waited for.
+/// Due means queued with `run_at` in the past (and, for a keyed job, no job with the same
+/// key running: jobs of one key run one after another), or running under a lease that
+/// expired (its worker died) with attempts left. Rows another worker is claiming right
+/// now are skipped, not waited for.
 pub async fn claim(
     conn: &mut Conn,
     kinds: &[String],
@@ -81,14 +86,29 @@ pub async fn claim(
 ) -> QueryResult<(Uuid, Vec<JobRow>)> {
     let token = Uuid::new_v4();
     let rows = diesel::sql_query(
-        "WITH due AS (
-             SELECT id FROM jobs
-             WHERE kind = ANY($1)
-               AND ((state = 'queued' AND run_at <= now())
-                 OR (state = 'running' AND locked_until < now() AND attempts < max_attempts))
-             ORDER BY run_at, id
+        "WITH queued AS (
+             SELECT id, run_at FROM jobs q
+              WHERE q.state = 'queued' AND q.run_at <= now() AND q.kind = ANY($1)
+                AND (q.unique_key IS NULL OR NOT EXISTS (
+                      SELECT 1 FROM jobs r
+                       WHERE r.state = 'running' AND r.kind = q.kind
+                         AND r.unique_key = q.unique_key))
+              ORDER BY q.run_at, q.id
+              LIMIT $2
+              FOR UPDATE SKIP LOCKED
+         ), expired AS (
+             SELECT id, run_at FROM jobs e
+              WHERE e.state = 'running' AND e.locked_until < now()
+                AND e.attempts < e.max_attempts AND e.kind = ANY($1)
+              ORDER BY e.locked_until
+              LIMIT $2
+              FOR UPDATE SKIP LOCKED
+         ), due AS (
+             SELECT id, run_at FROM queued
+             UNION ALL
+             SELECT id, run_at FROM expired
+             ORDER BY run_at
              LIMIT $2
-             FOR UPDATE SKIP LOCKED
          )
          UPDATE jobs
             SET state = 'running', attempts = jobs.attempts + 1, locked_by = $3,
@@ -167,6 +187,27 @@ async fn close_as_done(
     .execute(conn)
     .await
     .map(|n| n == 1)
+}
+
+/// Gives a job back without counting the attempt (a worker stopping before it could
+/// finish). `false` when the lease was lost, or a queued copy exists (the lease then
+/// simply expires).
+pub async fn release(conn: &mut Conn, id: i64, token: Uuid) -> QueryResult<bool> {
+    let result = diesel::sql_query(
+        "UPDATE jobs
+            SET state = 'queued', attempts = GREATEST(attempts - 1, 0), run_at = now(),
+                locked_by = NULL, locked_until = NULL, updated_at = now()
+          WHERE id = $1 AND locked_by = $2 AND state = 'running'",
+    )
+    .bind::<BigInt, _>(id)
+    .bind::<SqlUuid, _>(token)
+    .execute(conn)
+    .await;
+    match result {
+        Ok(n) => Ok(n == 1),
+        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(false),
+        Err(other) => Err(other),
+    }
 }
 
 /// What became of a failed attempt.
@@ -252,6 +293,17 @@ pub async fn retry_dead(conn: &mut Conn, id: i64) -> QueryResult<bool> {
         Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(false),
         Err(other) => Err(other),
     }
+}
+
+/// The newest dead jobs, for operators.
+pub async fn dead(conn: &mut Conn, limit: i64) -> QueryResult<Vec<JobRow>> {
+    jobs::table
+        .filter(jobs::state.eq("dead"))
+        .order(jobs::finished_at.desc())
+        .limit(limit)
+        .select(JobRow::as_select())
+        .load(conn)
+        .await
 }
 
 pub async fn find(conn: &mut Conn, id: i64) -> QueryResult<JobRow> {

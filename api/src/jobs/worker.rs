@@ -74,6 +74,7 @@ impl Worker {
         tracing::info!(worker.id = %self.id, ?kinds, concurrency = self.config.concurrency, "worker started");
         let slots = Arc::new(Semaphore::new(self.config.concurrency));
         let mut running: JoinSet<()> = JoinSet::new();
+        let leases = Leases::default();
         let mut idle_delay = self.config.poll_interval;
         let mut next_housekeeping = tokio::time::Instant::now();
 
@@ -95,8 +96,11 @@ impl Worker {
                         for job in jobs {
                             let permit = slots.clone().acquire_owned().await.expect("never closed");
                             let runner = self.runner();
+                            let leases = leases.clone();
                             running.spawn(async move {
-                                runner.run_one(job, token).await;
+                                leases.hold(job.id, token);
+                                runner.run_one(job.clone(), token).await;
+                                leases.drop_lease(job.id);
                                 drop(permit);
                             });
                         }
@@ -123,7 +127,23 @@ impl Worker {
             .await
             .is_err()
         {
-            tracing::warn!(worker.id = %self.id, "jobs still running at shutdown; their leases will expire");
+            // Stop the handlers and give their jobs back without counting the attempt.
+            running.abort_all();
+            while running.join_next().await.is_some() {}
+            self.release(leases.take()).await;
+        }
+    }
+
+    async fn release(&self, leases: Vec<(i64, Uuid)>) {
+        tracing::warn!(worker.id = %self.id, count = leases.len(), "jobs still running at shutdown are given back");
+        let Ok(mut conn) = self.pool.get().await else {
+            tracing::warn!("cannot reach the database; the leases will expire instead");
+            return;
+        };
+        for (id, token) in leases {
+            if let Err(err) = queue::release(&mut conn, id, token).await {
+                tracing::warn!(job.id = id, error = %err, "could not release the job; its lease will expire");
+            }
         }
     }
 
@@ -215,33 +235,39 @@ impl Runner {
             job_id: job.id,
             attempt: job.attempts,
         };
-        // Its own task, so a panic becomes a failed attempt instead of killing the loop.
-        let mut handle = tokio::spawn((registered.handler)(ctx, job.payload.clone()));
+        // Its own task, so a panic becomes a failed attempt instead of killing the loop;
+        // aborted when this future is dropped (worker shutdown), never left detached.
+        let mut handle = AbortOnDrop(tokio::spawn((registered.handler)(ctx, job.payload.clone())));
         let deadline = tokio::time::sleep(registered.timeout);
         tokio::pin!(deadline);
         let mut beat = tokio::time::interval(self.config.lease / 3);
         beat.tick().await;
+        let mut renewed = std::time::Instant::now();
         loop {
             tokio::select! {
-                joined = &mut handle => return match joined {
+                joined = &mut handle.0 => return match joined {
                     Ok(Ok(())) => Outcome::Done,
                     Ok(Err(err)) => Outcome::Failed(format!("{err:#}")),
                     Err(join) if join.is_panic() => Outcome::Failed("the job panicked".to_owned()),
                     Err(_) => Outcome::Failed("the job was cancelled".to_owned()),
                 },
                 _ = &mut deadline => {
-                    handle.abort();
                     return Outcome::Failed(format!("timed out after {} s", registered.timeout.as_secs()));
                 }
                 _ = beat.tick() => {
                     match self.renew(job.id, token).await {
-                        Ok(true) => {}
-                        Ok(false) => {
-                            handle.abort();
+                        Ok(true) => renewed = std::time::Instant::now(),
+                        Ok(false) => return Outcome::LeaseLost,
+                        // A blip talking to the database: keep going while the lease has
+                        // slack; stop before it can expire, or another worker could start
+                        // the same job beside this one.
+                        Err(err) if renewed.elapsed() < self.config.lease * 2 / 3 => {
+                            tracing::warn!(error = %err, "heartbeat failed; retrying");
+                        }
+                        Err(err) => {
+                            tracing::error!(error = %err, "heartbeats failing; abandoning the job before its lease expires");
                             return Outcome::LeaseLost;
                         }
-                        // A blip talking to the database: keep going, the lease has slack.
-                        Err(err) => tracing::warn!(error = %err, "heartbeat failed"),
                     }
                 }
             }
@@ -267,6 +293,40 @@ impl Runner {
     ) -> anyhow::Result<Failed> {
         let mut conn = self.pool.get().await?;
         Ok(queue::fail(&mut conn, job.id, token, error, delay).await?)
+    }
+}
+
+/// Aborts the task when dropped.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Leases of the jobs a worker is running, to give back at shutdown.
+#[derive(Clone, Default)]
+struct Leases(Arc<std::sync::Mutex<std::collections::HashMap<i64, Uuid>>>);
+
+impl Leases {
+    fn hold(&self, id: i64, token: Uuid) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id, token);
+    }
+
+    fn drop_lease(&self, id: i64) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
+    }
+
+    fn take(&self) -> Vec<(i64, Uuid)> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain()
+            .collect()
     }
 }
 

@@ -9,7 +9,13 @@ use super::{take, Decision, Rule};
 /// Buckets live in a map; full buckets are swept out once it grows past a bound.
 #[derive(Default)]
 pub struct MemoryLimiter {
-    buckets: Mutex<HashMap<String, Bucket>>,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    buckets: HashMap<String, Bucket>,
+    last_sweep: Option<Instant>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -20,6 +26,8 @@ struct Bucket {
 }
 
 const SWEEP_ABOVE: usize = 10_000;
+/// A sweep walks every bucket; under a flood of new keys, do it at most this often.
+const SWEEP_EVERY: Duration = Duration::from_secs(1);
 
 impl MemoryLimiter {
     pub fn check(&self, key: &str, rule: Rule) -> Decision {
@@ -28,13 +36,18 @@ impl MemoryLimiter {
 
     /// As [`check`](Self::check), at a given instant (tests drive the clock).
     pub fn check_at(&self, key: &str, rule: Rule, now: Instant) -> Decision {
-        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        if buckets.len() > SWEEP_ABOVE {
-            buckets.retain(|_, bucket| bucket.full_at > now);
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let swept_recently = inner
+            .last_sweep
+            .is_some_and(|at| now.saturating_duration_since(at) < SWEEP_EVERY);
+        if inner.buckets.len() > SWEEP_ABOVE && !swept_recently {
+            inner.buckets.retain(|_, bucket| bucket.full_at > now);
+            inner.last_sweep = Some(now);
         }
+        let buckets = &mut inner.buckets;
         let (tokens, elapsed) = match buckets.get(key) {
             Some(bucket) => (bucket.tokens, now.saturating_duration_since(bucket.updated)),
-            None => (f64::from(rule.capacity), Duration::ZERO),
+            None => (f64::from(rule.capacity()), Duration::ZERO),
         };
         let (tokens, decision) = take(tokens, elapsed, rule);
         buckets.insert(
@@ -49,7 +62,7 @@ impl MemoryLimiter {
     }
 
     pub fn len(&self) -> usize {
-        self.buckets.lock().map(|b| b.len()).unwrap_or(0)
+        self.inner.lock().map(|i| i.buckets.len()).unwrap_or(0)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -97,5 +110,11 @@ mod tests {
         assert_eq!(limiter.len(), SWEEP_ABOVE + 1);
         limiter.check_at("late", rule, start + Duration::from_secs(5));
         assert_eq!(limiter.len(), 1, "refilled buckets are forgotten");
+        for i in 0..=SWEEP_ABOVE {
+            limiter.check_at(&format!("j{i}"), rule, start + Duration::from_secs(5));
+        }
+        // Just swept: a flood of keys within the same second does not sweep again.
+        limiter.check_at("later", rule, start + Duration::from_millis(5500));
+        assert_eq!(limiter.len(), SWEEP_ABOVE + 3);
     }
 }

@@ -11,20 +11,30 @@ pub use memory::MemoryLimiter;
 pub use redis::RedisLimiter;
 
 /// A bucket of `capacity` tokens that refills one token every `refill_every`.
+/// Built only through [`Rule::per`], so both are always positive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rule {
-    pub capacity: u32,
-    pub refill_every: Duration,
+    capacity: u32,
+    refill_every: Duration,
 }
 
 impl Rule {
-    /// `count` requests per `period`, all of which may come at once.
+    /// `count` requests per `period`, all of which may come at once (at least one
+    /// request, refilled at most once a millisecond).
     pub fn per(count: u32, period: Duration) -> Self {
         let count = count.max(1);
         Self {
             capacity: count,
             refill_every: (period / count).max(Duration::from_millis(1)),
         }
+    }
+
+    pub fn capacity(&self) -> u32 {
+        self.capacity
+    }
+
+    pub fn refill_every(&self) -> Duration {
+        self.refill_every
     }
 }
 
@@ -83,8 +93,8 @@ impl RateLimiter {
 /// The bucket arithmetic both backends share (the Redis script mirrors it).
 /// `tokens` is the level at `elapsed` since the last update; returns the new level.
 pub(crate) fn take(tokens: f64, elapsed: Duration, rule: Rule) -> (f64, Decision) {
-    let per_token = rule.refill_every.as_secs_f64();
-    let capacity = f64::from(rule.capacity);
+    let per_token = rule.refill_every().as_secs_f64();
+    let capacity = f64::from(rule.capacity());
     let level = (tokens + elapsed.as_secs_f64() / per_token).min(capacity);
     let (level, allowed, retry_after) = if level >= 1.0 {
         (level - 1.0, true, Duration::ZERO)
@@ -97,7 +107,7 @@ pub(crate) fn take(tokens: f64, elapsed: Duration, rule: Rule) -> (f64, Decision
     };
     let decision = Decision {
         allowed,
-        limit: rule.capacity,
+        limit: rule.capacity(),
         remaining: level.floor() as u32,
         retry_after,
         reset_after: Duration::from_secs_f64((capacity - level) * per_token),
@@ -108,6 +118,16 @@ pub(crate) fn take(tokens: f64, elapsed: Duration, rule: Rule) -> (f64, Decision
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn degenerate_rules_are_clamped_to_something_usable() {
+        let rule = Rule::per(0, Duration::ZERO);
+        assert_eq!(rule.capacity(), 1);
+        assert_eq!(rule.refill_every(), Duration::from_millis(1));
+        let (_, decision) = take(0.0, Duration::ZERO, rule);
+        assert!(!decision.allowed);
+        assert_eq!(decision.retry_after, Duration::from_millis(1));
+    }
 
     #[test]
     fn a_full_bucket_allows_its_capacity_then_denies_with_the_wait() {

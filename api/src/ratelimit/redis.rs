@@ -57,18 +57,19 @@ impl RedisLimiter {
             .get()
             .await
             .map_err(|err| RateLimitError::Redis(err.to_string()))?;
-        let per_token_ms = rule.refill_every.as_millis().max(1) as u64;
+        // Fractional milliseconds, so both backends do the same arithmetic.
+        let per_token_ms = rule.refill_every().as_secs_f64() * 1000.0;
         let (allowed, remaining, retry_ms, reset_ms): (i64, i64, i64, i64) = self
             .script
             .key(format!("{}:{key}", self.prefix))
-            .arg(rule.capacity)
+            .arg(rule.capacity())
             .arg(per_token_ms)
             .invoke_async(&mut *conn)
             .await
             .map_err(|err| RateLimitError::Redis(err.to_string()))?;
         Ok(Decision {
             allowed: allowed == 1,
-            limit: rule.capacity,
+            limit: rule.capacity(),
             remaining: remaining.max(0) as u32,
             retry_after: Duration::from_millis(retry_ms.max(0) as u64),
             reset_after: Duration::from_millis(reset_ms.max(0) as u64),

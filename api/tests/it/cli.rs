@@ -198,3 +198,50 @@ async fn the_worker_command_runs_jobs_alone_and_stops_on_sigterm() {
         .unwrap();
     assert!(status.success(), "exit status {status:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operators_can_list_and_retry_dead_jobs() {
+    use diesel_async::RunQueryDsl;
+    let db = TestDb::migrated().await;
+    let mut conn = db.pool().get().await.unwrap();
+    diesel::sql_query(
+        "INSERT INTO jobs (kind, state, attempts, max_attempts, last_error, finished_at)
+         VALUES ('mail.send', 'dead', 3, 3, 'smtp said 550', now())",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let listed = gatehouse()
+        .args(["jobs", "dead"])
+        .env("DATABASE_URL", &db.url)
+        .output()
+        .unwrap();
+    assert!(listed.status.success());
+    let text = String::from_utf8_lossy(&listed.stdout);
+    assert!(
+        text.contains("mail.send") && text.contains("smtp said 550"),
+        "{text}"
+    );
+    let id = text.split('\t').next().unwrap().trim().to_owned();
+
+    let retried = gatehouse()
+        .args(["jobs", "retry", &id])
+        .env("DATABASE_URL", &db.url)
+        .output()
+        .unwrap();
+    assert!(
+        retried.status.success(),
+        "{}",
+        String::from_utf8_lossy(&retried.stderr)
+    );
+    let again = gatehouse()
+        .args(["jobs", "retry", &id])
+        .env("DATABASE_URL", &db.url)
+        .output()
+        .unwrap();
+    assert!(!again.status.success(), "a queued job is not dead any more");
+    let row = gatehouse::jobs::queue::find(&mut conn, id.parse().unwrap())
+        .await
+        .unwrap();
+    assert_eq!((row.state.as_str(), row.attempts), ("queued", 0));
+}

@@ -20,6 +20,7 @@ fn variables_in(text: &str) -> BTreeSet<String> {
         if !preceded_by_name_char
             && (name == "DATABASE_URL" || name == "REDIS_URL" || name.starts_with("GATEHOUSE_"))
             && name.len() > "GATEHOUSE_".len()
+            && !name.ends_with('_')
         {
             found.insert(name);
         }

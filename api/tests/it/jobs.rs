@@ -81,6 +81,36 @@ impl Job for Panics {
     }
 }
 
+/// Outlives a short lease many times over, counting its runs.
+static SLOW_RUNS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+#[derive(Serialize, Deserialize)]
+struct Slow;
+
+impl Job for Slow {
+    const KIND: &'static str = "test.slow";
+
+    async fn run(self, _ctx: JobContext) -> anyhow::Result<()> {
+        SLOW_RUNS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        Ok(())
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct Hangs;
+
+impl Job for Hangs {
+    const KIND: &'static str = "test.hangs";
+    const MAX_ATTEMPTS: i32 = 1;
+    const TIMEOUT: Duration = Duration::from_millis(200);
+
+    async fn run(self, _ctx: JobContext) -> anyhow::Result<()> {
+        std::future::pending::<()>().await;
+        Ok(())
+    }
+}
+
 #[derive(Serialize, Deserialize)]
 struct Keyed {
     key: String,
@@ -118,7 +148,7 @@ async fn state_of(pool: &Pool, id: i64) -> queue::JobRow {
 async fn enqueue_new<J: Job>(conn: &mut gatehouse::db::Conn, job: &J) -> i64 {
     match enqueue(conn, job).await.unwrap() {
         Enqueued::New(id) => id,
-        Enqueued::Duplicate => panic!("expected a new job"),
+        Enqueued::Duplicate(_) => panic!("expected a new job"),
     }
 }
 
@@ -194,40 +224,84 @@ async fn a_job_enqueued_in_a_rolled_back_transaction_does_not_exist() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_unique_key_deduplicates_queued_jobs_but_not_running_ones() {
+async fn a_unique_key_deduplicates_queued_jobs_and_serialises_runs_per_key() {
     let db = TestDb::migrated().await;
     let mut conn = db.pool().get().await.unwrap();
     let job = Keyed {
         key: "account-7".into(),
     };
-    let first = enqueue(&mut conn, &job).await.unwrap();
-    assert!(matches!(first, Enqueued::New(_)));
-    assert_eq!(enqueue(&mut conn, &job).await.unwrap(), Enqueued::Duplicate);
-    let other = enqueue(
+    let first = enqueue_new(&mut conn, &job).await;
+    assert_eq!(
+        enqueue(&mut conn, &job).await.unwrap(),
+        Enqueued::Duplicate(first)
+    );
+    enqueue_new(
         &mut conn,
         &Keyed {
             key: "account-8".into(),
         },
     )
-    .await
-    .unwrap();
-    assert!(matches!(other, Enqueued::New(_)));
+    .await;
 
-    // Once the first one runs, new work for the same key queues behind it.
-    let (_, claimed) = queue::claim(
-        &mut conn,
-        &kinds(&[Keyed::KIND]),
-        10,
-        Duration::from_secs(5),
-    )
-    .await
-    .unwrap();
+    let keyed = kinds(&[Keyed::KIND]);
+    let (token, claimed) = queue::claim(&mut conn, &keyed, 10, Duration::from_secs(30))
+        .await
+        .unwrap();
     assert_eq!(claimed.len(), 2);
-    assert!(matches!(
+    // New work for a running key queues behind it and does not run beside it.
+    let second = enqueue_new(&mut conn, &job).await;
+    assert_eq!(
         enqueue(&mut conn, &job).await.unwrap(),
-        Enqueued::New(_)
-    ));
-    assert_eq!(enqueue(&mut conn, &job).await.unwrap(), Enqueued::Duplicate);
+        Enqueued::Duplicate(second)
+    );
+    let (_, beside) = queue::claim(&mut conn, &keyed, 10, Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert!(beside.is_empty(), "same key must not run twice at once");
+    assert!(queue::complete(&mut conn, first, token).await.unwrap());
+    let (_, after) = queue::claim(&mut conn, &keyed, 10, Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(after.iter().map(|j| j.id).collect::<Vec<_>>(), [second]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enqueueing_work_that_waits_out_a_backoff_makes_it_due_now() {
+    let db = TestDb::migrated().await;
+    let pool = db.pool();
+    let mut conn = pool.get().await.unwrap();
+    let job = Keyed { key: "k".into() };
+    let id = enqueue_new(&mut conn, &job).await;
+    let keyed = kinds(&[Keyed::KIND]);
+    let (token, _) = queue::claim(&mut conn, &keyed, 1, Duration::from_secs(30))
+        .await
+        .unwrap();
+    queue::fail(&mut conn, id, token, "later", Duration::from_secs(3600))
+        .await
+        .unwrap();
+    assert_eq!(
+        enqueue(&mut conn, &job).await.unwrap(),
+        Enqueued::Duplicate(id)
+    );
+    let (_, due) = queue::claim(&mut conn, &keyed, 1, Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(due.len(), 1, "fresh work does not wait out an old backoff");
+    assert_eq!(due[0].attempts, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_job_is_not_retried_while_a_queued_copy_exists() {
+    let db = TestDb::migrated().await;
+    let mut conn = db.pool().get().await.unwrap();
+    let job = Keyed { key: "dup".into() };
+    let id = enqueue_new(&mut conn, &job).await;
+    diesel::sql_query("UPDATE jobs SET state = 'dead', finished_at = now()")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    enqueue_new(&mut conn, &job).await;
+    assert!(!queue::retry_dead(&mut conn, id).await.unwrap());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -515,4 +589,73 @@ async fn a_stopping_worker_lets_its_running_job_finish() {
     RELEASE.notify_one();
     worker.stop().await;
     assert_eq!(state_of(&pool, id).await.state, "done");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn heartbeats_keep_a_long_job_from_being_claimed_by_another_worker() {
+    let db = TestDb::migrated().await;
+    let pool = db.pool();
+    let id = enqueue_new(&mut pool.get().await.unwrap(), &Slow).await;
+    let mut registry = Registry::default();
+    registry.register::<Slow>();
+    // A lease of 300 ms, renewed every 100 ms, on a job that runs 1.5 s.
+    let config = WorkerConfig {
+        lease: Duration::from_millis(300),
+        ..fast_config()
+    };
+    let workers = [
+        RunningWorker::start(&db.pool(), registry.clone(), config.clone()),
+        RunningWorker::start(&db.pool(), registry, config),
+    ];
+    eventually(Duration::from_secs(30), || async {
+        state_of(&pool, id).await.state == "done"
+    })
+    .await;
+    for worker in workers {
+        worker.stop().await;
+    }
+    assert_eq!(
+        std::sync::atomic::AtomicU32::load(&SLOW_RUNS, std::sync::atomic::Ordering::SeqCst),
+        1
+    );
+    assert_eq!(state_of(&pool, id).await.attempts, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_over_its_timeout_is_a_failed_attempt() {
+    let db = TestDb::migrated().await;
+    let pool = db.pool();
+    let id = enqueue_new(&mut pool.get().await.unwrap(), &Hangs).await;
+    let mut registry = Registry::default();
+    registry.register::<Hangs>();
+    let worker = RunningWorker::start(&pool, registry, fast_config());
+    eventually(Duration::from_secs(30), || async {
+        state_of(&pool, id).await.state == "dead"
+    })
+    .await;
+    worker.stop().await;
+    let row = state_of(&pool, id).await;
+    assert!(row.last_error.unwrap().contains("timed out"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_still_running_when_shutdown_times_out_is_given_back_uncounted() {
+    let db = TestDb::migrated().await;
+    let pool = db.pool();
+    let id = enqueue_new(&mut pool.get().await.unwrap(), &Hangs).await;
+    let mut registry = Registry::default();
+    registry.register::<Hangs>();
+    let config = WorkerConfig {
+        shutdown_timeout: Duration::from_millis(50),
+        ..fast_config()
+    };
+    let worker = RunningWorker::start(&pool, registry, config);
+    eventually(Duration::from_secs(30), || async {
+        state_of(&pool, id).await.state == "running"
+    })
+    .await;
+    worker.stop().await;
+    let row = state_of(&pool, id).await;
+    assert_eq!((row.state.as_str(), row.attempts), ("queued", 0));
+    assert!(row.locked_by.is_none());
 }

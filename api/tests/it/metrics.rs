@@ -34,6 +34,14 @@ async fn metrics_count_requests_by_route_and_report_pool_and_queue_gauges() {
         .await;
     assert_eq!(app.get("/api/v1/catalog").await.status(), 200);
     assert_eq!(app.get("/api/v1/nope").await.status(), 404);
+    let brew = reqwest::Method::from_bytes(b"BREWCOFFEE").unwrap();
+    let odd = app
+        .client
+        .request(brew, app.url("/health"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(odd.status(), 404);
     let response = app
         .client
         .get(app.url("/metrics"))
@@ -47,10 +55,15 @@ async fn metrics_count_requests_by_route_and_report_pool_and_queue_gauges() {
         .unwrap()
         .starts_with("text/plain"));
     let text = response.text().await.unwrap();
+    assert!(
+        !text.contains("BREWCOFFEE"),
+        "client-chosen methods mint no series"
+    );
     for needle in [
         r#"http_requests_total{method="GET",route="/api/v1/catalog",status="200"}"#,
         r#"http_requests_total{method="GET",route="unmatched",status="404"}"#,
         r#"http_request_duration_seconds_bucket{method="GET",route="/api/v1/catalog",status="200",le="0.005"}"#,
+        r#"method="OTHER""#,
         "db_pool_connections ",
         "db_pool_available ",
         r#"jobs{state="queued"}"#,
