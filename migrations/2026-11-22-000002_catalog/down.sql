@@ -1,1 +1,1 @@
-DROP TABLE product_entitlements; DROP TABLE prices; DROP TABLE products;
+DROP TABLE product_entitlements; DROP TABLE entitlements; DROP TABLE prices; DROP TABLE products;

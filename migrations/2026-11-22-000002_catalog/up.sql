@@ -1,4 +1,4 @@
--- The product catalog: products, their prices and the entitlement keys they grant.
+-- The product catalog: products, their prices and the entitlements they grant.
 -- Rows are never deleted (soft delete through `active`); Stripe ids are filled in when
 -- the product or price is synced to Stripe.
 CREATE TABLE products (
@@ -35,8 +35,17 @@ CREATE TABLE prices (
 CREATE UNIQUE INDEX prices_one_active_per_period ON prices (product_id, billing_period)
     WHERE active;
 
+-- What an account can be entitled to (`nextcloud`, `storage_100gb`), with the name
+-- customers read. Products grant keys; tokens and instances speak keys.
+CREATE TABLE entitlements (
+    key         TEXT        PRIMARY KEY CHECK (key ~ '^[a-z0-9][a-z0-9_]{0,62}$'),
+    label       TEXT        NOT NULL CHECK (length(label) BETWEEN 1 AND 120),
+    created_at  TIMESTAMPTZ NOT NULL DEFAULT now(),
+    updated_at  TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+
 CREATE TABLE product_entitlements (
     product_id       UUID NOT NULL REFERENCES products (id),
-    entitlement_key  TEXT NOT NULL CHECK (entitlement_key ~ '^[a-z0-9][a-z0-9_]{0,62}$'),
+    entitlement_key  TEXT NOT NULL REFERENCES entitlements (key),
     PRIMARY KEY (product_id, entitlement_key)
 );

@@ -89,12 +89,22 @@ pub struct CatalogProduct {
     pub parent_slug: Option<String>,
     /// Whether buying it places the user on a product instance.
     pub needs_instance: bool,
-    /// Entitlement keys the product grants, e.g. `nextcloud`.
-    pub entitlements: Vec<String>,
+    /// What the product grants, ordered by label.
+    pub entitlements: Vec<Entitlement>,
     /// Active prices, monthly before yearly.
     pub prices: Vec<CatalogPrice>,
     /// Whole percent saved by paying yearly instead of twelve months, when both exist.
     pub yearly_savings_percent: Option<u32>,
+}
+
+/// Something an account can be entitled to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct Entitlement {
+    /// Stable key used in access tokens and by product instances, e.g. `nextcloud`.
+    pub key: String,
+    /// What customers read, e.g. `Nextcloud`.
+    pub label: String,
 }
 
 /// One way to pay for a product.

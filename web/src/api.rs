@@ -55,15 +55,6 @@ impl ApiError {
             }
         }
     }
-
-    /// The machine-readable code, when the API sent one (e.g. `validation_failed`).
-    #[allow(dead_code)] // Used by the forms that come next; kept with the type it belongs to.
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Api { code, .. } => Some(code),
-            _ => None,
-        }
-    }
 }
 
 impl fmt::Display for ApiError {
@@ -144,12 +135,18 @@ mod tests {
         let body = r#"{"error":{"code":"validation_failed","message":"Check the form",
             "fields":{"email":"must be an email address"}}}"#;
         let error = decode::<()>(422, body).unwrap_err();
-        assert_eq!(error.code(), Some("validation_failed"));
         assert_eq!(error.message(), "Check the form");
-        let ApiError::Api { status, fields, .. } = error else {
+        let ApiError::Api {
+            status,
+            code,
+            fields,
+            ..
+        } = error
+        else {
             panic!("expected the envelope");
         };
         assert_eq!(status, 422);
+        assert_eq!(code, "validation_failed");
         assert_eq!(fields["email"], "must be an email address");
     }
 

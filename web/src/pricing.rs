@@ -172,7 +172,7 @@ fn PlanCard(product: CatalogProduct, period: RwSignal<BillingPeriod>) -> impl In
     let features = product
         .entitlements
         .iter()
-        .map(|key| view! { <li>{entitlement_label(key)}</li> })
+        .map(|entitlement| view! { <li>{entitlement.label.clone()}</li> })
         .collect_view();
 
     view! {
@@ -216,7 +216,7 @@ fn AddOnCard(
         let items = product
             .entitlements
             .iter()
-            .map(|key| view! { <li>{entitlement_label(key)}</li> })
+            .map(|entitlement| view! { <li>{entitlement.label.clone()}</li> })
             .collect_view();
         view! { <ul class="features features--compact">{items}</ul> }
     });
@@ -322,36 +322,5 @@ fn UnknownPage(slug: String) -> impl IntoView {
                 "See all plans"
             </a>
         </div>
-    }
-}
-
-/// What an entitlement key means to a customer.
-fn entitlement_label(key: &str) -> String {
-    match key {
-        "nextcloud" => "Nextcloud".into(),
-        "vaultwarden" => "Vaultwarden password manager".into(),
-        "sso" => "Single sign-on (SSO)".into(),
-        "priority_support" => "Priority support".into(),
-        "storage_100gb" => "100 GB extra storage".into(),
-        other => {
-            let words = other.replace(['_', '-'], " ");
-            let mut chars = words.chars();
-            chars
-                .next()
-                .map(|first| first.to_uppercase().chain(chars).collect())
-                .unwrap_or_default()
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::entitlement_label;
-
-    #[test]
-    fn unknown_entitlements_read_as_words() {
-        assert_eq!(entitlement_label("sso"), "Single sign-on (SSO)");
-        assert_eq!(entitlement_label("extra_seats"), "Extra seats");
-        assert_eq!(entitlement_label(""), "");
     }
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use gatehouse_shared::catalog::{
     yearly_savings_percent, BillingPeriod, CatalogPrice, CatalogProduct, CatalogResponse,
-    PricingPage, ProductKind,
+    Entitlement, PricingPage, ProductKind,
 };
 use gatehouse_shared::ids::{PriceId, ProductId};
 use uuid::Uuid;
@@ -21,7 +21,7 @@ pub async fn public_catalog(conn: &mut Conn) -> AppResult<CatalogResponse> {
     let products = db::catalog::active_products(conn).await?;
     let ids: Vec<Uuid> = products.iter().map(|p| p.id).collect();
     let prices = db::catalog::active_prices(conn, &ids).await?;
-    let entitlements = db::catalog::entitlements(conn, &ids).await?;
+    let entitlements = db::catalog::entitlements_of(conn, &ids).await?;
 
     let slugs: HashMap<Uuid, &str> = products.iter().map(|p| (p.id, p.slug.as_str())).collect();
     let mut prices_by_product: HashMap<Uuid, Vec<CatalogPrice>> = HashMap::new();
@@ -40,9 +40,12 @@ pub async fn public_catalog(conn: &mut Conn) -> AppResult<CatalogResponse> {
                 currency: price.currency,
             });
     }
-    let mut keys_by_product: HashMap<Uuid, Vec<String>> = HashMap::new();
-    for (product_id, key) in entitlements {
-        keys_by_product.entry(product_id).or_default().push(key);
+    let mut keys_by_product: HashMap<Uuid, Vec<Entitlement>> = HashMap::new();
+    for (product_id, key, label) in entitlements {
+        keys_by_product
+            .entry(product_id)
+            .or_default()
+            .push(Entitlement { key, label });
     }
 
     let mut pages: Vec<PricingPage> = Vec::new();

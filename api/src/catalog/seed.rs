@@ -18,6 +18,15 @@ struct DemoProduct {
     entitlements: &'static [&'static str],
 }
 
+/// Entitlement keys and the names customers read.
+const ENTITLEMENTS: &[(&str, &str)] = &[
+    ("nextcloud", "Nextcloud files and calendars"),
+    ("vaultwarden", "Vaultwarden password manager"),
+    ("sso", "Single sign-on (SSO)"),
+    ("priority_support", "Priority support"),
+    ("storage_100gb", "100 GB extra storage"),
+];
+
 const DEMO: &[DemoProduct] = &[
     DemoProduct {
         slug: "starter",
@@ -79,6 +88,9 @@ const DEMO: &[DemoProduct] = &[
 /// Writes the demo catalog in one transaction; returns how many products it holds.
 pub async fn seed_demo_catalog(conn: &mut Conn) -> anyhow::Result<usize> {
     conn.transaction::<_, anyhow::Error, _>(async |conn| {
+        for (key, label) in ENTITLEMENTS {
+            q::upsert_entitlement(conn, key, label).await?;
+        }
         for (order, demo) in DEMO.iter().enumerate() {
             let parent_product_id = match demo.parent {
                 Some(slug) => Some(

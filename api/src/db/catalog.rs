@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
-use super::schema::{prices, product_entitlements, products};
+use super::schema::{entitlements, prices, product_entitlements, products};
 use super::Conn;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -80,19 +80,37 @@ pub async fn active_prices(conn: &mut Conn, product_ids: &[Uuid]) -> QueryResult
         .await
 }
 
-/// `(product_id, entitlement_key)` pairs of the given products, keys sorted.
-pub async fn entitlements(
+/// `(product_id, key, label)` of what the given products grant, by label.
+pub async fn entitlements_of(
     conn: &mut Conn,
     product_ids: &[Uuid],
-) -> QueryResult<Vec<(Uuid, String)>> {
+) -> QueryResult<Vec<(Uuid, String, String)>> {
     product_entitlements::table
+        .inner_join(entitlements::table)
         .filter(product_entitlements::product_id.eq_any(product_ids))
-        .order((
+        .order((product_entitlements::product_id, entitlements::label))
+        .select((
             product_entitlements::product_id,
-            product_entitlements::entitlement_key,
+            entitlements::key,
+            entitlements::label,
         ))
         .load(conn)
         .await
+}
+
+/// Creates the entitlement or renames it.
+pub async fn upsert_entitlement(conn: &mut Conn, key: &str, label: &str) -> QueryResult<()> {
+    diesel::insert_into(entitlements::table)
+        .values((entitlements::key.eq(key), entitlements::label.eq(label)))
+        .on_conflict(entitlements::key)
+        .do_update()
+        .set((
+            entitlements::label.eq(label),
+            entitlements::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 pub async fn find_product_by_slug(conn: &mut Conn, slug: &str) -> QueryResult<Option<Product>> {

@@ -1,6 +1,15 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    entitlements (key) {
+        key -> Text,
+        label -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     jobs (id) {
         id -> Int8,
         kind -> Text,
@@ -59,6 +68,13 @@ diesel::table! {
 }
 
 diesel::joinable!(prices -> products (product_id));
+diesel::joinable!(product_entitlements -> entitlements (entitlement_key));
 diesel::joinable!(product_entitlements -> products (product_id));
 
-diesel::allow_tables_to_appear_in_same_query!(jobs, prices, product_entitlements, products,);
+diesel::allow_tables_to_appear_in_same_query!(
+    entitlements,
+    jobs,
+    prices,
+    product_entitlements,
+    products,
+);

@@ -38,7 +38,22 @@ async fn the_seeded_catalog_groups_plans_then_add_ons_with_yearly_savings() {
     );
     let starter = &page.products[0];
     assert_eq!(starter.kind, ProductKind::Plan);
-    assert_eq!(starter.entitlements, ["nextcloud"]);
+    assert_eq!(starter.entitlements.len(), 1);
+    assert_eq!(starter.entitlements[0].key, "nextcloud");
+    assert_eq!(
+        starter.entitlements[0].label,
+        "Nextcloud files and calendars"
+    );
+    let business_keys: Vec<&str> = page.products[2]
+        .entitlements
+        .iter()
+        .map(|e| e.key.as_str())
+        .collect();
+    assert_eq!(
+        business_keys,
+        ["nextcloud", "sso", "vaultwarden"],
+        "ordered by label"
+    );
     assert_eq!(starter.prices.len(), 2);
     assert_eq!(starter.prices[0].period, BillingPeriod::Month);
     assert_eq!(starter.prices[0].amount_minor, 900);
