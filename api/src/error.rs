@@ -130,7 +130,11 @@ impl ResponseError for AppError {
     fn error_response(&self) -> HttpResponse {
         match self {
             // Logged once, here, where it becomes a response.
-            Self::Internal(cause) => tracing::error!(error = ?cause, "request failed"),
+            // The cause chain, not `Debug`: with RUST_BACKTRACE set that would resolve a
+            // backtrace (tens of MiB, milliseconds) on every 500.
+            Self::Internal(cause) => {
+                tracing::error!(error = %format!("{cause:#}"), "request failed")
+            }
             Self::Unavailable { dependency } => {
                 tracing::warn!(dependency, "dependency unavailable; answering 503")
             }
