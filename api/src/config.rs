@@ -27,6 +27,21 @@ pub struct Config {
     pub http: HttpConfig,
     pub log: LogConfig,
     pub worker: WorkerSettings,
+    pub auth: AuthConfig,
+}
+
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    /// `GATEHOUSE_TOKEN_ISSUER`: the `iss` of access tokens (default: the public URL).
+    pub issuer: String,
+    /// `GATEHOUSE_TOKEN_AUDIENCE`: the `aud` of access tokens.
+    pub audience: String,
+    /// `GATEHOUSE_ACCESS_TOKEN_MINUTES`.
+    pub access_ttl: Duration,
+    /// `GATEHOUSE_REFRESH_TOKEN_DAYS`: absolute lifetime of a session.
+    pub refresh_ttl: Duration,
+    /// `GATEHOUSE_REFRESH_REUSE_SECONDS`: grace for concurrent refreshes of one token.
+    pub reuse_window: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -122,7 +137,7 @@ impl Config {
             r.check_url("REDIS_URL", url.expose_secret(), &["redis"]);
         }
         let addr: SocketAddr = r.parsed("GATEHOUSE_ADDR", "127.0.0.1:8080".parse().unwrap());
-        let public_url = r.parsed(
+        let public_url: url::Url = r.parsed(
             "GATEHOUSE_PUBLIC_URL",
             format!("http://{addr}/")
                 .parse()
@@ -139,7 +154,26 @@ impl Config {
             }
         };
 
+        let issuer = r
+            .value("GATEHOUSE_TOKEN_ISSUER")
+            .unwrap_or_else(|| public_url.as_str().trim_end_matches('/').to_owned());
+        let auth = AuthConfig {
+            issuer,
+            audience: r
+                .value("GATEHOUSE_TOKEN_AUDIENCE")
+                .unwrap_or_else(|| "gatehouse".to_owned()),
+            access_ttl: Duration::from_secs(
+                60 * r.positive("GATEHOUSE_ACCESS_TOKEN_MINUTES", 15) as u64,
+            ),
+            refresh_ttl: Duration::from_secs(
+                86_400 * r.positive("GATEHOUSE_REFRESH_TOKEN_DAYS", 30) as u64,
+            ),
+            reuse_window: Duration::from_secs(
+                r.positive("GATEHOUSE_REFRESH_REUSE_SECONDS", 10) as u64
+            ),
+        };
         let config = Config {
+            auth,
             database: DatabaseConfig {
                 url: database_url.unwrap_or_else(|| SecretString::from("")),
                 pool_size: r.positive("GATEHOUSE_DB_POOL_SIZE", 16),

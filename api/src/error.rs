@@ -19,6 +19,9 @@ pub enum AppError {
     /// 401: no or invalid credentials.
     #[error("authentication required")]
     Unauthorized,
+    /// 401: a sign-in failed; never says which part was wrong.
+    #[error("invalid credentials")]
+    InvalidCredentials,
     /// 403: authenticated but not allowed.
     #[error("{message}")]
     Forbidden { code: &'static str, message: String },
@@ -75,6 +78,7 @@ impl AppError {
             | Self::Forbidden { code, .. }
             | Self::Conflict { code, .. } => code,
             Self::Unauthorized => "unauthorized",
+            Self::InvalidCredentials => "invalid_credentials",
             Self::NotFound => "not_found",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedMediaType { .. } => "unsupported_media_type",
@@ -88,6 +92,7 @@ impl AppError {
     fn public_message(&self) -> String {
         match self {
             Self::Unauthorized => "Authentication is required.".to_owned(),
+            Self::InvalidCredentials => "The login or password is not correct.".to_owned(),
             Self::NotFound => "The requested resource does not exist.".to_owned(),
             Self::Validation { .. } => "Some fields are invalid.".to_owned(),
             Self::RateLimited { retry_after_secs } => {
@@ -114,7 +119,7 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Unauthorized | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Conflict { .. } => StatusCode::CONFLICT,

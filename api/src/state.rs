@@ -6,8 +6,10 @@ use anyhow::Context;
 use diesel_async::RunQueryDsl;
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::config::Config;
+use crate::config::{AuthConfig, Config};
 use crate::db::{self, Pool};
+use crate::identity::keys::KeyStore;
+use crate::identity::sessions::SessionSettings;
 use crate::ratelimit::RateLimiter;
 
 #[derive(Clone)]
@@ -17,6 +19,8 @@ pub struct AppState {
     pub redis: Option<deadpool_redis::Pool>,
     pub limiter: RateLimiter,
     pub metrics_token: Option<SecretString>,
+    pub keys: std::sync::Arc<KeyStore>,
+    pub sessions: SessionSettings,
 }
 
 impl AppState {
@@ -37,23 +41,41 @@ impl AppState {
             }
             None => None,
         };
-        Ok(Self::new(pool, redis, config.http.metrics_token.clone()))
+        Ok(Self::new(
+            pool,
+            redis,
+            config.http.metrics_token.clone(),
+            &config.auth,
+        ))
     }
 
     pub fn new(
         pool: Pool,
         redis: Option<deadpool_redis::Pool>,
         metrics_token: Option<SecretString>,
+        auth: &AuthConfig,
     ) -> Self {
         let limiter = match &redis {
             Some(redis) => RateLimiter::redis(redis.clone(), "gatehouse:rl"),
             None => RateLimiter::memory(),
         };
+        let keys = KeyStore::new(
+            pool.clone(),
+            auth.issuer.clone(),
+            auth.audience.clone(),
+            auth.access_ttl,
+        );
         Self {
             pool,
             redis,
             limiter,
             metrics_token,
+            keys: std::sync::Arc::new(keys),
+            sessions: SessionSettings {
+                access_ttl: auth.access_ttl,
+                refresh_ttl: auth.refresh_ttl,
+                reuse_window: auth.reuse_window,
+            },
         }
     }
 }

@@ -27,3 +27,11 @@ id_type!(
     /// One price of a product (a billing period and an amount).
     PriceId
 );
+id_type!(
+    /// A person who signs in.
+    UserId
+);
+id_type!(
+    /// A tenant: owns subscriptions; users are its members.
+    AccountId
+);

@@ -3,6 +3,7 @@
 //! serde only by default; `feature = "server"` adds OpenAPI schema derives so the
 //! Wasm build never compiles server dependencies.
 
+pub mod auth;
 pub mod catalog;
 pub mod error;
 pub mod ids;

@@ -3,6 +3,7 @@
 //! transaction.
 
 pub mod catalog;
+pub mod identity;
 pub mod schema;
 
 use std::time::Duration;

@@ -3,10 +3,13 @@
 //! Every route is registered here, in [`api_v1`] and [`operations`], through
 //! utoipa-actix-web so the served routes and the documented ones are the same list.
 
+pub mod auth;
+pub mod authn;
 pub mod catalog;
 pub mod errors;
 pub mod health;
 pub mod json;
+pub mod me;
 pub mod metrics;
 pub mod observe;
 pub mod spa;
@@ -51,6 +54,8 @@ pub struct HttpSettings {
     components(schemas(gatehouse_shared::ErrorEnvelope, gatehouse_shared::ErrorBody)),
     modifiers(&SecuritySchemes),
     tags(
+        (name = "auth", description = "Sign-in, sessions and the keys that verify access tokens"),
+        (name = "me", description = "The signed-in user"),
         (name = "catalog", description = "What can be bought"),
         (name = "operations", description = "Health and metrics for operators"),
     )
@@ -63,6 +68,15 @@ impl Modify for SecuritySchemes {
     fn modify(&self, openapi: &mut OpenApiDoc) {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
             "metrics_token",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
@@ -71,12 +85,18 @@ impl Modify for SecuritySchemes {
 
 /// Routes under `/api/v1`.
 fn api_v1(cfg: &mut DocumentedConfig) {
-    cfg.service(catalog::get_catalog);
+    cfg.service(catalog::get_catalog)
+        .service(auth::login)
+        .service(auth::refresh)
+        .service(auth::logout)
+        .service(me::get_me);
 }
 
 /// Operations endpoints, at the root.
 fn operations(cfg: &mut DocumentedConfig) {
-    cfg.service(health::health).service(metrics::get_metrics);
+    cfg.service(health::health)
+        .service(metrics::get_metrics)
+        .service(auth::jwks);
 }
 
 /// Every documented route, on `app`.

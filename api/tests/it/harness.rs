@@ -260,7 +260,12 @@ impl TestAppBuilder {
         } else {
             None
         };
-        let state = AppState::new(pool, redis, self.metrics_token.map(SecretString::from));
+        let state = AppState::new(
+            pool,
+            redis,
+            self.metrics_token.map(SecretString::from),
+            &test_auth_config(),
+        );
         let settings = HttpSettings {
             max_body_bytes: self.max_body_bytes.unwrap_or(64 * 1024),
             web_dir: self
@@ -366,4 +371,15 @@ pub async fn assert_envelope(
         "{body}"
     );
     body
+}
+
+/// Token settings for tests: the production defaults, with a fixed issuer.
+pub fn test_auth_config() -> gatehouse::config::AuthConfig {
+    gatehouse::config::AuthConfig {
+        issuer: "http://gatehouse.test".to_owned(),
+        audience: "gatehouse".to_owned(),
+        access_ttl: Duration::from_secs(15 * 60),
+        refresh_ttl: Duration::from_secs(30 * 86_400),
+        reuse_window: Duration::from_secs(10),
+    }
 }

@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod auth;
 mod catalog;
 mod cli;
 mod docs;

@@ -1,0 +1,143 @@
+//! `POST /api/v1/auth/login|refresh|logout` and `GET /.well-known/jwks.json`.
+
+use actix_web::cookie::{time, Cookie, SameSite};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use gatehouse_shared::auth::{LoginRequest, LogoutRequest, RefreshRequest, TokenResponse};
+use gatehouse_shared::ErrorEnvelope;
+
+use super::json::Json;
+use crate::error::{AppError, AppResult};
+use crate::identity::keys::Jwks;
+use crate::identity::login::authenticate;
+use crate::identity::sessions::{self, Issued};
+use crate::state::AppState;
+
+/// The refresh-token cookie: httpOnly, Secure, SameSite=Strict, only sent to auth routes.
+pub const REFRESH_COOKIE: &str = "gatehouse_refresh";
+const COOKIE_PATH: &str = "/api/v1/auth";
+
+fn token_response(state: &AppState, issued: Issued, use_cookie: bool) -> HttpResponse {
+    let mut response = HttpResponse::Ok();
+    response.insert_header(("cache-control", "no-store"));
+    let refresh_token = if use_cookie {
+        let max_age = time::Duration::seconds(state.sessions.refresh_ttl.as_secs() as i64);
+        response.cookie(
+            Cookie::build(REFRESH_COOKIE, issued.refresh_token)
+                .path(COOKIE_PATH)
+                .http_only(true)
+                .secure(true)
+                .same_site(SameSite::Strict)
+                .max_age(max_age)
+                .finish(),
+        );
+        None
+    } else {
+        Some(issued.refresh_token)
+    };
+    response.json(TokenResponse {
+        access_token: issued.access_token,
+        token_type: "Bearer".to_owned(),
+        expires_in: issued.expires_in,
+        refresh_token,
+    })
+}
+
+fn cleared_cookie() -> Cookie<'static> {
+    let mut cookie = Cookie::build(REFRESH_COOKIE, "")
+        .path(COOKIE_PATH)
+        .http_only(true)
+        .secure(true)
+        .same_site(SameSite::Strict)
+        .finish();
+    cookie.make_removal();
+    cookie
+}
+
+/// The refresh token from the body, else from the cookie.
+fn presented(req: &HttpRequest, from_body: Option<String>) -> Option<String> {
+    from_body
+        .filter(|token| !token.is_empty())
+        .or_else(|| req.cookie(REFRESH_COOKIE).map(|c| c.value().to_owned()))
+        .filter(|token| token.len() <= 256)
+}
+
+/// Signs in with email or username and password.
+#[utoipa::path(
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in", body = TokenResponse),
+        (status = 401, description = "`invalid_credentials`, whatever was wrong", body = ErrorEnvelope),
+        (status = 422, description = "Malformed fields", body = ErrorEnvelope),
+    )
+)]
+#[post("/auth/login")]
+pub async fn login(
+    state: web::Data<AppState>,
+    body: Json<LoginRequest>,
+) -> AppResult<HttpResponse> {
+    let body = body.into_inner();
+    let mut conn = state.pool.get().await?;
+    let (user_id, account_id) = authenticate(&mut conn, &body.login, &body.password).await?;
+    let issued =
+        sessions::start(&mut conn, &state.keys, &state.sessions, user_id, account_id).await?;
+    tracing::info!(user.id = %user_id, "signed in");
+    Ok(token_response(&state, issued, body.use_cookie))
+}
+
+/// Exchanges a refresh token (body or cookie) for a new access and refresh token.
+#[utoipa::path(
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "New tokens; the presented refresh token is used up", body = TokenResponse),
+        (status = 401, description = "Unknown, expired, revoked or reused token", body = ErrorEnvelope),
+    )
+)]
+#[post("/auth/refresh")]
+pub async fn refresh(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: Json<RefreshRequest>,
+) -> AppResult<HttpResponse> {
+    let body = body.into_inner();
+    let use_cookie =
+        body.use_cookie || req.cookie(REFRESH_COOKIE).is_some() && body.refresh_token.is_none();
+    let token = presented(&req, body.refresh_token).ok_or(AppError::Unauthorized)?;
+    let mut conn = state.pool.get().await?;
+    let issued = sessions::refresh(&mut conn, &state.keys, &state.sessions, &token).await?;
+    Ok(token_response(&state, issued, use_cookie))
+}
+
+/// Ends this session, or every session of the user (`everywhere`).
+#[utoipa::path(
+    tag = "auth",
+    request_body = LogoutRequest,
+    responses((status = 204, description = "Signed out (also when the token was unknown)"))
+)]
+#[post("/auth/logout")]
+pub async fn logout(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: Json<LogoutRequest>,
+) -> AppResult<HttpResponse> {
+    let body = body.into_inner();
+    if let Some(token) = presented(&req, body.refresh_token) {
+        let mut conn = state.pool.get().await?;
+        sessions::logout(&mut conn, &token, body.everywhere).await?;
+    }
+    Ok(HttpResponse::NoContent().cookie(cleared_cookie()).finish())
+}
+
+/// The public keys that verify access tokens (RFC 7517).
+#[utoipa::path(
+    tag = "auth",
+    responses((status = 200, description = "Current and recently retired Ed25519 keys", body = Jwks))
+)]
+#[get("/.well-known/jwks.json")]
+pub async fn jwks(state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    let jwks = state.keys.jwks().await.map_err(AppError::internal)?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("cache-control", "public, max-age=300"))
+        .json(jwks))
+}

@@ -1,0 +1,50 @@
+//! `Authenticated`: the extractor for routes that need a signed-in user. It accepts a
+//! valid access token (`Authorization: Bearer …`) of an active user.
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+use uuid::Uuid;
+
+use crate::error::AppError;
+use crate::identity::keys::Claims;
+use crate::state::AppState;
+
+/// The caller, from a verified access token.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub user_id: Uuid,
+    pub account_id: Uuid,
+    pub claims: Claims,
+}
+
+impl FromRequest for Authenticated {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .map(|token| token.trim().to_owned());
+        Box::pin(async move {
+            let state = state.ok_or_else(|| AppError::internal(anyhow::anyhow!("no AppState")))?;
+            let token = token.ok_or(AppError::Unauthorized)?;
+            let claims = state.keys.verify(&token).await.map_err(|err| {
+                tracing::debug!(error = %err, "access token refused");
+                AppError::Unauthorized
+            })?;
+            let user_id = Uuid::parse_str(&claims.sub).map_err(|_| AppError::Unauthorized)?;
+            let account_id = Uuid::parse_str(&claims.acc).map_err(|_| AppError::Unauthorized)?;
+            Ok(Authenticated {
+                user_id,
+                account_id,
+                claims,
+            })
+        })
+    }
+}

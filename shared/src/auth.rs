@@ -1,0 +1,176 @@
+//! Sign-up, sign-in and session types, and the field rules both sides check.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{AccountId, UserId};
+
+/// `POST /api/v1/auth/register`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    pub email: String,
+    /// 3–32 characters: letters, digits, `_`, `.`, `-`; starts with a letter or digit.
+    pub username: String,
+    /// 8–128 characters, not a commonly used password.
+    pub password: String,
+    #[serde(default)]
+    pub first_name: String,
+    #[serde(default)]
+    pub last_name: String,
+    /// Browsers: put the refresh token in an httpOnly cookie instead of the body.
+    #[serde(default)]
+    pub use_cookie: bool,
+}
+
+/// `POST /api/v1/auth/login`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// Email address or username.
+    pub login: String,
+    pub password: String,
+    #[serde(default)]
+    pub use_cookie: bool,
+}
+
+/// `POST /api/v1/auth/refresh`: the token from the body, or else from the cookie.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    #[serde(default)]
+    pub refresh_token: Option<String>,
+    #[serde(default)]
+    pub use_cookie: bool,
+}
+
+/// `POST /api/v1/auth/logout`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct LogoutRequest {
+    /// The session to end (else the cookie's).
+    #[serde(default)]
+    pub refresh_token: Option<String>,
+    /// End every session of the user, on every device.
+    #[serde(default)]
+    pub everywhere: bool,
+}
+
+/// Issued on sign-up, sign-in and refresh.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct TokenResponse {
+    /// Short-lived JWT (EdDSA) to send as `Authorization: Bearer …`.
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+    /// The rotating refresh token; absent when it was set as a cookie.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+}
+
+/// `GET /api/v1/me`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct Me {
+    pub id: UserId,
+    pub email: String,
+    pub username: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email_verified: bool,
+    /// The account the access token acts for.
+    pub account_id: AccountId,
+}
+
+pub const PASSWORD_MIN: usize = 8;
+pub const PASSWORD_MAX: usize = 128;
+pub const NAME_MAX: usize = 100;
+
+/// Trims and lower-cases; `None` unless it looks like `local@domain.tld`.
+pub fn normalize_email(raw: &str) -> Option<String> {
+    let email = raw.trim().to_lowercase();
+    let (local, domain) = email.split_once('@')?;
+    let plausible = !local.is_empty()
+        && local.len() <= 64
+        && (3..=254).contains(&email.len())
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains("..")
+        && !email.contains(char::is_whitespace)
+        && !domain.contains('@');
+    plausible.then_some(email)
+}
+
+/// Why a username is not acceptable, if it is not.
+pub fn username_problem(username: &str) -> Option<&'static str> {
+    let length = username.chars().count();
+    if !(3..=32).contains(&length) {
+        return Some("must be 3 to 32 characters");
+    }
+    if !username
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+    {
+        return Some("may contain only letters, digits, '_', '.' and '-'");
+    }
+    if !username.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+        return Some("must start with a letter or digit");
+    }
+    None
+}
+
+/// Why a password's length is not acceptable, if it is not (the server also rejects
+/// common passwords).
+pub fn password_length_problem(password: &str) -> Option<&'static str> {
+    let length = password.chars().count();
+    if length < PASSWORD_MIN {
+        Some("must be at least 8 characters")
+    } else if length > PASSWORD_MAX {
+        Some("must be at most 128 characters")
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_trimmed_lowercased_and_checked() {
+        assert_eq!(
+            normalize_email("  Ada@Example.ORG "),
+            Some("ada@example.org".to_owned())
+        );
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.org",
+            "ada@example",
+            "a b@x.org",
+            "a@x..org",
+            "a@.x.org",
+        ] {
+            assert_eq!(normalize_email(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn usernames_and_passwords_have_clear_rules() {
+        assert_eq!(username_problem("ada_l"), None);
+        assert!(username_problem("ab").is_some());
+        assert!(username_problem("_ada").is_some());
+        assert!(username_problem("ada lovelace").is_some());
+        assert!(password_length_problem("short").is_some());
+        assert!(password_length_problem(&"x".repeat(129)).is_some());
+        assert_eq!(password_length_problem("long enough"), None);
+    }
+}
