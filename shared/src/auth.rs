@@ -23,6 +23,15 @@ pub struct RegisterRequest {
     pub use_cookie: bool,
 }
 
+/// The answer to a sign-up: always the same, whether or not the address was already
+/// registered (the owner of an existing address is told by email instead).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct RegisterAccepted {
+    /// Always `verification_sent`.
+    pub status: String,
+}
+
 /// `POST /api/v1/auth/login`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
