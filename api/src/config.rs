@@ -28,6 +28,13 @@ pub struct Config {
     pub log: LogConfig,
     pub worker: WorkerSettings,
     pub auth: AuthConfig,
+    pub mail: MailConfig,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct MailConfig {
+    /// For now always the development outbox (`emails` table and the log).
+    pub mailer: crate::mail::Mailer,
 }
 
 #[derive(Debug, Clone)]
@@ -174,6 +181,7 @@ impl Config {
         };
         let config = Config {
             auth,
+            mail: MailConfig::default(),
             database: DatabaseConfig {
                 url: database_url.unwrap_or_else(|| SecretString::from("")),
                 pool_size: r.positive("GATEHOUSE_DB_POOL_SIZE", 16),

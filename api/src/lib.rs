@@ -12,6 +12,7 @@ pub mod error;
 pub mod http;
 pub mod identity;
 pub mod jobs;
+pub mod mail;
 pub mod ratelimit;
 pub mod server;
 pub mod state;

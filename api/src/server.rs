@@ -8,7 +8,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::Config;
 use crate::http::{self, HttpSettings};
 use crate::jobs::worker::{Worker, WorkerConfig};
-use crate::jobs::Registry;
+use crate::jobs::{JobServices, Registry};
 use crate::state::AppState;
 
 /// A server started on a listener; stop it by cancelling `shutdown`.
@@ -96,6 +96,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         let worker = Worker::new(
             state.pool.clone(),
             Registry::standard(),
+            job_services(&config),
             worker_config(&config),
         );
         tokio::spawn(worker.run(shutdown.clone()))
@@ -121,10 +122,21 @@ pub async fn work(config: Config) -> anyhow::Result<()> {
     crate::state::check_postgres(&pool)
         .await
         .map_err(|err| anyhow::anyhow!("PostgreSQL is not reachable at DATABASE_URL: {err}"))?;
-    Worker::new(pool, Registry::standard(), worker_config(&config))
-        .run(shutdown)
-        .await;
+    Worker::new(
+        pool,
+        Registry::standard(),
+        job_services(&config),
+        worker_config(&config),
+    )
+    .run(shutdown)
+    .await;
     Ok(())
+}
+
+pub fn job_services(config: &Config) -> JobServices {
+    JobServices {
+        mailer: config.mail.mailer.clone(),
+    }
 }
 
 pub fn worker_config(config: &Config) -> WorkerConfig {

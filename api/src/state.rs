@@ -21,6 +21,16 @@ pub struct AppState {
     pub metrics_token: Option<SecretString>,
     pub keys: std::sync::Arc<KeyStore>,
     pub sessions: SessionSettings,
+    /// Where people reach Gatehouse: the base of links in emails.
+    pub public_url: url::Url,
+}
+
+/// The parts of the configuration the state keeps.
+#[derive(Debug, Clone)]
+pub struct StateSettings {
+    pub metrics_token: Option<SecretString>,
+    pub auth: AuthConfig,
+    pub public_url: url::Url,
 }
 
 impl AppState {
@@ -44,17 +54,16 @@ impl AppState {
         Ok(Self::new(
             pool,
             redis,
-            config.http.metrics_token.clone(),
-            &config.auth,
+            StateSettings {
+                metrics_token: config.http.metrics_token.clone(),
+                auth: config.auth.clone(),
+                public_url: config.http.public_url.clone(),
+            },
         ))
     }
 
-    pub fn new(
-        pool: Pool,
-        redis: Option<deadpool_redis::Pool>,
-        metrics_token: Option<SecretString>,
-        auth: &AuthConfig,
-    ) -> Self {
+    pub fn new(pool: Pool, redis: Option<deadpool_redis::Pool>, settings: StateSettings) -> Self {
+        let auth = &settings.auth;
         let limiter = match &redis {
             Some(redis) => RateLimiter::redis(redis.clone(), "gatehouse:rl"),
             None => RateLimiter::memory(),
@@ -69,7 +78,8 @@ impl AppState {
             pool,
             redis,
             limiter,
-            metrics_token,
+            metrics_token: settings.metrics_token.clone(),
+            public_url: settings.public_url.clone(),
             keys: std::sync::Arc::new(keys),
             sessions: SessionSettings {
                 access_ttl: auth.access_ttl,

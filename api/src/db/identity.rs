@@ -94,6 +94,21 @@ pub async fn set_password_hash(conn: &mut Conn, user_id: Uuid, hash: &str) -> Qu
     Ok(())
 }
 
+pub async fn mark_email_verified(conn: &mut Conn, user_id: Uuid) -> QueryResult<()> {
+    diesel::update(
+        users::table
+            .find(user_id)
+            .filter(users::email_verified_at.is_null()),
+    )
+    .set((
+        users::email_verified_at.eq(diesel::dsl::now),
+        users::updated_at.eq(diesel::dsl::now),
+    ))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Creates an account and makes `owner` its owner.
 pub async fn insert_account_with_owner(
     conn: &mut Conn,

@@ -5,6 +5,7 @@
 pub mod catalog;
 pub mod identity;
 pub mod schema;
+pub mod tokens;
 
 use std::time::Duration;
 

@@ -21,6 +21,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    emails (id) {
+        id -> Uuid,
+        to_address -> Text,
+        template -> Text,
+        subject -> Text,
+        text_body -> Text,
+        html_body -> Text,
+        transport -> Text,
+        provider_id -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     entitlements (key) {
         key -> Text,
         label -> Text,
@@ -45,6 +59,20 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    one_time_tokens (id) {
+        id -> Uuid,
+        purpose -> Text,
+        user_id -> Nullable<Uuid>,
+        address -> Text,
+        secret_hash -> Bytea,
+        attempts -> Int4,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
     }
 }
 
@@ -130,6 +158,7 @@ diesel::table! {
 
 diesel::joinable!(account_members -> accounts (account_id));
 diesel::joinable!(account_members -> users (user_id));
+diesel::joinable!(one_time_tokens -> users (user_id));
 diesel::joinable!(prices -> products (product_id));
 diesel::joinable!(product_entitlements -> entitlements (entitlement_key));
 diesel::joinable!(product_entitlements -> products (product_id));
@@ -139,8 +168,10 @@ diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     account_members,
     accounts,
+    emails,
     entitlements,
     jobs,
+    one_time_tokens,
     prices,
     product_entitlements,
     products,

@@ -2,7 +2,10 @@
 
 use actix_web::cookie::{time, Cookie, SameSite};
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use gatehouse_shared::auth::{LoginRequest, LogoutRequest, RefreshRequest, TokenResponse};
+use gatehouse_shared::auth::{
+    LoginRequest, LogoutRequest, RefreshRequest, RegisterAccepted, RegisterRequest,
+    ResendVerificationRequest, StatusResponse, TokenResponse, VerifyEmailRequest,
+};
 use gatehouse_shared::ErrorEnvelope;
 
 use super::json::Json;
@@ -10,6 +13,7 @@ use crate::error::{AppError, AppResult};
 use crate::identity::keys::Jwks;
 use crate::identity::login::authenticate;
 use crate::identity::sessions::{self, Issued};
+use crate::identity::{register as signup, verify_email};
 use crate::state::AppState;
 
 /// The refresh-token cookie: httpOnly, Secure, SameSite=Strict, only sent to auth routes.
@@ -59,6 +63,69 @@ fn presented(req: &HttpRequest, from_body: Option<String>) -> Option<String> {
         .filter(|token| !token.is_empty())
         .or_else(|| req.cookie(REFRESH_COOKIE).map(|c| c.value().to_owned()))
         .filter(|token| token.len() <= 256)
+}
+
+/// Signs up: creates the user and their personal account and emails a verification
+/// link. The answer is the same when the address is already registered (its owner gets
+/// an email instead), so it never reveals who has an account.
+#[utoipa::path(
+    tag = "auth",
+    request_body = RegisterRequest,
+    responses(
+        (status = 202, description = "Verification email sent (or the owner told)", body = RegisterAccepted),
+        (status = 422, description = "Invalid fields, a common password, or a taken username", body = ErrorEnvelope),
+    )
+)]
+#[post("/auth/register")]
+pub async fn register(
+    state: web::Data<AppState>,
+    body: Json<RegisterRequest>,
+) -> AppResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    signup::register(&mut conn, &state.public_url, body.into_inner()).await?;
+    Ok(HttpResponse::Accepted().json(RegisterAccepted {
+        status: "verification_sent".to_owned(),
+    }))
+}
+
+/// Confirms an email address with the secret from the emailed link.
+#[utoipa::path(
+    tag = "auth",
+    request_body = VerifyEmailRequest,
+    responses(
+        (status = 200, description = "`{\"status\": \"verified\"}`", body = StatusResponse),
+        (status = 400, description = "`invalid_or_expired_link`", body = ErrorEnvelope),
+    )
+)]
+#[post("/auth/email/verify")]
+pub async fn verify_email_address(
+    state: web::Data<AppState>,
+    body: Json<VerifyEmailRequest>,
+) -> AppResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    verify_email::verify(&mut conn, &body.into_inner().token).await?;
+    Ok(HttpResponse::Ok().json(StatusResponse {
+        status: "verified".to_owned(),
+    }))
+}
+
+/// Sends a new verification link if the address awaits verification (at most once a
+/// minute). Answered the same for every address.
+#[utoipa::path(
+    tag = "auth",
+    request_body = ResendVerificationRequest,
+    responses((status = 202, description = "`{\"status\": \"sent_if_pending\"}`", body = StatusResponse))
+)]
+#[post("/auth/email/resend")]
+pub async fn resend_verification(
+    state: web::Data<AppState>,
+    body: Json<ResendVerificationRequest>,
+) -> AppResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    verify_email::resend(&mut conn, &state.public_url, &body.into_inner().email).await?;
+    Ok(HttpResponse::Accepted().json(StatusResponse {
+        status: "sent_if_pending".to_owned(),
+    }))
 }
 
 /// Signs in with email or username and password.

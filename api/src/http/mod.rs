@@ -86,6 +86,9 @@ impl Modify for SecuritySchemes {
 /// Routes under `/api/v1`.
 fn api_v1(cfg: &mut DocumentedConfig) {
     cfg.service(catalog::get_catalog)
+        .service(auth::register)
+        .service(auth::verify_email_address)
+        .service(auth::resend_verification)
         .service(auth::login)
         .service(auth::refresh)
         .service(auth::logout)

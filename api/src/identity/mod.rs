@@ -2,5 +2,8 @@
 
 pub mod keys;
 pub mod login;
+pub mod one_time;
 pub mod password;
+pub mod register;
 pub mod sessions;
+pub mod verify_email;

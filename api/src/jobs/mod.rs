@@ -40,6 +40,8 @@ pub trait Job: Serialize + DeserializeOwned + Send + 'static {
     const MAX_ATTEMPTS: i32 = 10;
     /// Longest one attempt may take before it counts as failed.
     const TIMEOUT: Duration = Duration::from_secs(300);
+    /// Replace the payload with `{}` once done (it holds secrets such as one-time links).
+    const ERASE_PAYLOAD_WHEN_DONE: bool = false;
 
     /// Deduplication key: while a queued job of this kind has the same key, enqueueing
     /// another returns that one; jobs of one key never run at the same time.
@@ -51,10 +53,17 @@ pub trait Job: Serialize + DeserializeOwned + Send + 'static {
     fn run(self, ctx: JobContext) -> impl Future<Output = anyhow::Result<()>> + Send;
 }
 
+/// What jobs may use besides the database, built once per worker.
+#[derive(Debug, Clone, Default)]
+pub struct JobServices {
+    pub mailer: crate::mail::Mailer,
+}
+
 /// What a running job gets.
 #[derive(Clone)]
 pub struct JobContext {
     pub pool: Pool,
+    pub services: Arc<JobServices>,
     pub job_id: i64,
     /// 1 on the first attempt.
     pub attempt: i32,
@@ -106,6 +115,7 @@ type Handler = Arc<
 struct Registered {
     handler: Handler,
     timeout: Duration,
+    erase_payload: bool,
 }
 
 /// Which job kinds a worker runs. A worker only claims kinds it has registered, so
@@ -119,7 +129,9 @@ impl Registry {
     /// Every job kind Gatehouse itself defines.
     pub fn standard() -> Self {
         let mut registry = Self::default();
-        registry.register::<prune::PruneFinishedJobs>();
+        registry
+            .register::<prune::PruneFinishedJobs>()
+            .register::<crate::mail::SendEmail>();
         registry
     }
 
@@ -137,6 +149,7 @@ impl Registry {
             Arc::new(Registered {
                 handler,
                 timeout: J::TIMEOUT,
+                erase_payload: J::ERASE_PAYLOAD_WHEN_DONE,
             }),
         );
         self

@@ -163,6 +163,18 @@ pub async fn complete(conn: &mut Conn, id: i64, token: Uuid) -> QueryResult<bool
     close_as_done(conn, id, token, None).await
 }
 
+/// Marks the job done and erases its payload.
+pub async fn complete_and_erase(conn: &mut Conn, id: i64, token: Uuid) -> QueryResult<bool> {
+    let done = close_as_done(conn, id, token, None).await?;
+    if done {
+        diesel::update(jobs::table.find(id))
+            .set(jobs::payload.eq(serde_json::json!({})))
+            .execute(conn)
+            .await?;
+    }
+    Ok(done)
+}
+
 /// `done` under our lease, optionally keeping a note in `last_error`.
 async fn close_as_done(
     conn: &mut Conn,

@@ -10,7 +10,7 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 use super::queue::{self, Failed, JobRow};
-use super::{prune::PruneFinishedJobs, JobContext, Registry};
+use super::{prune::PruneFinishedJobs, JobContext, JobServices, Registry};
 use crate::db::Pool;
 
 /// How a worker behaves.
@@ -50,6 +50,7 @@ impl Default for WorkerConfig {
 pub struct Worker {
     pool: Pool,
     registry: Registry,
+    services: Arc<JobServices>,
     config: WorkerConfig,
     id: Uuid,
 }
@@ -57,10 +58,16 @@ pub struct Worker {
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(3600);
 
 impl Worker {
-    pub fn new(pool: Pool, registry: Registry, config: WorkerConfig) -> Self {
+    pub fn new(
+        pool: Pool,
+        registry: Registry,
+        services: JobServices,
+        config: WorkerConfig,
+    ) -> Self {
         Self {
             pool,
             registry,
+            services: Arc::new(services),
             config,
             id: Uuid::new_v4(),
         }
@@ -174,6 +181,7 @@ impl Worker {
         Runner {
             pool: self.pool.clone(),
             registry: self.registry.clone(),
+            services: self.services.clone(),
             config: self.config.clone(),
         }
     }
@@ -182,6 +190,7 @@ impl Worker {
 struct Runner {
     pool: Pool,
     registry: Registry,
+    services: Arc<JobServices>,
     config: WorkerConfig,
 }
 
@@ -232,6 +241,7 @@ impl Runner {
         };
         let ctx = JobContext {
             pool: self.pool.clone(),
+            services: self.services.clone(),
             job_id: job.id,
             attempt: job.attempts,
         };
@@ -281,7 +291,15 @@ impl Runner {
 
     async fn record_done(&self, job: &JobRow, token: Uuid) -> anyhow::Result<bool> {
         let mut conn = self.pool.get().await?;
-        Ok(queue::complete(&mut conn, job.id, token).await?)
+        let erase = self
+            .registry
+            .get(&job.kind)
+            .is_some_and(|registered| registered.erase_payload);
+        Ok(if erase {
+            queue::complete_and_erase(&mut conn, job.id, token).await?
+        } else {
+            queue::complete(&mut conn, job.id, token).await?
+        })
     }
 
     async fn record_failure(

@@ -11,7 +11,7 @@ use gatehouse::config::DatabaseConfig;
 use gatehouse::db::{self, Pool};
 use gatehouse::http::{ExtraRoutes, HttpSettings};
 use gatehouse::server::{self, RunningServer};
-use gatehouse::state::{build_redis_pool, AppState};
+use gatehouse::state::{build_redis_pool, AppState, StateSettings};
 use secrecy::SecretString;
 use tokio::sync::OnceCell;
 
@@ -263,8 +263,11 @@ impl TestAppBuilder {
         let state = AppState::new(
             pool,
             redis,
-            self.metrics_token.map(SecretString::from),
-            &test_auth_config(),
+            StateSettings {
+                metrics_token: self.metrics_token.map(SecretString::from),
+                auth: test_auth_config(),
+                public_url: "http://gatehouse.test/".parse().unwrap(),
+            },
         );
         let settings = HttpSettings {
             max_body_bytes: self.max_body_bytes.unwrap_or(64 * 1024),

@@ -8,7 +8,7 @@ use diesel_async::{AsyncConnection, RunQueryDsl};
 use gatehouse::db::Pool;
 use gatehouse::jobs::queue::{self, Failed};
 use gatehouse::jobs::worker::{Worker, WorkerConfig};
-use gatehouse::jobs::{enqueue, Enqueued, Job, JobContext, Registry};
+use gatehouse::jobs::{enqueue, Enqueued, Job, JobContext, JobServices, Registry};
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
@@ -161,8 +161,10 @@ struct RunningWorker {
 impl RunningWorker {
     fn start(pool: &Pool, registry: Registry, config: WorkerConfig) -> Self {
         let shutdown = CancellationToken::new();
-        let handle =
-            tokio::spawn(Worker::new(pool.clone(), registry, config).run(shutdown.clone()));
+        let handle = tokio::spawn(
+            Worker::new(pool.clone(), registry, JobServices::default(), config)
+                .run(shutdown.clone()),
+        );
         Self { shutdown, handle }
     }
 

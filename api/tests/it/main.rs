@@ -15,4 +15,5 @@ mod openapi;
 mod ratelimit;
 mod schema;
 mod shutdown;
+mod signup;
 mod spa;

@@ -1,0 +1,101 @@
+//! Email templates: a plain-text and an HTML body for every message.
+
+use super::Email;
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// Wraps paragraphs and one call-to-action link in a small, client-safe HTML layout.
+fn html(paragraphs: &[&str], action: Option<(&str, &str)>) -> String {
+    let mut body = String::new();
+    for paragraph in paragraphs {
+        body.push_str(&format!(
+            "<p style=\"margin:0 0 16px\">{}</p>",
+            escape(paragraph)
+        ));
+    }
+    if let Some((label, link)) = action {
+        body.push_str(&format!(
+            "<p style=\"margin:24px 0\"><a href=\"{href}\" style=\"background:#4338ca;color:#fff;\
+             padding:12px 20px;border-radius:8px;text-decoration:none;font-weight:600\">{label}</a></p>\
+             <p style=\"margin:0 0 16px;font-size:13px;color:#555\">Or open this link: {link}</p>",
+            href = escape(link),
+            label = escape(label),
+            link = escape(link),
+        ));
+    }
+    format!(
+        "<!doctype html><html><body style=\"font-family:system-ui,sans-serif;color:#1a1a2e;\
+         max-width:560px;margin:0 auto;padding:24px\">\
+         <p style=\"font-weight:700;font-size:18px\">Gatehouse</p>{body}</body></html>"
+    )
+}
+
+fn greeting(name: &str) -> String {
+    if name.trim().is_empty() {
+        "Hello,".to_owned()
+    } else {
+        format!("Hello {},", name.trim())
+    }
+}
+
+/// Sent after sign-up: confirm the address.
+pub fn verify_email(to: &str, name: &str, link: &str) -> Email {
+    let hello = greeting(name);
+    let lines = [
+        hello.as_str(),
+        "Please confirm your email address for Gatehouse. The link works once and for 10 minutes.",
+        "If you did not sign up, you can ignore this email.",
+    ];
+    Email {
+        to: to.to_owned(),
+        template: "verify_email".to_owned(),
+        subject: "Confirm your email address".to_owned(),
+        text: format!("{}\n\n{}\n\n{link}\n\n{}\n", lines[0], lines[1], lines[2]),
+        html: html(&lines, Some(("Confirm my address", link))),
+    }
+}
+
+/// Sent when someone signs up with an address that already has an account: the answer
+/// to the sign-up does not say so, this email to the owner does.
+pub fn account_exists(to: &str, sign_in_link: &str) -> Email {
+    let lines = [
+        "Hello,",
+        "Someone, maybe you, tried to create a Gatehouse account with this email address. You already have an account.",
+        "If it was you, sign in instead. If you forgot your password, you can reset it from the sign-in page. If it was not you, you can ignore this email.",
+    ];
+    Email {
+        to: to.to_owned(),
+        template: "account_exists".to_owned(),
+        subject: "You already have a Gatehouse account".to_owned(),
+        text: format!(
+            "{}\n\n{}\n\n{}\n\n{sign_in_link}\n",
+            lines[0], lines[1], lines[2]
+        ),
+        html: html(&lines, Some(("Sign in", sign_in_link))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_links_are_escaped_in_html() {
+        let email = verify_email(
+            "a@b.c",
+            "<script>x</script>",
+            "https://g.example/v?token=a&b",
+        );
+        assert!(!email.html.contains("<script>"));
+        assert!(email.html.contains("&lt;script&gt;"));
+        assert!(email.html.contains("token=a&amp;b"));
+        assert!(email.text.contains("https://g.example/v?token=a&b"));
+        assert!(email.text.starts_with("Hello <script>x</script>,"));
+    }
+}
