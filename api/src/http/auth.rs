@@ -13,7 +13,7 @@ use crate::error::{AppError, AppResult};
 use crate::identity::keys::Jwks;
 use crate::identity::login::authenticate;
 use crate::identity::sessions::{self, Issued};
-use crate::identity::{register as signup, verify_email};
+use crate::identity::{register as signup, throttle, verify_email};
 use crate::state::AppState;
 
 /// The refresh-token cookie: httpOnly, Secure, SameSite=Strict, only sent to auth routes.
@@ -55,6 +55,14 @@ fn cleared_cookie() -> Cookie<'static> {
         .finish();
     cookie.make_removal();
     cookie
+}
+
+/// The address the connection comes from. Forwarded-for headers are not trusted (they
+/// are the client's to write) until trusted proxies can be configured.
+fn client_address(req: &HttpRequest) -> std::net::IpAddr {
+    req.peer_addr()
+        .map(|addr| addr.ip())
+        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
 }
 
 /// The refresh token from the body, else from the cookie.
@@ -136,14 +144,17 @@ pub async fn resend_verification(
         (status = 200, description = "Signed in", body = TokenResponse),
         (status = 401, description = "`invalid_credentials`, whatever was wrong", body = ErrorEnvelope),
         (status = 422, description = "Malformed fields", body = ErrorEnvelope),
+        (status = 429, description = "Too many attempts from this address (for this account); see `Retry-After`", body = ErrorEnvelope),
     )
 )]
 #[post("/auth/login")]
 pub async fn login(
+    req: HttpRequest,
     state: web::Data<AppState>,
     body: Json<LoginRequest>,
 ) -> AppResult<HttpResponse> {
     let body = body.into_inner();
+    throttle::sign_in_attempt(&state.limiter, client_address(&req), &body.login).await?;
     let mut conn = state.pool.get().await?;
     let (user_id, account_id) = authenticate(&mut conn, &body.login, &body.password).await?;
     let issued =

@@ -6,4 +6,5 @@ pub mod one_time;
 pub mod password;
 pub mod register;
 pub mod sessions;
+pub mod throttle;
 pub mod verify_email;

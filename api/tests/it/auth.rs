@@ -471,3 +471,83 @@ async fn me_without_a_token_is_401_with_a_bearer_challenge() {
     assert_eq!(response.headers()["www-authenticate"], "Bearer");
     assert_envelope(response, 401, "unauthorized").await;
 }
+
+/// A client whose connections come from `ip` (any 127.x address reaches the server).
+fn client_from(ip: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(ip.parse::<std::net::IpAddr>().unwrap())
+        .build()
+        .unwrap()
+}
+
+async fn login_from(
+    app: &TestApp,
+    client: &reqwest::Client,
+    login: &str,
+    password: &str,
+) -> reqwest::Response {
+    client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"login": login, "password": password}))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guessing_one_account_is_throttled_but_its_owner_still_signs_in_from_elsewhere() {
+    let app = TestApp::spawn().await;
+    person(&app, "ada@example.org", "ada").await;
+    let attacker = client_from("127.0.0.2");
+    for _ in 0..5 {
+        let response = login_from(&app, &attacker, "ada", "guess").await;
+        assert_eq!(response.status(), 401);
+    }
+    let blocked = login_from(&app, &attacker, "ADA", "guess").await;
+    let retry_after: u64 = blocked.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    assert_envelope(blocked, 429, "rate_limited").await;
+    // Even the right password waits: the bucket is about the address, not the guess.
+    assert_eq!(
+        login_from(&app, &attacker, "ada", PASSWORD).await.status(),
+        429
+    );
+
+    let owner = client_from("127.0.0.3");
+    assert_eq!(
+        login_from(&app, &owner, "ada", PASSWORD).await.status(),
+        200
+    );
+    // The attacker may still try other names, until the per-address budget runs out.
+    assert_eq!(
+        login_from(&app, &attacker, "grace", "guess").await.status(),
+        401
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spraying_many_accounts_from_one_address_is_throttled() {
+    let app = TestApp::spawn().await;
+    let sprayer = client_from("127.0.0.4");
+    for i in 0..30 {
+        let response = login_from(&app, &sprayer, &format!("user{i}"), "guess").await;
+        assert_eq!(response.status(), 401, "attempt {i}");
+    }
+    assert_envelope(
+        login_from(&app, &sprayer, "user30", "guess").await,
+        429,
+        "rate_limited",
+    )
+    .await;
+    let elsewhere = client_from("127.0.0.5");
+    assert_eq!(
+        login_from(&app, &elsewhere, "user30", "guess")
+            .await
+            .status(),
+        401
+    );
+}

@@ -1,0 +1,51 @@
+//! Brute-force protection for credential endpoints, on the shared rate limiter.
+//!
+//! Two buckets per attempt: one per client address (stops one source from spraying many
+//! accounts) and one per account name *and* address (stops guessing one account). The
+//! second never involves other addresses, so an attacker cannot lock the owner out from
+//! elsewhere. Empty buckets answer 429 with `Retry-After`; the wait grows with every
+//! further attempt because each one also drains the bucket.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use crate::error::{AppError, AppResult};
+use crate::ratelimit::{RateLimiter, Rule};
+
+/// Sign-in attempts per client address: 30 at once, then one every 10 s.
+pub fn per_address() -> Rule {
+    Rule::per(30, Duration::from_secs(300))
+}
+
+/// Sign-in attempts per account name and address: 5 at once, then one a minute.
+pub fn per_account_and_address() -> Rule {
+    Rule::per(5, Duration::from_secs(300))
+}
+
+/// Takes one token from both buckets; 429 when either is empty. If the limiter's store
+/// is unreachable the attempt is allowed (argon2 still bounds the rate) and logged.
+pub async fn sign_in_attempt(limiter: &RateLimiter, client: IpAddr, login: &str) -> AppResult<()> {
+    let account_key = login.trim().to_lowercase();
+    let checks = [
+        (format!("signin:ip:{client}"), per_address()),
+        (
+            format!("signin:acct:{account_key}:{client}"),
+            per_account_and_address(),
+        ),
+    ];
+    for (key, rule) in checks {
+        match limiter.check(&key, rule).await {
+            Ok(decision) if decision.allowed => {}
+            Ok(decision) => {
+                tracing::warn!(%client, "sign-in attempts throttled");
+                return Err(AppError::RateLimited {
+                    retry_after_secs: decision.retry_after.as_secs().max(1),
+                });
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "rate limiter unavailable; allowing the attempt")
+            }
+        }
+    }
+    Ok(())
+}
