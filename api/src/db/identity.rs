@@ -109,6 +109,63 @@ pub async fn mark_email_verified(conn: &mut Conn, user_id: Uuid) -> QueryResult<
     Ok(())
 }
 
+/// Sets whichever names are given.
+pub async fn update_names(
+    conn: &mut Conn,
+    user_id: Uuid,
+    first_name: Option<&str>,
+    last_name: Option<&str>,
+) -> QueryResult<()> {
+    if let Some(first) = first_name {
+        diesel::update(users::table.find(user_id))
+            .set((
+                users::first_name.eq(first),
+                users::updated_at.eq(diesel::dsl::now),
+            ))
+            .execute(conn)
+            .await?;
+    }
+    if let Some(last) = last_name {
+        diesel::update(users::table.find(user_id))
+            .set((
+                users::last_name.eq(last),
+                users::updated_at.eq(diesel::dsl::now),
+            ))
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn deactivate(conn: &mut Conn, user_id: Uuid) -> QueryResult<()> {
+    diesel::update(
+        users::table
+            .find(user_id)
+            .filter(users::deactivated_at.is_null()),
+    )
+    .set((
+        users::deactivated_at.eq(diesel::dsl::now),
+        users::updated_at.eq(diesel::dsl::now),
+    ))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// `(account_id, account_name, role)` of every membership.
+pub async fn memberships(
+    conn: &mut Conn,
+    user_id: Uuid,
+) -> QueryResult<Vec<(Uuid, String, String)>> {
+    account_members::table
+        .inner_join(accounts::table)
+        .filter(account_members::user_id.eq(user_id))
+        .order(account_members::created_at.asc())
+        .select((accounts::id, accounts::name, account_members::role))
+        .load(conn)
+        .await
+}
+
 /// Creates an account and makes `owner` its owner.
 pub async fn insert_account_with_owner(
     conn: &mut Conn,
@@ -291,6 +348,54 @@ pub async fn revoke_family(conn: &mut Conn, family_id: Uuid) -> QueryResult<usiz
     .set(refresh_tokens::revoked_at.eq(diesel::dsl::now))
     .execute(conn)
     .await
+}
+
+/// Ends every session of the user except `keep` (a session id).
+pub async fn revoke_all_for_user_except(
+    conn: &mut Conn,
+    user_id: Uuid,
+    keep: Uuid,
+) -> QueryResult<usize> {
+    diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::user_id.eq(user_id))
+            .filter(refresh_tokens::family_id.ne(keep))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(diesel::dsl::now))
+    .execute(conn)
+    .await
+}
+
+/// One row per session: `(started, expires, active)`, oldest first.
+pub async fn sessions_of(
+    conn: &mut Conn,
+    user_id: Uuid,
+) -> QueryResult<Vec<(DateTime<Utc>, DateTime<Utc>, bool)>> {
+    let rows: Vec<(Uuid, DateTime<Utc>, DateTime<Utc>, Option<DateTime<Utc>>)> =
+        refresh_tokens::table
+            .filter(refresh_tokens::user_id.eq(user_id))
+            .select((
+                refresh_tokens::family_id,
+                refresh_tokens::created_at,
+                refresh_tokens::expires_at,
+                refresh_tokens::revoked_at,
+            ))
+            .load(conn)
+            .await?;
+    let now = Utc::now();
+    let mut families: std::collections::HashMap<Uuid, (DateTime<Utc>, DateTime<Utc>, bool)> =
+        std::collections::HashMap::new();
+    for (family, created, expires, revoked) in rows {
+        let entry = families
+            .entry(family)
+            .or_insert((created, expires, expires > now));
+        entry.0 = entry.0.min(created);
+        entry.2 &= revoked.is_none() && expires > now;
+    }
+    let mut sessions: Vec<_> = families.into_values().collect();
+    sessions.sort_by_key(|(started, _, _)| *started);
+    Ok(sessions)
 }
 
 pub async fn revoke_all_for_user(conn: &mut Conn, user_id: Uuid) -> QueryResult<usize> {

@@ -3,17 +3,20 @@
 use actix_web::cookie::{time, Cookie, SameSite};
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use gatehouse_shared::auth::{
-    LoginRequest, LogoutRequest, RefreshRequest, RegisterAccepted, RegisterRequest,
-    ResendVerificationRequest, StatusResponse, TokenResponse, VerifyEmailRequest,
+    ChangePasswordRequest, ForgotPasswordRequest, LoginRequest, LogoutRequest, RefreshRequest,
+    RegisterAccepted, RegisterRequest, ResendVerificationRequest, ResetPasswordRequest,
+    StatusResponse, TokenResponse, VerifyEmailRequest,
 };
 use gatehouse_shared::ErrorEnvelope;
 
+use super::authn::Authenticated;
 use super::json::Json;
 use crate::error::{AppError, AppResult};
 use crate::identity::keys::Jwks;
 use crate::identity::login::authenticate;
 use crate::identity::sessions::{self, Issued};
-use crate::identity::{register as signup, throttle, verify_email};
+use crate::identity::throttle::{self, Attempt};
+use crate::identity::{passwords, register as signup, verify_email};
 use crate::state::AppState;
 
 /// The refresh-token cookie: httpOnly, Secure, SameSite=Strict, only sent to auth routes.
@@ -136,6 +139,95 @@ pub async fn resend_verification(
     }))
 }
 
+/// Emails a link to choose a new password, if the address has an account. Answered the
+/// same for every address.
+#[utoipa::path(
+    tag = "auth",
+    request_body = ForgotPasswordRequest,
+    responses((status = 202, description = "`{\"status\": \"sent_if_registered\"}`", body = StatusResponse))
+)]
+#[post("/auth/password/forgot")]
+pub async fn forgot_password(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: Json<ForgotPasswordRequest>,
+) -> AppResult<HttpResponse> {
+    let body = body.into_inner();
+    throttle::attempt(
+        &state.limiter,
+        Attempt::PasswordForgot,
+        client_address(&req),
+        &body.email,
+    )
+    .await?;
+    let mut conn = state.pool.get().await?;
+    passwords::forgot(&mut conn, &state.public_url, &body.email).await?;
+    Ok(HttpResponse::Accepted().json(StatusResponse {
+        status: "sent_if_registered".to_owned(),
+    }))
+}
+
+/// Sets a new password with the secret from the emailed link. Every session ends.
+#[utoipa::path(
+    tag = "auth",
+    request_body = ResetPasswordRequest,
+    responses(
+        (status = 200, description = "`{\"status\": \"password_reset\"}`", body = StatusResponse),
+        (status = 400, description = "`invalid_or_expired_link`", body = ErrorEnvelope),
+        (status = 422, description = "The new password is not acceptable", body = ErrorEnvelope),
+    )
+)]
+#[post("/auth/password/reset")]
+pub async fn reset_password(
+    state: web::Data<AppState>,
+    body: Json<ResetPasswordRequest>,
+) -> AppResult<HttpResponse> {
+    let body = body.into_inner();
+    let mut conn = state.pool.get().await?;
+    passwords::reset(&mut conn, &body.token, &body.password).await?;
+    Ok(HttpResponse::Ok().json(StatusResponse {
+        status: "password_reset".to_owned(),
+    }))
+}
+
+/// Changes the password (needs the current one). Other sessions end; this one stays.
+#[utoipa::path(
+    tag = "auth",
+    security(("bearer" = [])),
+    request_body = ChangePasswordRequest,
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 401, description = "Not signed in", body = ErrorEnvelope),
+        (status = 422, description = "Wrong current password, or the new one is not acceptable", body = ErrorEnvelope),
+    )
+)]
+#[post("/auth/password/change")]
+pub async fn change_password(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    body: Json<ChangePasswordRequest>,
+) -> AppResult<HttpResponse> {
+    let body = body.into_inner();
+    throttle::attempt(
+        &state.limiter,
+        Attempt::PasswordChange,
+        client_address(&req),
+        &caller.user.username,
+    )
+    .await?;
+    let mut conn = state.pool.get().await?;
+    passwords::change(
+        &mut conn,
+        caller.user.id,
+        caller.session_id,
+        &body.current_password,
+        &body.new_password,
+    )
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 /// Signs in with email or username and password.
 #[utoipa::path(
     tag = "auth",
@@ -154,7 +246,13 @@ pub async fn login(
     body: Json<LoginRequest>,
 ) -> AppResult<HttpResponse> {
     let body = body.into_inner();
-    throttle::sign_in_attempt(&state.limiter, client_address(&req), &body.login).await?;
+    throttle::attempt(
+        &state.limiter,
+        Attempt::SignIn,
+        client_address(&req),
+        &body.login,
+    )
+    .await?;
     let mut conn = state.pool.get().await?;
     let (user_id, account_id) = authenticate(&mut conn, &body.login, &body.password).await?;
     let issued =

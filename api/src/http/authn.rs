@@ -1,5 +1,6 @@
 //! `Authenticated`: the extractor for routes that need a signed-in user. It accepts a
-//! valid access token (`Authorization: Bearer …`) of an active user.
+//! valid access token (`Authorization: Bearer …`) of a user who is still active, so a
+//! deactivated user's unexpired tokens stop working at once.
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -7,15 +8,19 @@ use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use uuid::Uuid;
 
+use crate::db::identity::User;
 use crate::error::AppError;
 use crate::identity::keys::Claims;
+use crate::identity::profile::active_user;
 use crate::state::AppState;
 
 /// The caller, from a verified access token.
 #[derive(Debug, Clone)]
 pub struct Authenticated {
-    pub user_id: Uuid,
+    pub user: User,
     pub account_id: Uuid,
+    /// The session the token was issued from.
+    pub session_id: Uuid,
     pub claims: Claims,
 }
 
@@ -40,9 +45,13 @@ impl FromRequest for Authenticated {
             })?;
             let user_id = Uuid::parse_str(&claims.sub).map_err(|_| AppError::Unauthorized)?;
             let account_id = Uuid::parse_str(&claims.acc).map_err(|_| AppError::Unauthorized)?;
+            let session_id = Uuid::parse_str(&claims.sid).map_err(|_| AppError::Unauthorized)?;
+            let mut conn = state.pool.get().await?;
+            let user = active_user(&mut conn, user_id).await?;
             Ok(Authenticated {
-                user_id,
+                user,
                 account_id,
+                session_id,
                 claims,
             })
         })

@@ -1,13 +1,13 @@
-//! `GET /api/v1/me`.
+//! `GET|PATCH|DELETE /api/v1/me` and `GET /api/v1/me/export`.
 
-use actix_web::{get, web, HttpResponse};
-use gatehouse_shared::auth::Me;
-use gatehouse_shared::ids::{AccountId, UserId};
+use actix_web::{delete, get, patch, web, HttpResponse};
+use gatehouse_shared::auth::{DeactivateRequest, Me, PersonalDataExport, UpdateMeRequest};
 use gatehouse_shared::ErrorEnvelope;
 
 use super::authn::Authenticated;
-use crate::db::identity as q;
-use crate::error::{AppError, AppResult};
+use super::json::Json;
+use crate::error::AppResult;
+use crate::identity::profile;
 use crate::state::AppState;
 
 /// The signed-in user.
@@ -20,21 +20,79 @@ use crate::state::AppState;
     )
 )]
 #[get("/me")]
-pub async fn get_me(state: web::Data<AppState>, caller: Authenticated) -> AppResult<HttpResponse> {
-    let mut conn = state.pool.get().await?;
-    let user = q::find_user(&mut conn, caller.user_id)
-        .await?
-        .filter(|user| user.deactivated_at.is_none())
-        .ok_or(AppError::Unauthorized)?;
+pub async fn get_me(caller: Authenticated) -> AppResult<HttpResponse> {
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
-        .json(Me {
-            id: UserId(user.id),
-            email: user.email,
-            username: user.username,
-            first_name: user.first_name,
-            last_name: user.last_name,
-            email_verified: user.email_verified_at.is_some(),
-            account_id: AccountId(caller.account_id),
-        }))
+        .json(profile::me(caller.user, caller.account_id)))
+}
+
+/// Changes the user's names; any other field is refused.
+#[utoipa::path(
+    tag = "me",
+    security(("bearer" = [])),
+    request_body = UpdateMeRequest,
+    responses(
+        (status = 200, description = "The updated user", body = Me),
+        (status = 401, description = "Not signed in", body = ErrorEnvelope),
+        (status = 422, description = "Too long, or a field that cannot change here", body = ErrorEnvelope),
+    )
+)]
+#[patch("/me")]
+pub async fn patch_me(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    body: Json<UpdateMeRequest>,
+) -> AppResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    profile::update(&mut conn, caller.user.id, body.into_inner()).await?;
+    let user = profile::active_user(&mut conn, caller.user.id).await?;
+    Ok(HttpResponse::Ok().json(profile::me(user, caller.account_id)))
+}
+
+/// Deactivates the user (needs the password): sign-in, refresh and every access token
+/// are refused from then on.
+#[utoipa::path(
+    tag = "me",
+    security(("bearer" = [])),
+    request_body = DeactivateRequest,
+    responses(
+        (status = 204, description = "Deactivated; every session ended"),
+        (status = 401, description = "Not signed in", body = ErrorEnvelope),
+        (status = 422, description = "Wrong password", body = ErrorEnvelope),
+    )
+)]
+#[delete("/me")]
+pub async fn delete_me(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    body: Json<DeactivateRequest>,
+) -> AppResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    profile::deactivate(&mut conn, caller.user.id, body.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Everything Gatehouse holds about the user, as JSON.
+#[utoipa::path(
+    tag = "me",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Profile, memberships, sessions and emails sent", body = PersonalDataExport),
+        (status = 401, description = "Not signed in", body = ErrorEnvelope),
+    )
+)]
+#[get("/me/export")]
+pub async fn export_me(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+) -> AppResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    let export = profile::export(&mut conn, caller.user.id, caller.account_id).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("cache-control", "no-store"))
+        .insert_header((
+            "content-disposition",
+            "attachment; filename=\"gatehouse-export.json\"",
+        ))
+        .json(export))
 }

@@ -89,10 +89,16 @@ fn api_v1(cfg: &mut DocumentedConfig) {
         .service(auth::register)
         .service(auth::verify_email_address)
         .service(auth::resend_verification)
+        .service(auth::forgot_password)
+        .service(auth::reset_password)
+        .service(auth::change_password)
         .service(auth::login)
         .service(auth::refresh)
         .service(auth::logout)
-        .service(me::get_me);
+        .service(me::get_me)
+        .service(me::patch_me)
+        .service(me::delete_me)
+        .service(me::export_me);
 }
 
 /// Operations endpoints, at the root.

@@ -4,6 +4,8 @@ pub mod keys;
 pub mod login;
 pub mod one_time;
 pub mod password;
+pub mod passwords;
+pub mod profile;
 pub mod register;
 pub mod sessions;
 pub mod throttle;

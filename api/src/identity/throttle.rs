@@ -22,14 +22,38 @@ pub fn per_account_and_address() -> Rule {
     Rule::per(5, Duration::from_secs(300))
 }
 
+/// Which credential check an attempt is for; each has its own buckets.
+#[derive(Debug, Clone, Copy)]
+pub enum Attempt {
+    SignIn,
+    PasswordChange,
+    PasswordForgot,
+}
+
+impl Attempt {
+    fn key(self) -> &'static str {
+        match self {
+            Self::SignIn => "signin",
+            Self::PasswordChange => "pwchange",
+            Self::PasswordForgot => "pwforgot",
+        }
+    }
+}
+
 /// Takes one token from both buckets; 429 when either is empty. If the limiter's store
 /// is unreachable the attempt is allowed (argon2 still bounds the rate) and logged.
-pub async fn sign_in_attempt(limiter: &RateLimiter, client: IpAddr, login: &str) -> AppResult<()> {
+pub async fn attempt(
+    limiter: &RateLimiter,
+    kind: Attempt,
+    client: IpAddr,
+    login: &str,
+) -> AppResult<()> {
     let account_key = login.trim().to_lowercase();
+    let action = kind.key();
     let checks = [
-        (format!("signin:ip:{client}"), per_address()),
+        (format!("{action}:ip:{client}"), per_address()),
         (
-            format!("signin:acct:{account_key}:{client}"),
+            format!("{action}:acct:{account_key}:{client}"),
             per_account_and_address(),
         ),
     ];
@@ -37,7 +61,7 @@ pub async fn sign_in_attempt(limiter: &RateLimiter, client: IpAddr, login: &str)
         match limiter.check(&key, rule).await {
             Ok(decision) if decision.allowed => {}
             Ok(decision) => {
-                tracing::warn!(%client, "sign-in attempts throttled");
+                tracing::warn!(%client, action, "credential attempts throttled");
                 return Err(AppError::RateLimited {
                     retry_after_secs: decision.retry_after.as_secs().max(1),
                 });

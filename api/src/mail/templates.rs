@@ -61,6 +61,23 @@ pub fn verify_email(to: &str, name: &str, link: &str) -> Email {
     }
 }
 
+/// Sent on request: a link to choose a new password.
+pub fn reset_password(to: &str, name: &str, link: &str) -> Email {
+    let hello = greeting(name);
+    let lines = [
+        hello.as_str(),
+        "Someone asked to reset the password of your Gatehouse account. The link works once and for 10 minutes; using it signs you out everywhere.",
+        "If you did not ask for this, ignore this email: your password stays as it is.",
+    ];
+    Email {
+        to: to.to_owned(),
+        template: "reset_password".to_owned(),
+        subject: "Reset your password".to_owned(),
+        text: format!("{}\n\n{}\n\n{link}\n\n{}\n", lines[0], lines[1], lines[2]),
+        html: html(&lines, Some(("Choose a new password", link))),
+    }
+}
+
 /// Sent when someone signs up with an address that already has an account: the answer
 /// to the sign-up does not say so, this email to the owner does.
 pub fn account_exists(to: &str, sign_in_link: &str) -> Email {

@@ -2,15 +2,15 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use gatehouse::db::identity::{self as q, NewUser};
-use gatehouse::identity::{keys, password};
+use gatehouse::db::identity as q;
+use gatehouse::identity::keys;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::harness::{assert_envelope, json, TestApp};
+use crate::harness::{assert_envelope, json, TestApp, TEST_PASSWORD};
 
-const PASSWORD: &str = "correct horse battery";
+const PASSWORD: &str = TEST_PASSWORD;
 
 struct Person {
     id: Uuid,
@@ -18,36 +18,12 @@ struct Person {
 }
 
 async fn person(app: &TestApp, email: &str, username: &str) -> Person {
-    let hash = password::hash(PASSWORD.to_owned()).await.unwrap();
-    let mut conn = app.db.pool().get().await.unwrap();
-    let user = q::insert_user(
-        &mut conn,
-        &NewUser {
-            email,
-            username,
-            password_hash: Some(&hash),
-            first_name: "Ada",
-            last_name: "Lovelace",
-        },
-    )
-    .await
-    .unwrap();
-    let account = q::insert_account_with_owner(&mut conn, "Ada", true, user.id)
-        .await
-        .unwrap();
-    Person {
-        id: user.id,
-        account,
-    }
+    let (id, account) = app.create_user(email, username).await;
+    Person { id, account }
 }
 
 async fn post(app: &TestApp, path: &str, body: Value) -> reqwest::Response {
-    app.client
-        .post(app.url(path))
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
+    app.post_json(path, body).await
 }
 
 async fn login(app: &TestApp, login: &str, password: &str) -> reqwest::Response {
@@ -60,13 +36,7 @@ async fn login(app: &TestApp, login: &str, password: &str) -> reqwest::Response 
 }
 
 async fn tokens(app: &TestApp, login_name: &str) -> (String, String) {
-    let response = login(app, login_name, PASSWORD).await;
-    assert_eq!(response.status(), 200);
-    let body = json(response).await;
-    (
-        body["access_token"].as_str().unwrap().to_owned(),
-        body["refresh_token"].as_str().unwrap().to_owned(),
-    )
+    app.sign_in(login_name).await
 }
 
 async fn me(app: &TestApp, access: &str) -> reqwest::Response {

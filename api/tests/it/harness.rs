@@ -15,6 +15,9 @@ use gatehouse::state::{build_redis_pool, AppState, StateSettings};
 use secrecy::SecretString;
 use tokio::sync::OnceCell;
 
+/// The password of every user made by [`TestApp::create_user`].
+pub const TEST_PASSWORD: &str = "correct horse battery";
+
 /// The server the tests use; databases are created on it.
 pub fn admin_url() -> String {
     std::env::var("GATEHOUSE_TEST_DATABASE_URL")
@@ -322,6 +325,74 @@ impl TestApp {
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn post_json(&self, path: &str, body: serde_json::Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Sends `method path` with a bearer token and an optional JSON body.
+    pub async fn authed(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<serde_json::Value>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// A user with [`TEST_PASSWORD`] and a personal account: `(user_id, account_id)`.
+    pub async fn create_user(&self, email: &str, username: &str) -> (uuid::Uuid, uuid::Uuid) {
+        use gatehouse::db::identity::{self as q, NewUser};
+        let hash = gatehouse::identity::password::hash(TEST_PASSWORD.to_owned())
+            .await
+            .unwrap();
+        let mut conn = self.db.pool().get().await.unwrap();
+        let user = q::insert_user(
+            &mut conn,
+            &NewUser {
+                email,
+                username,
+                password_hash: Some(&hash),
+                first_name: "Ada",
+                last_name: "Lovelace",
+            },
+        )
+        .await
+        .unwrap();
+        let account = q::insert_account_with_owner(&mut conn, "Ada", true, user.id)
+            .await
+            .unwrap();
+        (user.id, account)
+    }
+
+    /// Signs in with [`TEST_PASSWORD`]: `(access_token, refresh_token)`.
+    pub async fn sign_in(&self, login: &str) -> (String, String) {
+        let response = self
+            .post_json(
+                "/api/v1/auth/login",
+                serde_json::json!({"login": login, "password": TEST_PASSWORD}),
+            )
+            .await;
+        assert_eq!(response.status(), 200, "signing in as {login}");
+        let body = json(response).await;
+        (
+            body["access_token"].as_str().unwrap().to_owned(),
+            body["refresh_token"].as_str().unwrap().to_owned(),
+        )
     }
 
     /// The running server, to stop it in shutdown tests.

@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod account;
 mod auth;
 mod catalog;
 mod cli;

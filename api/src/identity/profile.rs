@@ -1,0 +1,116 @@
+//! The signed-in user's own data: names, deactivation and the export.
+
+use diesel_async::AsyncConnection;
+use gatehouse_shared::auth::{
+    DeactivateRequest, EmailExport, Me, MembershipExport, PersonalDataExport, SessionExport,
+    UpdateMeRequest, NAME_MAX,
+};
+use gatehouse_shared::ids::{AccountId, UserId};
+use uuid::Uuid;
+
+use super::password::{self, Verified};
+use crate::db::identity::{self as q, User};
+use crate::db::{tokens, Conn};
+use crate::error::{AppError, AppResult};
+
+/// The active user, or 401.
+pub async fn active_user(conn: &mut Conn, user_id: Uuid) -> AppResult<User> {
+    q::find_user(conn, user_id)
+        .await?
+        .filter(|user| user.deactivated_at.is_none())
+        .ok_or(AppError::Unauthorized)
+}
+
+pub fn me(user: User, account_id: Uuid) -> Me {
+    Me {
+        id: UserId(user.id),
+        email: user.email,
+        username: user.username,
+        first_name: user.first_name,
+        last_name: user.last_name,
+        email_verified: user.email_verified_at.is_some(),
+        account_id: AccountId(account_id),
+    }
+}
+
+pub async fn update(conn: &mut Conn, user_id: Uuid, request: UpdateMeRequest) -> AppResult<()> {
+    let first = request.first_name.as_deref().map(str::trim);
+    let last = request.last_name.as_deref().map(str::trim);
+    let mut fields = Vec::new();
+    for (field, value) in [("first_name", first), ("last_name", last)] {
+        if value.is_some_and(|v| v.chars().count() > NAME_MAX) {
+            fields.push((
+                field.to_owned(),
+                "must be at most 100 characters".to_owned(),
+            ));
+        }
+    }
+    if !fields.is_empty() {
+        return Err(AppError::validation(fields));
+    }
+    q::update_names(conn, user_id, first, last).await?;
+    Ok(())
+}
+
+/// Deactivates the user after checking the password; every session ends.
+pub async fn deactivate(
+    conn: &mut Conn,
+    user_id: Uuid,
+    request: DeactivateRequest,
+) -> AppResult<()> {
+    let user = active_user(conn, user_id).await?;
+    if password::verify(request.password, user.password_hash.clone()).await == Verified::No {
+        return Err(AppError::validation([(
+            "password".to_owned(),
+            "is not correct".to_owned(),
+        )]));
+    }
+    conn.transaction::<_, AppError, _>(async |tx| {
+        q::deactivate(tx, user.id).await?;
+        q::revoke_all_for_user(tx, user.id).await?;
+        Ok(())
+    })
+    .await?;
+    tracing::info!(user.id = %user.id, "user deactivated themselves");
+    Ok(())
+}
+
+pub async fn export(
+    conn: &mut Conn,
+    user_id: Uuid,
+    account_id: Uuid,
+) -> AppResult<PersonalDataExport> {
+    let user = active_user(conn, user_id).await?;
+    let memberships = q::memberships(conn, user_id).await?;
+    let sessions = q::sessions_of(conn, user_id).await?;
+    let emails = tokens::emails_to(conn, &user.email).await?;
+    Ok(PersonalDataExport {
+        created_at: user.created_at.to_rfc3339(),
+        email_verified_at: user.email_verified_at.map(|t| t.to_rfc3339()),
+        user: me(user, account_id),
+        memberships: memberships
+            .into_iter()
+            .map(|(id, name, role)| MembershipExport {
+                account_id: AccountId(id),
+                account_name: name,
+                role,
+            })
+            .collect(),
+        sessions: sessions
+            .into_iter()
+            .map(|(started, expires, active)| SessionExport {
+                started_at: started.to_rfc3339(),
+                expires_at: expires.to_rfc3339(),
+                active,
+            })
+            .collect(),
+        emails: emails
+            .into_iter()
+            .map(|email| EmailExport {
+                subject: email.subject,
+                template: email.template,
+                sent_at: email.created_at.to_rfc3339(),
+            })
+            .collect(),
+    })
+}
