@@ -367,34 +367,49 @@ pub async fn revoke_all_for_user_except(
     .await
 }
 
-/// One row per session: `(started, expires, active)`, oldest first.
-pub async fn sessions_of(
-    conn: &mut Conn,
-    user_id: Uuid,
-) -> QueryResult<Vec<(DateTime<Utc>, DateTime<Utc>, bool)>> {
-    let rows: Vec<(Uuid, DateTime<Utc>, DateTime<Utc>, Option<DateTime<Utc>>)> =
-        refresh_tokens::table
-            .filter(refresh_tokens::user_id.eq(user_id))
-            .select((
-                refresh_tokens::family_id,
-                refresh_tokens::created_at,
-                refresh_tokens::expires_at,
-                refresh_tokens::revoked_at,
-            ))
-            .load(conn)
-            .await?;
+/// One sign-in and what became of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionSummary {
+    pub started: DateTime<Utc>,
+    pub expires: DateTime<Utc>,
+    pub active: bool,
+}
+
+#[derive(Queryable)]
+struct TokenTimes {
+    family_id: Uuid,
+    created_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    revoked_at: Option<DateTime<Utc>>,
+}
+
+/// Every session of the user, oldest first.
+pub async fn sessions_of(conn: &mut Conn, user_id: Uuid) -> QueryResult<Vec<SessionSummary>> {
+    let rows: Vec<TokenTimes> = refresh_tokens::table
+        .filter(refresh_tokens::user_id.eq(user_id))
+        .select((
+            refresh_tokens::family_id,
+            refresh_tokens::created_at,
+            refresh_tokens::expires_at,
+            refresh_tokens::revoked_at,
+        ))
+        .load(conn)
+        .await?;
     let now = Utc::now();
-    let mut families: std::collections::HashMap<Uuid, (DateTime<Utc>, DateTime<Utc>, bool)> =
+    let mut families: std::collections::HashMap<Uuid, SessionSummary> =
         std::collections::HashMap::new();
-    for (family, created, expires, revoked) in rows {
-        let entry = families
-            .entry(family)
-            .or_insert((created, expires, expires > now));
-        entry.0 = entry.0.min(created);
-        entry.2 &= revoked.is_none() && expires > now;
+    for row in rows {
+        let open = row.revoked_at.is_none() && row.expires_at > now;
+        let entry = families.entry(row.family_id).or_insert(SessionSummary {
+            started: row.created_at,
+            expires: row.expires_at,
+            active: open,
+        });
+        entry.started = entry.started.min(row.created_at);
+        entry.active &= open;
     }
     let mut sessions: Vec<_> = families.into_values().collect();
-    sessions.sort_by_key(|(started, _, _)| *started);
+    sessions.sort_by_key(|session| session.started);
     Ok(sessions)
 }
 

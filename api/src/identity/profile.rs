@@ -98,10 +98,10 @@ pub async fn export(
             .collect(),
         sessions: sessions
             .into_iter()
-            .map(|(started, expires, active)| SessionExport {
-                started_at: started.to_rfc3339(),
-                expires_at: expires.to_rfc3339(),
-                active,
+            .map(|session| SessionExport {
+                started_at: session.started.to_rfc3339(),
+                expires_at: session.expires.to_rfc3339(),
+                active: session.active,
             })
             .collect(),
         emails: emails
