@@ -17,7 +17,8 @@ commands:
   test      install missing tooling, then fmt, clippy, tests, drift checks, Wasm build, e2e
   openapi   regenerate openapi/gatehouse.json from the code
   schema    regenerate api/src/db/schema.rs from the migrations
-  spa       build the SPA (web/dist) in release mode";
+  spa       build the SPA (web/dist) in release mode
+  bench     run every benchmark (release build) and print each figure beside its target";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -29,6 +30,7 @@ fn main() -> ExitCode {
         Some("test") => cmd_test(&root),
         Some("openapi") => cmd_openapi(&root),
         Some("schema") => cmd_schema(&root),
+        Some("bench") => cmd_bench(),
         Some("spa") => tools::ensure_spa_tools(&root).and_then(|()| build_spa(&root)),
         _ => {
             eprintln!("{USAGE}");
@@ -187,6 +189,12 @@ fn e2e(root: &Path) -> Result<(), String> {
     });
     util::terminate(&mut server);
     result
+}
+
+fn cmd_bench() -> Result<(), String> {
+    services::ensure_postgres()?;
+    step("benchmarks (release build; figures and targets below)");
+    cargo(&["bench", "-p", "gatehouse", "--bench", "login"])
 }
 
 fn cmd_openapi(root: &Path) -> Result<(), String> {

@@ -1,0 +1,207 @@
+//! Login throughput against the argon2 bound, and `/health` latency while logins
+//! saturate the hashing pool. Run through `cargo xtask bench`; prints each figure beside
+//! its target from DESIGN.md. Needs PostgreSQL (GATEHOUSE_TEST_DATABASE_URL or the local
+//! default).
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use gatehouse::config::{AuthConfig, DatabaseConfig};
+use gatehouse::db::identity::{self as q, NewUser};
+use gatehouse::http::HttpSettings;
+use gatehouse::identity::password;
+use gatehouse::state::{AppState, StateSettings};
+use secrecy::SecretString;
+
+const PASSWORD: &str = "benchmark passphrase";
+/// Distinct users and client addresses, so the sign-in throttle (per address and per
+/// account+address) sees ordinary traffic from many people.
+const PEOPLE: usize = 1200;
+const LOAD_SECONDS: u64 = 15;
+
+fn admin_url() -> String {
+    std::env::var("GATEHOUSE_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() -> anyhow::Result<()> {
+    let cores = std::thread::available_parallelism()?.get();
+
+    // The bound: how many hashes per second the cores can do.
+    password::hash("warm up".into()).await?;
+    let samples = 10;
+    let started = Instant::now();
+    for _ in 0..samples {
+        password::hash(PASSWORD.into()).await?;
+    }
+    let hash_time = started.elapsed() / samples;
+    let bound = cores as f64 / hash_time.as_secs_f64();
+
+    use diesel_async::RunQueryDsl;
+    let name = format!("gatehouse_bench_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = AsyncPgConnection::establish(&admin_url()).await?;
+    diesel::sql_query(format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await?;
+    let mut url = url::Url::parse(&admin_url())?;
+    url.set_path(&format!("/{name}"));
+    let result = run(url.as_str(), cores, hash_time, bound).await;
+    diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)"))
+        .execute(&mut admin)
+        .await?;
+    result
+}
+
+async fn run(
+    database_url: &str,
+    cores: usize,
+    hash_time: Duration,
+    bound: f64,
+) -> anyhow::Result<()> {
+    gatehouse::db::run_migrations(database_url).await?;
+    let pool = gatehouse::db::build_pool(&DatabaseConfig {
+        url: SecretString::from(database_url.to_owned()),
+        pool_size: 16,
+        timeout: Duration::from_secs(10),
+    })?;
+    let hash = password::hash(PASSWORD.into()).await?;
+    {
+        let mut conn = pool.get().await?;
+        for i in 0..PEOPLE {
+            let user = q::insert_user(
+                &mut conn,
+                &NewUser {
+                    email: &format!("person{i}@bench.example"),
+                    username: &format!("person{i}"),
+                    password_hash: Some(&hash),
+                    first_name: "",
+                    last_name: "",
+                },
+            )
+            .await?;
+            q::insert_account_with_owner(&mut conn, "bench", true, user.id).await?;
+        }
+    }
+    let state = AppState::new(
+        pool,
+        None,
+        StateSettings {
+            metrics_token: None,
+            auth: AuthConfig {
+                issuer: "http://bench".into(),
+                audience: "gatehouse".into(),
+                access_ttl: Duration::from_secs(900),
+                refresh_ttl: Duration::from_secs(86_400),
+                reuse_window: Duration::from_secs(10),
+            },
+            public_url: "http://bench/".parse()?,
+        },
+    );
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let server = gatehouse::server::start(
+        state,
+        HttpSettings {
+            max_body_bytes: 65_536,
+            web_dir: "/nonexistent".into(),
+            extra_routes: None,
+        },
+        listener,
+        Some(cores),
+        Duration::from_secs(5),
+    )?;
+    let base = format!("http://{}", server.addr);
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let logins = Arc::new(AtomicU64::new(0));
+    let failures = Arc::new(AtomicU64::new(0));
+    let mut tasks = Vec::new();
+    // More clients than cores keep the hashing pool full.
+    let clients = cores * 4;
+    for worker in 0..clients {
+        let (stop, logins, failures, base) =
+            (stop.clone(), logins.clone(), failures.clone(), base.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut person = worker;
+            while !stop.load(Ordering::Relaxed) {
+                let address = format!("127.0.{}.{}", 1 + person / 250, 1 + person % 250);
+                let client = reqwest::Client::builder()
+                    .local_address(address.parse::<std::net::IpAddr>().unwrap())
+                    .build()
+                    .unwrap();
+                let response = client
+                    .post(format!("{base}/api/v1/auth/login"))
+                    .json(&serde_json::json!({"login": format!("person{person}"), "password": PASSWORD}))
+                    .send()
+                    .await;
+                match response {
+                    Ok(r) if r.status() == 200 => logins.fetch_add(1, Ordering::Relaxed),
+                    _ => failures.fetch_add(1, Ordering::Relaxed),
+                };
+                person = (person + clients) % PEOPLE;
+            }
+        }));
+    }
+    let probe = {
+        let (stop, base) = (stop.clone(), base.clone());
+        tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            let mut latencies = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                let started = Instant::now();
+                let ok = client
+                    .get(format!("{base}/health"))
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status() == 200);
+                if ok {
+                    latencies.push(started.elapsed());
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            latencies
+        })
+    };
+    // Let the pool fill before counting.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let counted_from = logins.load(Ordering::Relaxed);
+    let window = Instant::now();
+    tokio::time::sleep(Duration::from_secs(LOAD_SECONDS)).await;
+    let counted = logins.load(Ordering::Relaxed) - counted_from;
+    let elapsed = window.elapsed();
+    stop.store(true, Ordering::Relaxed);
+    for task in tasks {
+        task.await?;
+    }
+    let mut latencies = probe.await?;
+    latencies.sort();
+    server.shutdown.cancel();
+    server.stopped().await?;
+
+    let rate = counted as f64 / elapsed.as_secs_f64();
+    let pct = |p: f64| {
+        latencies
+            .get(((latencies.len() as f64 - 1.0) * p).round() as usize)
+            .copied()
+            .unwrap_or_default()
+    };
+    println!("machine: {cores} cores");
+    println!(
+        "argon2id hash (m=19 MiB, t=2, p=1): {:.1} ms -> bound {bound:.1} logins/s",
+        hash_time.as_secs_f64() * 1000.0
+    );
+    println!(
+        "login throughput: {rate:.1} logins/s = {:.0}% of the bound (target >= 90%) [{} failed]",
+        100.0 * rate / bound,
+        failures.load(Ordering::Relaxed)
+    );
+    println!(
+        "/health under login load: p50 {:.2} ms, p99 {:.2} ms over {} probes (target p99 < 10 ms)",
+        pct(0.50).as_secs_f64() * 1000.0,
+        pct(0.99).as_secs_f64() * 1000.0,
+        latencies.len()
+    );
+    Ok(())
+}
