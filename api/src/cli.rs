@@ -33,6 +33,17 @@ enum Command {
     /// Inspect and retry background jobs.
     #[command(subcommand)]
     Jobs(JobsCommand),
+    /// Manage the keys that sign access tokens.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// Make a new signing key and retire the others. Retired keys keep verifying (and stay
+    /// in the JWKS) until their tokens have expired; every node picks the new key up
+    /// within a minute.
+    Rotate,
 }
 
 #[derive(Debug, Subcommand)]
@@ -117,6 +128,13 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::Openapi => unreachable!("handled before configuration is read"),
         Command::Jobs(command) => jobs(command, &config).await,
+        Command::Keys(KeysCommand::Rotate) => {
+            let pool = crate::db::build_pool(&config.database)?;
+            let mut conn = pool.get().await?;
+            let kid = crate::identity::keys::rotate(&mut conn).await?;
+            println!("new signing key {kid}; older keys retired");
+            Ok(())
+        }
     }
 }
 

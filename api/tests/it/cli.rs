@@ -245,3 +245,35 @@ async fn operators_can_list_and_retry_dead_jobs() {
         .unwrap();
     assert_eq!((row.state.as_str(), row.attempts), ("queued", 0));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operators_rotate_signing_keys_from_the_command_line() {
+    let db = TestDb::migrated().await;
+    let rotate = || {
+        gatehouse()
+            .args(["keys", "rotate"])
+            .env("DATABASE_URL", &db.url)
+            .output()
+            .unwrap()
+    };
+    let first = rotate();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let second = rotate();
+    assert!(second.status.success());
+    let mut conn = db.pool().get().await.unwrap();
+    let keys = gatehouse::db::identity::signing_keys(
+        &mut conn,
+        chrono::Utc::now() - chrono::Duration::hours(1),
+    )
+    .await
+    .unwrap();
+    assert_eq!(keys.len(), 2);
+    assert!(keys[0].retired_at.is_none(), "the newest key signs");
+    assert!(keys[1].retired_at.is_some(), "the older one is retired");
+    let printed = String::from_utf8_lossy(&second.stdout);
+    assert!(printed.contains(&keys[0].kid), "{printed}");
+}
