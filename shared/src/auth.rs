@@ -138,6 +138,27 @@ pub struct EmailExport {
     pub sent_at: String,
 }
 
+/// `POST /api/v1/auth/code/request`: email a 6-digit sign-in code (same answer for every
+/// address).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CodeRequest {
+    pub email: String,
+}
+
+/// `POST /api/v1/auth/code/verify`: sign in with the emailed code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CodeVerifyRequest {
+    pub email: String,
+    /// Six digits.
+    pub code: String,
+    #[serde(default)]
+    pub use_cookie: bool,
+}
+
 /// `POST /api/v1/auth/login`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]

@@ -23,6 +23,8 @@ pub struct OneTimeToken {
 }
 
 pub struct NewToken<'a> {
+    /// Chosen by the caller when the secret's hash depends on it.
+    pub id: Uuid,
     pub purpose: &'a str,
     pub user_id: Option<Uuid>,
     pub address: &'a str,
@@ -33,6 +35,7 @@ pub struct NewToken<'a> {
 pub async fn insert_token(conn: &mut Conn, token: NewToken<'_>) -> QueryResult<Uuid> {
     diesel::insert_into(one_time_tokens::table)
         .values((
+            one_time_tokens::id.eq(token.id),
             one_time_tokens::purpose.eq(token.purpose),
             one_time_tokens::user_id.eq(token.user_id),
             one_time_tokens::address.eq(token.address),
@@ -59,6 +62,33 @@ pub async fn open_token_for_update(
         .first(conn)
         .await
         .optional()
+}
+
+/// The newest unused token of `purpose` for `address`, row-locked.
+pub async fn newest_open_token_for_update(
+    conn: &mut Conn,
+    purpose: &str,
+    address: &str,
+) -> QueryResult<Option<OneTimeToken>> {
+    one_time_tokens::table
+        .filter(one_time_tokens::purpose.eq(purpose))
+        .filter(one_time_tokens::address.eq(address))
+        .filter(one_time_tokens::used_at.is_null())
+        .order(one_time_tokens::created_at.desc())
+        .select(OneTimeToken::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Counts a wrong guess; returns the attempts so far.
+pub async fn count_attempt(conn: &mut Conn, id: Uuid) -> QueryResult<i32> {
+    diesel::update(one_time_tokens::table.find(id))
+        .set(one_time_tokens::attempts.eq(one_time_tokens::attempts + 1))
+        .returning(one_time_tokens::attempts)
+        .get_result(conn)
+        .await
 }
 
 pub async fn mark_used(conn: &mut Conn, id: Uuid) -> QueryResult<()> {

@@ -3,9 +3,9 @@
 use actix_web::cookie::{time, Cookie, SameSite};
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use gatehouse_shared::auth::{
-    ChangePasswordRequest, ForgotPasswordRequest, LoginRequest, LogoutRequest, RefreshRequest,
-    RegisterAccepted, RegisterRequest, ResendVerificationRequest, ResetPasswordRequest,
-    StatusResponse, TokenResponse, VerifyEmailRequest,
+    ChangePasswordRequest, CodeRequest, CodeVerifyRequest, ForgotPasswordRequest, LoginRequest,
+    LogoutRequest, RefreshRequest, RegisterAccepted, RegisterRequest, ResendVerificationRequest,
+    ResetPasswordRequest, StatusResponse, TokenResponse, VerifyEmailRequest,
 };
 use gatehouse_shared::ErrorEnvelope;
 
@@ -16,7 +16,7 @@ use crate::identity::keys::Jwks;
 use crate::identity::login::authenticate;
 use crate::identity::sessions::{self, Issued};
 use crate::identity::throttle::{self, Attempt};
-use crate::identity::{passwords, register as signup, verify_email};
+use crate::identity::{code_login, passwords, register as signup, verify_email};
 use crate::state::AppState;
 
 /// The refresh-token cookie: httpOnly, Secure, SameSite=Strict, only sent to auth routes.
@@ -226,6 +226,68 @@ pub async fn change_password(
     )
     .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Emails a 6-digit sign-in code, if the address has an account (at most once a
+/// minute). Answered the same for every address.
+#[utoipa::path(
+    tag = "auth",
+    request_body = CodeRequest,
+    responses(
+        (status = 202, description = "`{\"status\": \"sent_if_registered\"}`", body = StatusResponse),
+        (status = 429, description = "Too many requests from this address", body = ErrorEnvelope),
+    )
+)]
+#[post("/auth/code/request")]
+pub async fn request_code(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: Json<CodeRequest>,
+) -> AppResult<HttpResponse> {
+    let body = body.into_inner();
+    throttle::attempt(
+        &state.limiter,
+        Attempt::CodeRequest,
+        client_address(&req),
+        &body.email,
+    )
+    .await?;
+    let mut conn = state.pool.get().await?;
+    code_login::request(&mut conn, &body.email).await?;
+    Ok(HttpResponse::Accepted().json(StatusResponse {
+        status: "sent_if_registered".to_owned(),
+    }))
+}
+
+/// Signs in with an emailed code. Five wrong codes use the code up.
+#[utoipa::path(
+    tag = "auth",
+    request_body = CodeVerifyRequest,
+    responses(
+        (status = 200, description = "Signed in", body = TokenResponse),
+        (status = 401, description = "`invalid_credentials`: wrong, used, expired or exhausted code", body = ErrorEnvelope),
+        (status = 429, description = "Too many attempts from this address", body = ErrorEnvelope),
+    )
+)]
+#[post("/auth/code/verify")]
+pub async fn verify_code(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: Json<CodeVerifyRequest>,
+) -> AppResult<HttpResponse> {
+    let body = body.into_inner();
+    throttle::attempt(
+        &state.limiter,
+        Attempt::CodeVerify,
+        client_address(&req),
+        &body.email,
+    )
+    .await?;
+    let mut conn = state.pool.get().await?;
+    let (user_id, account_id) = code_login::verify(&mut conn, &body.email, &body.code).await?;
+    let issued =
+        sessions::start(&mut conn, &state.keys, &state.sessions, user_id, account_id).await?;
+    Ok(token_response(&state, issued, body.use_cookie))
 }
 
 /// Signs in with email or username and password.

@@ -92,6 +92,8 @@ fn api_v1(cfg: &mut DocumentedConfig) {
         .service(auth::forgot_password)
         .service(auth::reset_password)
         .service(auth::change_password)
+        .service(auth::request_code)
+        .service(auth::verify_code)
         .service(auth::login)
         .service(auth::refresh)
         .service(auth::logout)

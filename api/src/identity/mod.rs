@@ -1,5 +1,6 @@
 //! Identity: people, their passwords, sessions and access tokens.
 
+pub mod code_login;
 pub mod keys;
 pub mod login;
 pub mod one_time;

@@ -16,11 +16,15 @@ pub const LIFETIME: Duration = Duration::from_secs(600);
 /// A new secret for the same purpose and address at most this often.
 pub const RESEND_AFTER: Duration = Duration::from_secs(60);
 
+/// Wrong guesses a code allows before it is used up.
+pub const MAX_ATTEMPTS: i32 = 5;
+
 /// What a one-time secret is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
     VerifyEmail,
     ResetPassword,
+    LoginCode,
 }
 
 impl Purpose {
@@ -28,8 +32,71 @@ impl Purpose {
         match self {
             Self::VerifyEmail => "verify_email",
             Self::ResetPassword => "reset_password",
+            Self::LoginCode => "login_code",
         }
     }
+}
+
+/// A 6-digit code's stored hash: bound to the purpose, the address and the row (so equal
+/// codes for different people never collide).
+fn code_hash(purpose: Purpose, address: &str, id: Uuid, code: &str) -> Vec<u8> {
+    hash_token(&format!("{}:{address}:{id}:{code}", purpose.as_str()))
+}
+
+/// Issues a 6-digit code for `address`, replacing any open one; returns the code.
+pub async fn issue_code(
+    conn: &mut Conn,
+    purpose: Purpose,
+    user_id: Option<Uuid>,
+    address: &str,
+) -> diesel::QueryResult<String> {
+    let code = format!("{:06}", rand::random_range(0..1_000_000u32));
+    let id = Uuid::new_v4();
+    q::close_open_tokens(conn, purpose.as_str(), address).await?;
+    q::insert_token(
+        conn,
+        NewToken {
+            id,
+            purpose: purpose.as_str(),
+            user_id,
+            address,
+            secret_hash: &code_hash(purpose, address, id, code.as_str()),
+            expires_at: Utc::now() + chrono::Duration::from_std(LIFETIME).expect("small"),
+        },
+    )
+    .await?;
+    Ok(code)
+}
+
+/// Checks a code for `address`. A wrong code counts against the open one, which is used
+/// up at the fifth wrong try; a right one is used up and returned.
+pub async fn consume_code(
+    conn: &mut Conn,
+    purpose: Purpose,
+    address: &str,
+    code: &str,
+) -> diesel::QueryResult<Option<OneTimeToken>> {
+    let Some(token) = q::newest_open_token_for_update(conn, purpose.as_str(), address).await?
+    else {
+        return Ok(None);
+    };
+    if token.expires_at <= Utc::now() {
+        q::mark_used(conn, token.id).await?;
+        return Ok(None);
+    }
+    let presented = code_hash(purpose, address, token.id, code.trim());
+    if !constant_time_eq(&presented, &token.secret_hash) {
+        if q::count_attempt(conn, token.id).await? >= MAX_ATTEMPTS {
+            q::mark_used(conn, token.id).await?;
+        }
+        return Ok(None);
+    }
+    q::mark_used(conn, token.id).await?;
+    Ok(Some(token))
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Issues a link secret (256 bits) for `address`, replacing any open one; returns the
@@ -49,6 +116,7 @@ pub async fn issue_link(
             purpose: purpose.as_str(),
             user_id,
             address,
+            id: Uuid::new_v4(),
             secret_hash: &hash_token(&secret),
             expires_at: Utc::now() + chrono::Duration::from_std(LIFETIME).expect("small"),
         },

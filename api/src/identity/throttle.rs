@@ -28,6 +28,10 @@ pub enum Attempt {
     SignIn,
     PasswordChange,
     PasswordForgot,
+    /// Asking for an emailed sign-in code.
+    CodeRequest,
+    /// Entering an emailed sign-in code.
+    CodeVerify,
 }
 
 impl Attempt {
@@ -36,6 +40,8 @@ impl Attempt {
             Self::SignIn => "signin",
             Self::PasswordChange => "pwchange",
             Self::PasswordForgot => "pwforgot",
+            Self::CodeRequest => "coderequest",
+            Self::CodeVerify => "codeverify",
         }
     }
 }

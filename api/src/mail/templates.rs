@@ -61,6 +61,24 @@ pub fn verify_email(to: &str, name: &str, link: &str) -> Email {
     }
 }
 
+/// Sent on request: a code to sign in without a password.
+pub fn login_code(to: &str, name: &str, code: &str) -> Email {
+    let hello = greeting(name);
+    let intro = "Your Gatehouse sign-in code is below. It works once and for 10 minutes.";
+    let ignore =
+        "If you did not ask for it, ignore this email; nobody can sign in without the code.";
+    Email {
+        to: to.to_owned(),
+        template: "login_code".to_owned(),
+        subject: format!("Your sign-in code: {code}"),
+        text: format!("{hello}\n\n{intro}\n\n    {code}\n\n{ignore}\n"),
+        html: html(
+            &[hello.as_str(), intro, &format!("Code: {code}"), ignore],
+            None,
+        ),
+    }
+}
+
 /// Sent on request: a link to choose a new password.
 pub fn reset_password(to: &str, name: &str, link: &str) -> Email {
     let hello = greeting(name);

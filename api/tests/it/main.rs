@@ -7,6 +7,7 @@ mod account;
 mod auth;
 mod catalog;
 mod cli;
+mod code_login;
 mod docs;
 mod errors;
 mod health;
