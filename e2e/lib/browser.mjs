@@ -69,6 +69,20 @@ class Session {
     this.pageErrors = [];
     this.consoleErrors = [];
     this.current = null;
+    this.devices = [];
+  }
+
+  /**
+   * A second browser for the same test (another device: its own cookies and storage).
+   * Its pages are saved as <test>-<label>--<page>.png; errors in them fail the test too.
+   */
+  async device(label) {
+    const { context, userDataDir } = await launch();
+    const device = new Session(`${this.testName}-${label}`, context, userDataDir);
+    device.pageErrors = this.pageErrors;
+    device.consoleErrors = this.consoleErrors;
+    this.devices.push(device);
+    return device;
   }
 
   async open(pathname, { viewport = DESKTOP, label } = {}) {
@@ -96,6 +110,7 @@ class Session {
   }
 
   async finish(failed) {
+    for (const device of this.devices) await device.finish(false);
     await mkdir(ARTIFACTS, { recursive: true });
     if (failed && this.current && !this.current.isClosed()) {
       const file = path.join(ARTIFACTS, `${this.testName}.png`);
@@ -109,21 +124,27 @@ class Session {
   }
 }
 
+/** A fresh headless Chromium with its own profile directory. */
+async function launch() {
+  const userDataDir = await mkdtemp(path.join(tmpdir(), 'gatehouse-e2e-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: DESKTOP,
+  });
+  context.setDefaultTimeout(WAIT_MS);
+  context.setDefaultNavigationTimeout(WAIT_MS * 2);
+  return { context, userDataDir };
+}
+
 /**
  * Declares a test that gets a fresh browser: `browserTest(name, async (session, t) => …)`.
  */
 export function browserTest(name, body) {
   test(name, async (t) => {
     baseUrl(); // fail before starting a browser when there is nothing to test
-    const userDataDir = await mkdtemp(path.join(tmpdir(), 'gatehouse-e2e-'));
-    const context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: DESKTOP,
-    });
-    context.setDefaultTimeout(WAIT_MS);
-    context.setDefaultNavigationTimeout(WAIT_MS * 2);
+    const { context, userDataDir } = await launch();
     const session = new Session(name, context, userDataDir);
     let failed = true;
     try {

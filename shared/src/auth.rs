@@ -18,9 +18,6 @@ pub struct RegisterRequest {
     pub first_name: String,
     #[serde(default)]
     pub last_name: String,
-    /// Browsers: put the refresh token in an httpOnly cookie instead of the body.
-    #[serde(default)]
-    pub use_cookie: bool,
 }
 
 /// The answer to a sign-up: always the same, whether or not the address was already

@@ -1,13 +1,24 @@
 //! The one way the SPA talks to the Gatehouse API.
 //!
-//! Every call goes through [`request`], which sends JSON to the same origin under
+//! Every call goes through one function, which sends JSON to the same origin under
 //! `/api/v1` and turns every kind of failure into an [`ApiError`] a view can show:
 //! the API's error envelope for non-2xx answers, and a friendly message when the
 //! network fails or an answer cannot be read.
+//!
+//! Calls that need a session are methods of [`AuthorizedApi`], which only signing in (or
+//! resuming a session) through [`UnauthorizedApi`] produces.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::rc::Rc;
+use std::time::Duration;
 
+use futures::future::{FutureExt, LocalBoxFuture, Shared};
+use gatehouse_shared::auth::{
+    LoginRequest, LogoutRequest, Me, RefreshRequest, RegisterAccepted, RegisterRequest,
+    TokenResponse,
+};
 use gatehouse_shared::catalog::CatalogResponse;
 use gatehouse_shared::ErrorEnvelope;
 use gloo_net::http::{Method, RequestBuilder};
@@ -37,6 +48,28 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// The API refused the credentials or session (`401`): whoever called is signed out.
+    pub fn is_unauthorized(&self) -> bool {
+        matches!(self, Self::Api { status: 401, .. })
+    }
+
+    /// The machine-readable code of an API error envelope.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Self::Api { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
+    /// Per-field messages of a validation error (`422`); empty for every other error.
+    pub fn fields(&self) -> &BTreeMap<String, String> {
+        static NONE: BTreeMap<String, String> = BTreeMap::new();
+        match self {
+            Self::Api { fields, .. } => fields,
+            _ => &NONE,
+        }
+    }
+
     /// A sentence that is safe and useful to show to the person using the app.
     pub fn message(&self) -> String {
         match self {
@@ -75,9 +108,26 @@ where
     B: Serialize + ?Sized,
     T: DeserializeOwned,
 {
-    let builder = RequestBuilder::new(&format!("{API_PREFIX}{path}"))
+    send(method, path, body, None).await
+}
+
+/// [`request`], with `Authorization: Bearer {bearer}` when a token is given.
+async fn send<B, T>(
+    method: Method,
+    path: &str,
+    body: Option<&B>,
+    bearer: Option<&str>,
+) -> Result<T, ApiError>
+where
+    B: Serialize + ?Sized,
+    T: DeserializeOwned,
+{
+    let mut builder = RequestBuilder::new(&format!("{API_PREFIX}{path}"))
         .method(method)
         .header("Accept", "application/json");
+    if let Some(token) = bearer {
+        builder = builder.header("Authorization", &format!("Bearer {token}"));
+    }
     let request = match body {
         Some(body) => builder.json(body),
         None => builder.build(),
@@ -119,6 +169,188 @@ pub async fn catalog() -> Result<CatalogResponse, ApiError> {
     get("/catalog").await
 }
 
+/// Calls that need no session. Signing in (or resuming a session from the refresh
+/// cookie) is the only way to get an [`AuthorizedApi`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UnauthorizedApi;
+
+impl UnauthorizedApi {
+    /// `POST /api/v1/auth/register`. The answer is the same whether or not the address was
+    /// already registered, so it never signs anyone in by itself.
+    pub async fn register(self, body: &RegisterRequest) -> Result<RegisterAccepted, ApiError> {
+        request(Method::POST, "/auth/register", Some(body)).await
+    }
+
+    /// `POST /api/v1/auth/login` with an email address or username. The refresh token
+    /// comes back as an httpOnly cookie this app never sees.
+    pub async fn login(self, login: &str, password: &str) -> Result<AuthorizedApi, ApiError> {
+        let body = LoginRequest {
+            login: login.to_owned(),
+            password: password.to_owned(),
+            use_cookie: true,
+        };
+        let tokens = request(Method::POST, "/auth/login", Some(&body)).await?;
+        Ok(AuthorizedApi::new(tokens))
+    }
+
+    /// Resumes the session the refresh cookie holds, if there is one (`401` when not).
+    pub async fn resume(self) -> Result<AuthorizedApi, ApiError> {
+        refresh_with_cookie().await.map(AuthorizedApi::new)
+    }
+}
+
+/// A signed-in session: the only way to make authenticated calls.
+///
+/// The access token lives here, in memory only. Clones share it, so a refresh made through
+/// one clone serves them all. Every call sends it as a bearer token; when the API answers
+/// `401`, the session refreshes once (one refresh at a time, however many calls failed
+/// together) and the call is retried once.
+#[derive(Clone)]
+pub struct AuthorizedApi {
+    inner: Rc<Session>,
+}
+
+struct Session {
+    token: RefCell<AccessToken>,
+    /// The refresh in flight, shared by every call that needs it.
+    refreshing: RefCell<Option<PendingRefresh>>,
+    /// Told when each new token should be refreshed, as each arrives.
+    on_new_token: RefCell<Option<Rc<Schedule>>>,
+}
+
+/// Given when the newest token should be refreshed.
+type Schedule = dyn Fn(Duration);
+
+/// One refresh request, awaited by every call that needs it.
+type PendingRefresh = Shared<LocalBoxFuture<'static, Result<(), ApiError>>>;
+
+struct AccessToken {
+    value: String,
+    /// How long the token lives from when it arrived.
+    lifetime: Duration,
+}
+
+impl From<&TokenResponse> for AccessToken {
+    fn from(tokens: &TokenResponse) -> Self {
+        Self {
+            value: tokens.access_token.clone(),
+            lifetime: Duration::from_secs(tokens.expires_in),
+        }
+    }
+}
+
+impl AuthorizedApi {
+    fn new(tokens: TokenResponse) -> Self {
+        Self {
+            inner: Rc::new(Session {
+                token: RefCell::new(AccessToken::from(&tokens)),
+                refreshing: RefCell::new(None),
+                on_new_token: RefCell::new(None),
+            }),
+        }
+    }
+
+    /// Whether both handles are the same session.
+    pub fn same_session(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.inner, &other.inner)
+    }
+
+    /// How long after the current token arrived it should be refreshed.
+    pub fn refresh_after(&self) -> Duration {
+        refresh_delay(self.inner.token.borrow().lifetime)
+    }
+
+    /// Calls `schedule` with [`AuthorizedApi::refresh_after`] whenever a refresh brings a
+    /// new token (whoever asked for the refresh: a timer, or a call that met a `401`).
+    pub fn on_new_token(&self, schedule: impl Fn(Duration) + 'static) {
+        *self.inner.on_new_token.borrow_mut() = Some(Rc::new(schedule));
+    }
+
+    /// `GET /api/v1/me`.
+    pub async fn me(&self) -> Result<Me, ApiError> {
+        self.call::<(), _>(Method::GET, "/me", None).await
+    }
+
+    /// `POST /api/v1/auth/logout`: ends this session (the cookie's), or with `everywhere`
+    /// every session of the user. Consumes the session: the app is signed out after it.
+    pub async fn logout(self, everywhere: bool) -> Result<UnauthorizedApi, ApiError> {
+        let body = LogoutRequest {
+            refresh_token: None,
+            everywhere,
+        };
+        request::<_, ()>(Method::POST, "/auth/logout", Some(&body)).await?;
+        Ok(UnauthorizedApi)
+    }
+
+    /// Trades the refresh cookie for a new access token. Calls made while a refresh is in
+    /// flight wait for that one instead of starting their own, so a rotated refresh token
+    /// is never presented twice by this page.
+    pub async fn refresh(&self) -> Result<(), ApiError> {
+        let pending = self.inner.refreshing.borrow().clone();
+        let pending = pending.unwrap_or_else(|| {
+            // The refresh itself stores the new token and frees the slot, exactly once,
+            // however many calls await it (and even when the one that started it is gone).
+            let session = Rc::downgrade(&self.inner);
+            let started = async move {
+                let result = refresh_with_cookie().await;
+                if let Some(session) = session.upgrade() {
+                    session.refreshing.borrow_mut().take();
+                    if let Ok(tokens) = &result {
+                        let token = AccessToken::from(tokens);
+                        let refresh_after = refresh_delay(token.lifetime);
+                        *session.token.borrow_mut() = token;
+                        let schedule = session.on_new_token.borrow().clone();
+                        if let Some(schedule) = schedule {
+                            schedule(refresh_after);
+                        }
+                    }
+                }
+                result.map(drop)
+            }
+            .boxed_local()
+            .shared();
+            *self.inner.refreshing.borrow_mut() = Some(started.clone());
+            started
+        });
+        pending.await
+    }
+
+    /// One authenticated call: on `401`, refresh once and retry once.
+    async fn call<B, T>(&self, method: Method, path: &str, body: Option<&B>) -> Result<T, ApiError>
+    where
+        B: Serialize + ?Sized,
+        T: DeserializeOwned,
+    {
+        let used = self.inner.token.borrow().value.clone();
+        match send(method.clone(), path, body, Some(&used)).await {
+            Err(error) if error.is_unauthorized() => {
+                // Another call may have refreshed while this one was out.
+                if self.inner.token.borrow().value == used {
+                    self.refresh().await?;
+                }
+                let token = self.inner.token.borrow().value.clone();
+                send(method, path, body, Some(&token)).await
+            }
+            other => other,
+        }
+    }
+}
+
+/// `POST /api/v1/auth/refresh` with the cookie the browser holds.
+async fn refresh_with_cookie() -> Result<TokenResponse, ApiError> {
+    let body = RefreshRequest {
+        refresh_token: None,
+        use_cookie: true,
+    };
+    request(Method::POST, "/auth/refresh", Some(&body)).await
+}
+
+/// When to refresh an access token that lives `lifetime`: a minute before it expires, or
+/// a fifth of its lifetime before when it lives less than five minutes.
+fn refresh_delay(lifetime: Duration) -> Duration {
+    lifetime - (lifetime / 5).min(Duration::from_secs(60))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,6 +380,14 @@ mod tests {
         assert_eq!(status, 422);
         assert_eq!(code, "validation_failed");
         assert_eq!(fields["email"], "must be an email address");
+    }
+
+    #[test]
+    fn tokens_are_refreshed_shortly_before_they_expire() {
+        let minutes = |m: u64| Duration::from_secs(60 * m);
+        assert_eq!(refresh_delay(minutes(15)), minutes(14));
+        assert_eq!(refresh_delay(minutes(1)), Duration::from_secs(48));
+        assert_eq!(refresh_delay(Duration::ZERO), Duration::ZERO);
     }
 
     #[test]

@@ -6,7 +6,11 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::hooks::use_location;
 use leptos_router::path;
 
+use crate::account::AccountRoute;
+use crate::auth::{display_name, provide_auth, use_auth};
 use crate::pricing::PricingRoute;
+use crate::sign_in::SignInRoute;
+use crate::sign_up::SignUpRoute;
 
 /// The product's name, used in the header and in every document title.
 pub const PRODUCT_NAME: &str = "Gatehouse";
@@ -14,6 +18,7 @@ pub const PRODUCT_NAME: &str = "Gatehouse";
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_auth();
 
     view! {
         <Title formatter=|page: String| {
@@ -26,6 +31,9 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=PricingRoute />
                     <Route path=path!("/pricing/:page") view=PricingRoute />
+                    <Route path=path!("/sign-up") view=SignUpRoute />
+                    <Route path=path!("/sign-in") view=SignInRoute />
+                    <Route path=path!("/account") view=AccountRoute />
                 </Routes>
             </main>
             <SiteFooter />
@@ -55,10 +63,43 @@ fn SiteHeader() -> impl IntoView {
                                 "Pricing"
                             </a>
                         </li>
+                        <li>
+                            <AccountLink />
+                        </li>
                     </ul>
                 </nav>
             </div>
         </header>
+    }
+}
+
+/// "Sign in" for visitors; the person's name, linking to their account, once signed in.
+/// Nothing while the session is being restored, so the header does not flicker.
+#[component]
+fn AccountLink() -> impl IntoView {
+    let auth = use_auth();
+    let location = use_location();
+    let on = move |page: &'static str| move || (location.pathname.get() == page).then_some("page");
+    let name = Memo::new(move |_| auth.me().as_ref().map(display_name));
+    let restoring = Memo::new(move |_| auth.signed_in().is_none());
+
+    move || match name.get() {
+        Some(name) => view! {
+            <a class="site-nav__account" href="/account" aria-current=on("/account")>
+                <span class="visually-hidden">"Your account: "</span>
+                <span class="site-nav__name">{name}</span>
+            </a>
+        }
+        .into_any(),
+        None if restoring.get() => {
+            view! { <span class="site-nav__placeholder" aria-hidden="true"></span> }.into_any()
+        }
+        None => view! {
+            <a href="/sign-in" aria-current=on("/sign-in")>
+                "Sign in"
+            </a>
+        }
+        .into_any(),
     }
 }
 

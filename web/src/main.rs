@@ -1,9 +1,15 @@
 //! Gatehouse's single-page app: client-side rendered Leptos, built by Trunk and served
 //! by the API with an `index.html` fallback for deep links.
 
+mod account;
 mod api;
 mod app;
+mod auth;
+mod form;
+mod guard;
 mod pricing;
+mod sign_in;
+mod sign_up;
 
 fn main() {
     console_error_panic_hook::set_once();

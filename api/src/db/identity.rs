@@ -413,6 +413,18 @@ pub async fn sessions_of(conn: &mut Conn, user_id: Uuid) -> QueryResult<Vec<Sess
     Ok(sessions)
 }
 
+/// Whether the session (refresh-token family) is still open.
+pub async fn session_open(conn: &mut Conn, family_id: Uuid) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        refresh_tokens::table
+            .filter(refresh_tokens::family_id.eq(family_id))
+            .filter(refresh_tokens::revoked_at.is_null())
+            .filter(refresh_tokens::expires_at.gt(diesel::dsl::now)),
+    ))
+    .get_result(conn)
+    .await
+}
+
 pub async fn revoke_all_for_user(conn: &mut Conn, user_id: Uuid) -> QueryResult<usize> {
     diesel::update(
         refresh_tokens::table

@@ -1,6 +1,8 @@
 //! `Authenticated`: the extractor for routes that need a signed-in user. It accepts a
-//! valid access token (`Authorization: Bearer …`) of a user who is still active, so a
-//! deactivated user's unexpired tokens stop working at once.
+//! valid access token (`Authorization: Bearer …`) of a user who is still active, from a
+//! session that is still open, so deactivation and signing out (everywhere) take effect
+//! at once for Gatehouse's own API. (Products verifying tokens offline accept them until
+//! they expire, minutes later.)
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -8,7 +10,7 @@ use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use uuid::Uuid;
 
-use crate::db::identity::User;
+use crate::db::identity::{self as q, User};
 use crate::error::AppError;
 use crate::identity::keys::Claims;
 use crate::identity::profile::active_user;
@@ -48,6 +50,9 @@ impl FromRequest for Authenticated {
             let session_id = Uuid::parse_str(&claims.sid).map_err(|_| AppError::Unauthorized)?;
             let mut conn = state.pool.get().await?;
             let user = active_user(&mut conn, user_id).await?;
+            if !q::session_open(&mut conn, session_id).await? {
+                return Err(AppError::Unauthorized);
+            }
             Ok(Authenticated {
                 user,
                 account_id,

@@ -150,9 +150,9 @@ async fn two_tabs_refreshing_the_same_token_at_once_both_succeed() {
 async fn logout_ends_one_session_and_logout_everywhere_ends_all() {
     let app = TestApp::spawn().await;
     person(&app, "ada@example.org", "ada").await;
-    let (_, laptop) = tokens(&app, "ada").await;
+    let (laptop_access, laptop) = tokens(&app, "ada").await;
     let (_, phone) = tokens(&app, "ada").await;
-    let (_, tablet) = tokens(&app, "ada").await;
+    let (tablet_access, tablet) = tokens(&app, "ada").await;
     let out = post(
         &app,
         "/api/v1/auth/logout",
@@ -161,6 +161,8 @@ async fn logout_ends_one_session_and_logout_everywhere_ends_all() {
     .await;
     assert_eq!(out.status(), 204);
     assert_eq!(refresh(&app, &laptop).await.status(), 401);
+    // Gatehouse's own API refuses the ended session's access token at once.
+    assert_eq!(me(&app, &laptop_access).await.status(), 401);
     let phone = json(refresh(&app, &phone).await).await["refresh_token"]
         .as_str()
         .unwrap()
@@ -174,6 +176,7 @@ async fn logout_ends_one_session_and_logout_everywhere_ends_all() {
     assert_eq!(all.status(), 204);
     assert_eq!(refresh(&app, &phone).await.status(), 401);
     assert_eq!(refresh(&app, &tablet).await.status(), 401);
+    assert_eq!(me(&app, &tablet_access).await.status(), 401);
     // Logging out again is harmless.
     let again = post(&app, "/api/v1/auth/logout", json!({"refresh_token": phone})).await;
     assert_eq!(again.status(), 204);

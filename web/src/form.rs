@@ -1,0 +1,202 @@
+//! Pieces every form uses: a labelled input with its hint and inline error, the form-wide
+//! error, and the rules for turning validation fragments into sentences.
+
+use std::collections::BTreeMap;
+
+use leptos::html::Input;
+use leptos::prelude::*;
+
+use crate::api::ApiError;
+
+/// Inline errors by field name (the API's names: `email`, `username`, …).
+pub type FieldErrors = BTreeMap<&'static str, String>;
+
+/// A field's message as a sentence. The shared validators and the API's `fields` speak in
+/// fragments that follow the field's name ("must be at least 8 characters"); anything
+/// that already reads as a sentence is kept as it is.
+pub fn sentence(label: &str, message: &str) -> String {
+    let message = message.trim();
+    let mut text = if message.starts_with(|c: char| c.is_lowercase()) {
+        format!("{label} {message}")
+    } else {
+        message.to_owned()
+    };
+    if !text.ends_with(['.', '!', '?']) {
+        text.push('.');
+    }
+    text
+}
+
+/// Splits a failed submit into inline errors for the fields this form shows (`labels`:
+/// API name → label) and a form-wide message for everything else.
+pub fn server_errors(error: &ApiError, labels: &[(&'static str, &str)]) -> (FieldErrors, String) {
+    let mut inline = FieldErrors::new();
+    let mut elsewhere = Vec::new();
+    for (name, message) in error.fields() {
+        match labels.iter().find(|(field, _)| field == name) {
+            Some((field, label)) => {
+                inline.insert(field, sentence(label, message));
+            }
+            None => elsewhere.push(sentence(name, message)),
+        }
+    }
+    let summary = if inline.is_empty() && elsewhere.is_empty() {
+        error.message()
+    } else if elsewhere.is_empty() {
+        "Please correct the highlighted fields.".to_owned()
+    } else {
+        elsewhere.join(" ")
+    };
+    (inline, summary)
+}
+
+/// One labelled input with an optional hint and its inline error, wired together for
+/// assistive technology (`aria-describedby`, `aria-invalid`).
+#[component]
+pub fn Field(
+    /// The input's id and name; the API's field name, so server errors find it.
+    name: &'static str,
+    label: &'static str,
+    value: RwSignal<String>,
+    /// The current inline error, if any.
+    #[prop(into)]
+    error: Signal<Option<String>>,
+    /// Runs when focus leaves the input (inline validation).
+    #[prop(optional, into)]
+    on_blur: Option<Callback<()>>,
+    /// Runs on every keystroke, after the value is stored.
+    #[prop(optional, into)]
+    on_input: Option<Callback<()>>,
+    #[prop(default = "text")] input_type: &'static str,
+    autocomplete: &'static str,
+    #[prop(optional)] hint: Option<&'static str>,
+    /// Marks the label "(optional)"; every other field is required.
+    #[prop(optional)]
+    optional: bool,
+    /// For names and usernames: no auto-capitalisation or spell checking.
+    #[prop(optional)]
+    verbatim: bool,
+    #[prop(optional)] node_ref: NodeRef<Input>,
+) -> impl IntoView {
+    let hint_id = format!("{name}-hint");
+    let error_id = format!("{name}-error");
+    let described_by = {
+        let hint_id = hint.map(|_| hint_id.clone());
+        let error_id = error_id.clone();
+        move || {
+            let ids: Vec<&str> = hint_id
+                .as_deref()
+                .into_iter()
+                .chain(error.with(Option::is_some).then_some(error_id.as_str()))
+                .collect();
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+
+    view! {
+        <div class="field" class:field--invalid=move || error.with(Option::is_some)>
+            <label class="field__label" for=name>
+                {label}
+                {optional.then(|| view! { <span class="field__optional">" (optional)"</span> })}
+            </label>
+            <input
+                class="field__input"
+                id=name
+                name=name
+                type=input_type
+                autocomplete=autocomplete
+                autocapitalize=verbatim.then_some("none")
+                spellcheck=verbatim.then_some("false")
+                aria-required=(!optional).then_some("true")
+                aria-invalid=move || error.with(Option::is_some).then_some("true")
+                aria-describedby=described_by
+                node_ref=node_ref
+                prop:value=move || value.get()
+                on:input=move |event| {
+                    value.set(event_target_value(&event));
+                    if let Some(on_input) = on_input {
+                        on_input.run(());
+                    }
+                }
+                on:blur=move |_| {
+                    if let Some(on_blur) = on_blur {
+                        on_blur.run(());
+                    }
+                }
+            />
+            {hint.map(|hint| view! { <p class="field__hint" id=hint_id>{hint}</p> })}
+            <p class="field__error" id=error_id hidden=move || error.with(Option::is_none)>
+                {move || error.get()}
+            </p>
+        </div>
+    }
+}
+
+/// For a form's submit button, on `mousedown`: the click must not move focus first. A
+/// field that loses focus may show its inline error, and the layout shift would move the
+/// button away from under the pointer before the click lands. Submit checks every field
+/// anyway; keyboard use is unaffected.
+pub fn keep_focus(event: leptos::ev::MouseEvent) {
+    event.prevent_default();
+}
+
+/// The form-wide error, announced when it appears.
+#[component]
+pub fn FormError(message: Signal<Option<String>>) -> impl IntoView {
+    move || {
+        message.get().map(|message| {
+            view! {
+                <div class="form-error" role="alert">
+                    {message}
+                </div>
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fragments_become_sentences_and_sentences_stay() {
+        assert_eq!(
+            sentence("Password", "is too common"),
+            "Password is too common."
+        );
+        assert_eq!(
+            sentence("Username", "must be 3 to 32 characters"),
+            "Username must be 3 to 32 characters."
+        );
+        assert_eq!(sentence("Email", "Enter your email."), "Enter your email.");
+        assert_eq!(sentence("Email", "Already taken"), "Already taken.");
+    }
+
+    #[test]
+    fn server_fields_go_next_to_their_inputs_and_the_rest_to_the_form() {
+        let labels = [("username", "Username"), ("password", "Password")];
+        let error = ApiError::Api {
+            status: 422,
+            code: "validation_failed".into(),
+            message: "Some fields are invalid.".into(),
+            fields: [("username".to_owned(), "is taken".to_owned())].into(),
+        };
+        let (inline, summary) = server_errors(&error, &labels);
+        assert_eq!(inline["username"], "Username is taken.");
+        assert_eq!(summary, "Please correct the highlighted fields.");
+
+        let error = ApiError::Api {
+            status: 422,
+            code: "validation_failed".into(),
+            message: "Some fields are invalid.".into(),
+            fields: [("captcha".to_owned(), "is required".to_owned())].into(),
+        };
+        let (inline, summary) = server_errors(&error, &labels);
+        assert!(inline.is_empty());
+        assert_eq!(summary, "captcha is required.");
+
+        let (inline, summary) = server_errors(&ApiError::Network, &labels);
+        assert!(inline.is_empty());
+        assert!(summary.contains("Could not reach Gatehouse"));
+    }
+}
