@@ -4,39 +4,8 @@
 // and can run against a database that already holds earlier runs.
 
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-
 import { baseUrl, browserTest, DESKTOP, hidden, PHONE, visible } from '../lib/browser.mjs';
-
-const PASSWORD = 'violet harbour 31 lantern';
-
-/** A person nobody has signed up as yet. */
-function freshUser() {
-  const tag = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-  return {
-    firstName: 'Ada',
-    lastName: 'Lovelace',
-    email: `e2e-${tag}@example.org`,
-    username: `ada_${tag}`,
-    password: PASSWORD,
-  };
-}
-
-/** Signs `user` up through the API directly (for tests about an existing account). */
-async function registerThroughApi(user) {
-  const response = await fetch(`${baseUrl()}/api/v1/auth/register`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      email: user.email,
-      username: user.username,
-      password: user.password,
-      first_name: user.firstName,
-      last_name: user.lastName,
-    }),
-  });
-  assert.equal(response.status, 202, await response.text());
-}
+import { freshUser, PASSWORD, registerThroughApi } from '../lib/people.mjs';
 
 async function fillSignUp(page, user) {
   await page.getByLabel('First name').fill(user.firstName);

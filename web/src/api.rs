@@ -17,7 +17,7 @@ use std::time::Duration;
 use futures::future::{FutureExt, LocalBoxFuture, Shared};
 use gatehouse_shared::auth::{
     LoginRequest, LogoutRequest, Me, RefreshRequest, RegisterAccepted, RegisterRequest,
-    TokenResponse,
+    ResendVerificationRequest, StatusResponse, TokenResponse, VerifyEmailRequest,
 };
 use gatehouse_shared::catalog::CatalogResponse;
 use gatehouse_shared::ErrorEnvelope;
@@ -191,6 +191,22 @@ impl UnauthorizedApi {
         };
         let tokens = request(Method::POST, "/auth/login", Some(&body)).await?;
         Ok(AuthorizedApi::new(tokens))
+    }
+
+    /// `POST /api/v1/auth/email/verify` with the secret from the emailed link.
+    pub async fn verify_email(self, token: &str) -> Result<StatusResponse, ApiError> {
+        let body = VerifyEmailRequest {
+            token: token.to_owned(),
+        };
+        request(Method::POST, "/auth/email/verify", Some(&body)).await
+    }
+
+    /// `POST /api/v1/auth/email/resend`: the same answer for every address.
+    pub async fn resend_verification(self, email: &str) -> Result<StatusResponse, ApiError> {
+        let body = ResendVerificationRequest {
+            email: email.to_owned(),
+        };
+        request(Method::POST, "/auth/email/resend", Some(&body)).await
     }
 
     /// Resumes the session the refresh cookie holds, if there is one (`401` when not).

@@ -11,6 +11,7 @@ use crate::auth::{display_name, provide_auth, use_auth};
 use crate::pricing::PricingRoute;
 use crate::sign_in::SignInRoute;
 use crate::sign_up::SignUpRoute;
+use crate::verify_email::VerifyEmailRoute;
 
 /// The product's name, used in the header and in every document title.
 pub const PRODUCT_NAME: &str = "Gatehouse";
@@ -34,6 +35,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/sign-up") view=SignUpRoute />
                     <Route path=path!("/sign-in") view=SignInRoute />
                     <Route path=path!("/account") view=AccountRoute />
+                    <Route path=path!("/verify-email") view=VerifyEmailRoute />
                 </Routes>
             </main>
             <SiteFooter />

@@ -10,6 +10,7 @@ mod guard;
 mod pricing;
 mod sign_in;
 mod sign_up;
+mod verify_email;
 
 fn main() {
     console_error_panic_hook::set_once();

@@ -162,7 +162,9 @@ fn e2e(root: &Path) -> Result<(), String> {
     }
     let database = services::fresh_database("gatehouse_test_e2e")?;
     let env = vec![
-        ("DATABASE_URL".to_owned(), database),
+        ("DATABASE_URL".to_owned(), database.clone()),
+        // Short polls so emails reach the outbox quickly.
+        ("GATEHOUSE_WORKER_POLL_MS".to_owned(), "100".to_owned()),
         (
             "GATEHOUSE_WEB_DIR".to_owned(),
             root.join("web/dist").display().to_string(),
@@ -186,6 +188,8 @@ fn e2e(root: &Path) -> Result<(), String> {
             .args(["test"])
             .current_dir(root.join("e2e"))
             .env("GATEHOUSE_E2E_URL", &base)
+            // The tests read the development outbox (emails) from it.
+            .env("GATEHOUSE_E2E_DATABASE_URL", &database)
             .run()
     });
     util::terminate(&mut server);

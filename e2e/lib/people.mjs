@@ -1,0 +1,62 @@
+// People for browser tests: fresh identities, sign-up through the API, and the mail
+// Gatehouse sent them (read from the development outbox).
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+
+import { baseUrl } from './browser.mjs';
+
+export const PASSWORD = 'violet harbour 31 lantern';
+
+/** A person nobody has signed up as yet. */
+export function freshUser() {
+  const tag = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  return {
+    firstName: 'Ada',
+    lastName: 'Lovelace',
+    email: `e2e-${tag}@example.org`,
+    username: `ada_${tag}`,
+    password: PASSWORD,
+  };
+}
+
+/** Signs `user` up through the API directly (for tests about an existing account). */
+export async function registerThroughApi(user) {
+  const response = await fetch(`${baseUrl()}/api/v1/auth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      email: user.email,
+      username: user.username,
+      password: user.password,
+      first_name: user.firstName,
+      last_name: user.lastName,
+    }),
+  });
+  assert.equal(response.status, 202, await response.text());
+}
+
+
+/** The database the server under test uses (to read the development outbox). */
+function databaseUrl() {
+  const url = process.env.GATEHOUSE_E2E_DATABASE_URL;
+  if (!url) throw new Error('GATEHOUSE_E2E_DATABASE_URL is not set (cargo xtask test sets it)');
+  return url;
+}
+
+/** The newest email to `address` that contains `pattern`, waiting for the worker to send it. */
+export async function emailedMatch(address, pattern) {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    // Through stdin: psql interpolates :'to' (quoted safely) only in scripts, not in -c.
+    const body = execFileSync('psql', [databaseUrl(), '-tA', '-v', `to=${address}`], {
+      encoding: 'utf8',
+      input: "SELECT text_body FROM emails WHERE to_address = :'to' ORDER BY created_at DESC LIMIT 1;\n",
+    });
+    const match = body.match(pattern);
+    if (match) return match[0];
+    if (Date.now() > deadline) throw new Error(`no email to ${address} matching ${pattern}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
