@@ -19,15 +19,9 @@ pub async fn request(conn: &mut Conn, raw_email: &str) -> AppResult<()> {
         return Ok(());
     };
     conn.transaction::<_, AppError, _>(async |tx| {
-        let Some(user) = q::find_user_by_login(tx, &email).await? else {
+        let Some(user) = one_time::recipient(tx, Purpose::LoginCode, &email).await? else {
             return Ok(());
         };
-        if user.email != email
-            || user.deactivated_at.is_some()
-            || !one_time::may_resend(tx, Purpose::LoginCode, &email).await?
-        {
-            return Ok(());
-        }
         let code = one_time::issue_code(tx, Purpose::LoginCode, Some(user.id), &email).await?;
         enqueue(
             tx,

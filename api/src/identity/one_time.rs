@@ -143,6 +143,26 @@ pub async fn consume_link(
     Ok((token.expires_at > Utc::now()).then_some(token))
 }
 
+/// The active user whose address is exactly `email`, when a new secret of `purpose` may
+/// be sent to it now (the newest is over a minute old); `None` otherwise. Callers answer
+/// the same either way, so nobody learns which addresses exist.
+pub async fn recipient(
+    conn: &mut Conn,
+    purpose: Purpose,
+    email: &str,
+) -> diesel::QueryResult<Option<crate::db::identity::User>> {
+    let Some(user) = crate::db::identity::find_user_by_login(conn, email).await? else {
+        return Ok(None);
+    };
+    if user.email != email
+        || user.deactivated_at.is_some()
+        || !may_resend(conn, purpose, email).await?
+    {
+        return Ok(None);
+    }
+    Ok(Some(user))
+}
+
 /// Whether a new secret for `address` may be sent now.
 pub async fn may_resend(
     conn: &mut Conn,

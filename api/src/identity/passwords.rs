@@ -21,15 +21,9 @@ pub async fn forgot(conn: &mut Conn, public_url: &url::Url, raw_email: &str) -> 
         return Ok(());
     };
     conn.transaction::<_, AppError, _>(async |tx| {
-        let Some(user) = q::find_user_by_login(tx, &email).await? else {
+        let Some(user) = one_time::recipient(tx, Purpose::ResetPassword, &email).await? else {
             return Ok(());
         };
-        if user.email != email
-            || user.deactivated_at.is_some()
-            || !one_time::may_resend(tx, Purpose::ResetPassword, &email).await?
-        {
-            return Ok(());
-        }
         let secret =
             one_time::issue_link(tx, Purpose::ResetPassword, Some(user.id), &email).await?;
         let mut link = public_url

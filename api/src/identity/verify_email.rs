@@ -46,15 +46,12 @@ pub async fn resend(conn: &mut Conn, public_url: &url::Url, raw_email: &str) -> 
         return Ok(());
     };
     conn.transaction::<_, AppError, _>(async |tx| {
-        let Some(user) = q::find_user_by_login(tx, &email).await? else {
+        let pending = one_time::recipient(tx, Purpose::VerifyEmail, &email)
+            .await?
+            .filter(|user| user.email_verified_at.is_none());
+        let Some(user) = pending else {
             return Ok(());
         };
-        let pending = user.email == email
-            && user.email_verified_at.is_none()
-            && user.deactivated_at.is_none();
-        if !pending || !one_time::may_resend(tx, Purpose::VerifyEmail, &email).await? {
-            return Ok(());
-        }
         let secret = one_time::issue_link(tx, Purpose::VerifyEmail, Some(user.id), &email).await?;
         let link = verify_link(public_url, &secret)?;
         enqueue(
