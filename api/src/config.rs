@@ -33,7 +33,8 @@ pub struct Config {
 
 #[derive(Debug, Clone, Default)]
 pub struct MailConfig {
-    /// For now always the development outbox (`emails` table and the log).
+    /// `GATEHOUSE_MAIL_TRANSPORT`: `outbox` (development: `emails` table and the log) or
+    /// `mailgun` (with `GATEHOUSE_MAILGUN_*` and `GATEHOUSE_MAIL_FROM`).
     pub mailer: crate::mail::Mailer,
 }
 
@@ -181,7 +182,9 @@ impl Config {
         };
         let config = Config {
             auth,
-            mail: MailConfig::default(),
+            mail: MailConfig {
+                mailer: mailer(&mut r),
+            },
             database: DatabaseConfig {
                 url: database_url.unwrap_or_else(|| SecretString::from("")),
                 pool_size: r.positive("GATEHOUSE_DB_POOL_SIZE", 16),
@@ -228,6 +231,43 @@ impl Config {
             Err(ConfigError {
                 problems: r.problems,
             })
+        }
+    }
+}
+
+fn mailer(r: &mut Reader<'_>) -> crate::mail::Mailer {
+    match r.value("GATEHOUSE_MAIL_TRANSPORT").as_deref() {
+        None | Some("outbox") => crate::mail::Mailer::Outbox,
+        Some("mailgun") => {
+            let api_key = r.required_secret(
+                "GATEHOUSE_MAILGUN_API_KEY",
+                "needed for the mailgun transport",
+            );
+            let domain = r.value("GATEHOUSE_MAILGUN_DOMAIN");
+            if domain.is_none() {
+                r.problem("GATEHOUSE_MAILGUN_DOMAIN is required for the mailgun transport (e.g. mg.example.com)".to_owned());
+            }
+            let base_url: url::Url = r.parsed(
+                "GATEHOUSE_MAILGUN_BASE_URL",
+                "https://api.mailgun.net/"
+                    .parse()
+                    .expect("default URL parses"),
+            );
+            let from = r
+                .value("GATEHOUSE_MAIL_FROM")
+                .unwrap_or_else(|| "Gatehouse <no-reply@localhost>".to_owned());
+            crate::mail::Mailer::Mailgun(crate::mail::mailgun::Mailgun::new(
+                base_url,
+                domain.unwrap_or_default(),
+                api_key.unwrap_or_else(|| SecretString::from("")),
+                from,
+            ))
+        }
+        Some(other) => {
+            r.problem(format!(
+                "GATEHOUSE_MAIL_TRANSPORT: '{other}' is not one of: outbox, mailgun"
+            ));
+            crate::mail::Mailer::Outbox
         }
     }
 }
@@ -384,6 +424,47 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(!err.contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn the_mailgun_transport_needs_its_key_and_domain() {
+        let err = read(
+            Needs::Everything,
+            &[
+                ("DATABASE_URL", "postgres://postgres@127.0.0.1/gh"),
+                ("GATEHOUSE_MAIL_TRANSPORT", "mailgun"),
+            ],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("GATEHOUSE_MAILGUN_API_KEY is required"),
+            "{err}"
+        );
+        assert!(
+            err.contains("GATEHOUSE_MAILGUN_DOMAIN is required"),
+            "{err}"
+        );
+        let ok = read(
+            Needs::Everything,
+            &[
+                ("DATABASE_URL", "postgres://postgres@127.0.0.1/gh"),
+                ("GATEHOUSE_MAIL_TRANSPORT", "mailgun"),
+                ("GATEHOUSE_MAILGUN_API_KEY", "key-supersecret"),
+                ("GATEHOUSE_MAILGUN_DOMAIN", "mg.example.com"),
+            ],
+        )
+        .unwrap();
+        assert!(matches!(ok.mail.mailer, crate::mail::Mailer::Mailgun(_)));
+        assert!(!format!("{ok:?}").contains("supersecret"));
+        assert!(read(
+            Needs::Everything,
+            &[
+                ("DATABASE_URL", "postgres://postgres@127.0.0.1/gh"),
+                ("GATEHOUSE_MAIL_TRANSPORT", "carrier-pigeon"),
+            ],
+        )
+        .is_err());
     }
 
     #[test]

@@ -3,8 +3,11 @@
 //! breaks a request; failures retry with backoff.
 //!
 //! Transports: the development outbox (every message is stored in `emails` and logged;
-//! nothing leaves the machine). Provider transports plug in behind [`Mailer`].
+//! nothing leaves the machine) and Mailgun's HTTP API. Either way the sent message is
+//! recorded in `emails`. Delivery is at least once: a crash between the provider's
+//! answer and the record means the job runs, and the message is sent, again.
 
+pub mod mailgun;
 pub mod templates;
 
 use serde::{Deserialize, Serialize};
@@ -29,6 +32,8 @@ pub enum Mailer {
     /// Stored in the `emails` table and printed to the log.
     #[default]
     Outbox,
+    /// Mailgun's `POST /v3/{domain}/messages`.
+    Mailgun(mailgun::Mailgun),
 }
 
 /// Delivers one email. The payload holds one-time links, so it is erased once sent.
@@ -42,22 +47,8 @@ impl Job for SendEmail {
 
     async fn run(self, ctx: JobContext) -> anyhow::Result<()> {
         let email = self.0;
-        match &ctx.services.mailer {
+        let (transport, provider_id) = match &ctx.services.mailer {
             Mailer::Outbox => {
-                let mut conn = ctx.pool.get().await?;
-                q::insert_email(
-                    &mut conn,
-                    NewEmail {
-                        to_address: &email.to,
-                        template: &email.template,
-                        subject: &email.subject,
-                        text_body: &email.text,
-                        html_body: &email.html,
-                        transport: "outbox",
-                        provider_id: None,
-                    },
-                )
-                .await?;
                 tracing::info!(
                     to = %email.to,
                     template = %email.template,
@@ -65,8 +56,28 @@ impl Job for SendEmail {
                     body = %email.text,
                     "email stored in the development outbox"
                 );
+                ("outbox", None)
             }
-        }
+            Mailer::Mailgun(mailgun) => {
+                let id = mailgun.send(&email).await?;
+                tracing::info!(to = %email.to, template = %email.template, provider.id = %id, "email sent through Mailgun");
+                ("mailgun", Some(id))
+            }
+        };
+        let mut conn = ctx.pool.get().await?;
+        q::insert_email(
+            &mut conn,
+            NewEmail {
+                to_address: &email.to,
+                template: &email.template,
+                subject: &email.subject,
+                text_body: &email.text,
+                html_body: &email.html,
+                transport,
+                provider_id: provider_id.as_deref(),
+            },
+        )
+        .await?;
         Ok(())
     }
 }

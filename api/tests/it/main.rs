@@ -12,6 +12,7 @@ mod docs;
 mod errors;
 mod health;
 mod jobs;
+mod mail;
 mod metrics;
 mod openapi;
 mod ratelimit;
