@@ -16,8 +16,9 @@ use std::time::Duration;
 
 use futures::future::{FutureExt, LocalBoxFuture, Shared};
 use gatehouse_shared::auth::{
-    LoginRequest, LogoutRequest, Me, RefreshRequest, RegisterAccepted, RegisterRequest,
-    ResendVerificationRequest, StatusResponse, TokenResponse, VerifyEmailRequest,
+    CodeRequest, CodeVerifyRequest, ForgotPasswordRequest, LoginRequest, LogoutRequest, Me,
+    RefreshRequest, RegisterAccepted, RegisterRequest, ResendVerificationRequest,
+    ResetPasswordRequest, StatusResponse, TokenResponse, VerifyEmailRequest,
 };
 use gatehouse_shared::catalog::CatalogResponse;
 use gatehouse_shared::ErrorEnvelope;
@@ -191,6 +192,50 @@ impl UnauthorizedApi {
         };
         let tokens = request(Method::POST, "/auth/login", Some(&body)).await?;
         Ok(AuthorizedApi::new(tokens))
+    }
+
+    /// `POST /api/v1/auth/code/verify` with the 6-digit code emailed by
+    /// [`UnauthorizedApi::request_code`]: signs in exactly like [`UnauthorizedApi::login`].
+    pub async fn verify_code(self, email: &str, code: &str) -> Result<AuthorizedApi, ApiError> {
+        let body = CodeVerifyRequest {
+            email: email.to_owned(),
+            code: code.to_owned(),
+            use_cookie: true,
+        };
+        let tokens = request(Method::POST, "/auth/code/verify", Some(&body)).await?;
+        Ok(AuthorizedApi::new(tokens))
+    }
+
+    /// `POST /api/v1/auth/code/request`: emails a sign-in code; the same answer for every
+    /// address.
+    pub async fn request_code(self, email: &str) -> Result<StatusResponse, ApiError> {
+        let body = CodeRequest {
+            email: email.to_owned(),
+        };
+        request(Method::POST, "/auth/code/request", Some(&body)).await
+    }
+
+    /// `POST /api/v1/auth/password/forgot`: emails a link to choose a new password; the
+    /// same answer for every address.
+    pub async fn forgot_password(self, email: &str) -> Result<StatusResponse, ApiError> {
+        let body = ForgotPasswordRequest {
+            email: email.to_owned(),
+        };
+        request(Method::POST, "/auth/password/forgot", Some(&body)).await
+    }
+
+    /// `POST /api/v1/auth/password/reset` with the secret from the emailed link. Every
+    /// session of the user ends, so nobody is signed in afterwards.
+    pub async fn reset_password(
+        self,
+        token: &str,
+        password: &str,
+    ) -> Result<StatusResponse, ApiError> {
+        let body = ResetPasswordRequest {
+            token: token.to_owned(),
+            password: password.to_owned(),
+        };
+        request(Method::POST, "/auth/password/reset", Some(&body)).await
     }
 
     /// `POST /api/v1/auth/email/verify` with the secret from the emailed link.

@@ -8,7 +8,9 @@ use leptos_router::path;
 
 use crate::account::AccountRoute;
 use crate::auth::{display_name, provide_auth, use_auth};
+use crate::forgot_password::ForgotPasswordRoute;
 use crate::pricing::PricingRoute;
+use crate::reset_password::ResetPasswordRoute;
 use crate::sign_in::SignInRoute;
 use crate::sign_up::SignUpRoute;
 use crate::verify_email::VerifyEmailRoute;
@@ -36,6 +38,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/sign-in") view=SignInRoute />
                     <Route path=path!("/account") view=AccountRoute />
                     <Route path=path!("/verify-email") view=VerifyEmailRoute />
+                    <Route path=path!("/forgot-password") view=ForgotPasswordRoute />
+                    <Route path=path!("/reset-password") view=ResetPasswordRoute />
                 </Routes>
             </main>
             <SiteFooter />

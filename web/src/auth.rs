@@ -97,6 +97,12 @@ impl Auth {
         self.start(api).await
     }
 
+    /// Signs in with an email address and the 6-digit code emailed to it.
+    pub async fn sign_in_with_code(self, email: &str, code: &str) -> Result<(), ApiError> {
+        let api = UnauthorizedApi.verify_code(email, code).await?;
+        self.start(api).await
+    }
+
     /// Ends this session, or every session of the user. When the API cannot be reached
     /// the app stays signed in (the cookie would resume the session on the next visit).
     pub async fn sign_out(self, everywhere: bool) -> Result<(), ApiError> {

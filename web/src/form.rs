@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use gatehouse_shared::auth::normalize_email;
 use leptos::html::Input;
 use leptos::prelude::*;
 
@@ -25,6 +26,17 @@ pub fn sentence(label: &str, message: &str) -> String {
         text.push('.');
     }
     text
+}
+
+/// Why an email address cannot be sent as it is, as a sentence (the sign-up form's rule).
+pub fn email_problem(email: &str) -> Option<String> {
+    if email.trim().is_empty() {
+        Some("Enter your email address.".into())
+    } else if normalize_email(email).is_none() {
+        Some("Enter an email address like name@example.com.".into())
+    } else {
+        None
+    }
 }
 
 /// Splits a failed submit into inline errors for the fields this form shows (`labels`:
@@ -77,6 +89,9 @@ pub fn Field(
     #[prop(optional)]
     verbatim: bool,
     #[prop(optional)] node_ref: NodeRef<Input>,
+    /// Which on-screen keyboard phones show, e.g. `numeric` for codes.
+    #[prop(optional)]
+    inputmode: Option<&'static str>,
 ) -> impl IntoView {
     let hint_id = format!("{name}-hint");
     let error_id = format!("{name}-error");
@@ -105,6 +120,7 @@ pub fn Field(
                 name=name
                 type=input_type
                 autocomplete=autocomplete
+                inputmode=inputmode
                 autocapitalize=verbatim.then_some("none")
                 spellcheck=verbatim.then_some("false")
                 aria-required=(!optional).then_some("true")
@@ -170,6 +186,16 @@ mod tests {
         );
         assert_eq!(sentence("Email", "Enter your email."), "Enter your email.");
         assert_eq!(sentence("Email", "Already taken"), "Already taken.");
+    }
+
+    #[test]
+    fn email_addresses_are_needed_and_must_look_like_one() {
+        assert_eq!(email_problem(" ").unwrap(), "Enter your email address.");
+        assert_eq!(
+            email_problem("ada@example").unwrap(),
+            "Enter an email address like name@example.com."
+        );
+        assert_eq!(email_problem(" Ada@Example.org "), None);
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! `/sign-in`: email address or username, and password.
+//! `/sign-in`: email address or username, and password; or an emailed code instead.
 
 use leptos::html::Input;
 use leptos::prelude::*;
@@ -7,6 +7,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::auth::use_auth;
+use crate::code_sign_in::CodeSignIn;
 use crate::form::{keep_focus, server_errors, Field, FieldErrors, FormError};
 use crate::guard::{with_next, RedirectWhenSignedIn, NEXT};
 
@@ -118,6 +119,9 @@ pub fn SignInRoute() -> impl IntoView {
                         autocomplete="current-password"
                         node_ref=password_input
                     />
+                    <p class="form__aside">
+                        <a href="/forgot-password">"Forgot your password?"</a>
+                    </p>
                     <button
                         class="button button--primary form__submit"
                         type="submit"
@@ -128,6 +132,7 @@ pub fn SignInRoute() -> impl IntoView {
                         {move || if pending.get() { "Signing in…" } else { "Sign in" }}
                     </button>
                 </form>
+                <CodeSignIn />
                 <p class="auth-card__switch">
                     "New to Gatehouse? "
                     <a href=move || with_next("/sign-up", next())>"Create an account"</a>
