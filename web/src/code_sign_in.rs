@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::auth::use_auth;
-use crate::form::{email_problem, keep_focus, Field, FormError};
+use crate::form::{email_problem, Field, FormError, SubmitButton};
 
 /// How many digits the emailed code has.
 const CODE_LENGTH: usize = 6;
@@ -189,15 +189,7 @@ pub fn CodeSignIn() -> impl IntoView {
                                 verbatim=true
                                 node_ref=email_input
                             />
-                            <button
-                                class="button button--primary form__submit"
-                                type="submit"
-                                on:mousedown=keep_focus
-                                disabled=move || pending.get()
-                                aria-busy=move || pending.get().then_some("true")
-                            >
-                                {move || if pending.get() { "Sending…" } else { "Send me a code" }}
-                            </button>
+                            <SubmitButton pending=pending.into() label="Send me a code" busy_label="Sending…" />
                         </form>
                     </div>
                     <div hidden=asking>
@@ -214,15 +206,7 @@ pub fn CodeSignIn() -> impl IntoView {
                                 verbatim=true
                                 node_ref=code_input
                             />
-                            <button
-                                class="button button--primary form__submit"
-                                type="submit"
-                                on:mousedown=keep_focus
-                                disabled=move || pending.get()
-                                aria-busy=move || pending.get().then_some("true")
-                            >
-                                {move || if pending.get() { "Signing in…" } else { "Sign in with code" }}
-                            </button>
+                            <SubmitButton pending=pending.into() label="Sign in with code" busy_label="Signing in…" />
                             <button
                                 class="button button--secondary"
                                 type="button"

@@ -8,7 +8,7 @@ use leptos::task::spawn_local;
 use leptos_meta::Title;
 
 use crate::api::UnauthorizedApi;
-use crate::form::{email_problem, keep_focus, Field, FormError};
+use crate::form::{email_problem, Field, FormError, SubmitButton};
 
 /// What the page says once the request went through, whoever owns the address.
 pub const SENT: &str = "If an account uses that address, we sent a link to reset its password.";
@@ -83,15 +83,7 @@ pub fn ForgotPasswordRoute() -> impl IntoView {
                         verbatim=true
                         node_ref=email_input
                     />
-                    <button
-                        class="button button--primary form__submit"
-                        type="submit"
-                        on:mousedown=keep_focus
-                        disabled=move || pending.get()
-                        aria-busy=move || pending.get().then_some("true")
-                    >
-                        {move || if pending.get() { "Sending…" } else { "Send me a link" }}
-                    </button>
+                    <SubmitButton pending=pending.into() label="Send me a link" busy_label="Sending…" />
                 </form>
                 <p class="auth-card__switch">
                     "Remembered it? "<a href="/sign-in">"Sign in"</a>

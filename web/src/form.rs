@@ -148,11 +148,32 @@ pub fn Field(
     }
 }
 
+/// A form's primary submit button: disabled and `aria-busy` while `pending`, and it keeps
+/// focus on mousedown so a field's validation on blur cannot move it from under the click.
+#[component]
+pub fn SubmitButton(
+    pending: Signal<bool>,
+    label: &'static str,
+    busy_label: &'static str,
+) -> impl IntoView {
+    view! {
+        <button
+            class="button button--primary form__submit"
+            type="submit"
+            on:mousedown=keep_focus
+            disabled=move || pending.get()
+            aria-busy=move || pending.get().then_some("true")
+        >
+            {move || if pending.get() { busy_label } else { label }}
+        </button>
+    }
+}
+
 /// For a form's submit button, on `mousedown`: the click must not move focus first. A
 /// field that loses focus may show its inline error, and the layout shift would move the
 /// button away from under the pointer before the click lands. Submit checks every field
 /// anyway; keyboard use is unaffected.
-pub fn keep_focus(event: leptos::ev::MouseEvent) {
+fn keep_focus(event: leptos::ev::MouseEvent) {
     event.prevent_default();
 }
 

@@ -11,7 +11,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::UnauthorizedApi;
 use crate::auth::use_auth;
-use crate::form::{keep_focus, sentence, server_errors, Field, FormError};
+use crate::form::{sentence, server_errors, Field, FormError, SubmitButton};
 
 /// What the API names the field, and its label.
 const FIELDS: [(&str, &str); 1] = [("password", "New password")];
@@ -135,15 +135,7 @@ pub fn ResetPasswordRoute() -> impl IntoView {
                     hint="At least 8 characters. A few unrelated words make a strong one."
                     node_ref=password_input
                 />
-                <button
-                    class="button button--primary form__submit"
-                    type="submit"
-                    on:mousedown=keep_focus
-                    disabled=move || pending.get()
-                    aria-busy=move || pending.get().then_some("true")
-                >
-                    {move || if pending.get() { "Saving…" } else { "Set new password" }}
-                </button>
+                <SubmitButton pending=pending.into() label="Set new password" busy_label="Saving…" />
             </form>
         </section>
     };

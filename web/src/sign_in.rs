@@ -8,7 +8,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::auth::use_auth;
 use crate::code_sign_in::CodeSignIn;
-use crate::form::{keep_focus, server_errors, Field, FieldErrors, FormError};
+use crate::form::{server_errors, Field, FieldErrors, FormError, SubmitButton};
 use crate::guard::{with_next, RedirectWhenSignedIn, NEXT};
 
 /// What the API names these fields, and their labels.
@@ -122,15 +122,7 @@ pub fn SignInRoute() -> impl IntoView {
                     <p class="form__aside">
                         <a href="/forgot-password">"Forgot your password?"</a>
                     </p>
-                    <button
-                        class="button button--primary form__submit"
-                        type="submit"
-                        on:mousedown=keep_focus
-                        disabled=move || pending.get()
-                        aria-busy=move || pending.get().then_some("true")
-                    >
-                        {move || if pending.get() { "Signing in…" } else { "Sign in" }}
-                    </button>
+                    <SubmitButton pending=pending.into() label="Sign in" busy_label="Signing in…" />
                 </form>
                 <CodeSignIn />
                 <p class="auth-card__switch">

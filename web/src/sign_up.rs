@@ -11,7 +11,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::{ApiError, UnauthorizedApi};
 use crate::auth::{use_auth, Auth};
-use crate::form::{keep_focus, sentence, server_errors, Field, FieldErrors, FormError};
+use crate::form::{sentence, server_errors, Field, FieldErrors, FormError, SubmitButton};
 use crate::guard::{with_next, RedirectWhenSignedIn, NEXT};
 
 /// The form's fields in order: API name and label.
@@ -272,15 +272,7 @@ pub fn SignUpRoute() -> impl IntoView {
                             hint="At least 8 characters. A few unrelated words make a strong one."
                             node_ref=inputs[4]
                         />
-                        <button
-                            class="button button--primary form__submit"
-                            type="submit"
-                        on:mousedown=keep_focus
-                            disabled=move || pending.get()
-                            aria-busy=move || pending.get().then_some("true")
-                        >
-                            {move || if pending.get() { "Creating your account…" } else { "Create account" }}
-                        </button>
+                        <SubmitButton pending=pending.into() label="Create account" busy_label="Creating your account…" />
                     </form>
                     <p class="auth-card__switch">
                         "Already have an account? "
