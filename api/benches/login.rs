@@ -21,6 +21,15 @@ const PASSWORD: &str = "benchmark passphrase";
 const PEOPLE: usize = 1200;
 const LOAD_SECONDS: u64 = 15;
 
+/// A client whose connections come from the person's own loopback address.
+fn client_for(person: usize) -> reqwest::Client {
+    let address = format!("127.0.{}.{}", 1 + person / 250, 1 + person % 250);
+    reqwest::Client::builder()
+        .local_address(address.parse::<std::net::IpAddr>().expect("an address"))
+        .build()
+        .expect("a client")
+}
+
 fn admin_url() -> String {
     std::env::var("GATEHOUSE_TEST_DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
@@ -126,12 +135,8 @@ async fn run(
         tasks.push(tokio::spawn(async move {
             let mut person = worker;
             while !stop.load(Ordering::Relaxed) {
-                let address = format!("127.0.{}.{}", 1 + person / 250, 1 + person % 250);
-                let client = reqwest::Client::builder()
-                    .local_address(address.parse::<std::net::IpAddr>().unwrap())
-                    .build()
-                    .unwrap();
-                let response = client
+                // A new connection per sign-in, as from a new visitor.
+                let response = client_for(person)
                     .post(format!("{base}/api/v1/auth/login"))
                     .json(&serde_json::json!({"login": format!("person{person}"), "password": PASSWORD}))
                     .send()
@@ -177,6 +182,46 @@ async fn run(
     }
     let mut latencies = probe.await?;
     latencies.sort();
+
+    // Enumeration: an unknown user and a wrong password must take the same time.
+    let timing = |login: String, password: &'static str, client: reqwest::Client| {
+        let base = base.clone();
+        async move {
+            let started = Instant::now();
+            let response = client
+                .post(format!("{base}/api/v1/auth/login"))
+                .json(&serde_json::json!({"login": login, "password": password}))
+                .send()
+                .await
+                .expect("the server answers");
+            assert_eq!(response.status(), 401);
+            started.elapsed()
+        }
+    };
+    let mut unknown = Vec::new();
+    let mut wrong = Vec::new();
+    for round in 0..60 {
+        // Fresh people and addresses each round, so the throttle stays out of it.
+        let person = PEOPLE - 1 - round;
+        wrong.push(
+            timing(
+                format!("person{person}"),
+                "not the password",
+                client_for(person),
+            )
+            .await,
+        );
+        unknown.push(
+            timing(
+                format!("nobody{round}"),
+                "not the password",
+                client_for(round),
+            )
+            .await,
+        );
+    }
+    unknown.sort();
+    wrong.sort();
     server.shutdown.cancel();
     server.stopped().await?;
 
@@ -196,6 +241,12 @@ async fn run(
         "login throughput: {rate:.1} logins/s = {:.0}% of the bound (target >= 90%) [{} failed]",
         100.0 * rate / bound,
         failures.load(Ordering::Relaxed)
+    );
+    let median = |values: &[Duration]| values[values.len() / 2].as_secs_f64() * 1000.0;
+    println!(
+        "failed sign-in timing (median of 60, idle): unknown user {:.1} ms, wrong password {:.1} ms (target: indistinguishable)",
+        median(&unknown),
+        median(&wrong)
     );
     println!(
         "/health under login load: p50 {:.2} ms, p99 {:.2} ms over {} probes (target p99 < 10 ms)",
