@@ -79,7 +79,8 @@ pub struct ChangePasswordRequest {
     pub new_password: String,
 }
 
-/// `PATCH /api/v1/me`: only names can change here; any other field is refused (422).
+/// `PATCH /api/v1/me`: only names and preferences can change here; any other field is
+/// refused (422). Absent fields stay as they are.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -88,6 +89,33 @@ pub struct UpdateMeRequest {
     pub first_name: Option<String>,
     #[serde(default)]
     pub last_name: Option<String>,
+    /// Replaces the preferences as a whole.
+    #[serde(default)]
+    pub preferences: Option<Preferences>,
+}
+
+/// Personal settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Preferences {
+    /// Colour scheme of the web app.
+    #[serde(default)]
+    pub theme: Theme,
+    /// Receive occasional emails about product news (never needed for the service).
+    #[serde(default)]
+    pub product_updates: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Theme {
+    /// Follow the device.
+    #[default]
+    System,
+    Light,
+    Dark,
 }
 
 /// `DELETE /api/v1/me`: deactivates the user; needs the password.
@@ -219,6 +247,24 @@ pub struct Me {
     pub email_verified: bool,
     /// The account the access token acts for.
     pub account_id: AccountId,
+    /// Whether a password is set (people who only sign in through a provider have none;
+    /// "forgot password" sets one).
+    #[serde(default)]
+    pub has_password: bool,
+    /// Whether sign-in needs an authenticator code.
+    #[serde(default)]
+    pub mfa_enabled: bool,
+    /// Staff of this Gatehouse installation.
+    #[serde(default)]
+    pub staff: bool,
+    /// Staff who must turn on two-factor authentication before using the admin area.
+    #[serde(default)]
+    pub mfa_required: bool,
+    /// Providers this user can sign in with (`google`, `github`).
+    #[serde(default)]
+    pub linked_providers: Vec<String>,
+    #[serde(default)]
+    pub preferences: Preferences,
 }
 
 pub const PASSWORD_MIN: usize = 8;

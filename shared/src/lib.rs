@@ -7,5 +7,7 @@ pub mod auth;
 pub mod catalog;
 pub mod error;
 pub mod ids;
+pub mod mfa;
+pub mod oauth;
 
 pub use error::{ErrorBody, ErrorEnvelope};

@@ -247,6 +247,12 @@ mod tests {
             last_name: last.into(),
             email_verified: false,
             account_id: AccountId(Default::default()),
+            has_password: true,
+            mfa_enabled: false,
+            staff: false,
+            mfa_required: false,
+            linked_providers: Vec::new(),
+            preferences: Default::default(),
         }
     }
 

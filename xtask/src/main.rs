@@ -18,6 +18,7 @@ commands:
   openapi   regenerate openapi/gatehouse.json from the code
   schema    regenerate api/src/db/schema.rs from the migrations
   spa       build the SPA (web/dist) in release mode
+  e2e       build the server and the SPA, then run only the browser tests
   bench     run every benchmark (release build) and print each figure beside its target";
 
 fn main() -> ExitCode {
@@ -32,6 +33,7 @@ fn main() -> ExitCode {
         Some("schema") => cmd_schema(&root),
         Some("bench") => cmd_bench(),
         Some("spa") => tools::ensure_spa_tools(&root).and_then(|()| build_spa(&root)),
+        Some("e2e") => cmd_e2e(&root),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -121,6 +123,15 @@ fn cmd_test(root: &Path) -> Result<(), String> {
         started.elapsed().as_secs()
     ));
     Ok(())
+}
+
+/// The browser tests alone, against a fresh build of the server and the SPA.
+fn cmd_e2e(root: &Path) -> Result<(), String> {
+    services::ensure_postgres()?;
+    tools::ensure_all(root)?;
+    cargo(&["build", "-p", "gatehouse"])?;
+    build_spa(root)?;
+    e2e(root)
 }
 
 fn build_spa(root: &Path) -> Result<(), String> {

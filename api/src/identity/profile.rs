@@ -23,6 +23,12 @@ pub async fn active_user(conn: &mut Conn, user_id: Uuid) -> AppResult<User> {
 
 pub fn me(user: User, account_id: Uuid) -> Me {
     Me {
+        has_password: user.password_hash.is_some(),
+        mfa_enabled: false,
+        staff: false,
+        mfa_required: false,
+        linked_providers: Vec::new(),
+        preferences: Default::default(),
         id: UserId(user.id),
         email: user.email,
         username: user.username,
