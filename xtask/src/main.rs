@@ -171,7 +171,8 @@ fn e2e(root: &Path) -> Result<(), String> {
     if !bin.exists() {
         cargo(&["build", "-p", "gatehouse"])?;
     }
-    let database = services::fresh_database("gatehouse_test_e2e")?;
+    // One database per run, so two checkouts can run their browser tests side by side.
+    let database = services::fresh_database(&format!("gatehouse_test_e2e_{}", std::process::id()))?;
     let env = vec![
         ("DATABASE_URL".to_owned(), database.clone()),
         // Short polls so emails reach the outbox quickly.
