@@ -105,6 +105,8 @@ async fn run(
                 access_ttl: Duration::from_secs(900),
                 refresh_ttl: Duration::from_secs(86_400),
                 reuse_window: Duration::from_secs(10),
+                totp_issuer: "Gatehouse".into(),
+                staff_mfa_required: true,
             },
             public_url: "http://bench/".parse()?,
         },

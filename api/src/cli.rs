@@ -36,6 +36,20 @@ enum Command {
     /// Manage the keys that sign access tokens.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Manage people.
+    #[command(subcommand)]
+    Users(UsersCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum UsersCommand {
+    /// Make someone staff (access to the admin API), or take it away with `--revoke`.
+    Staff {
+        /// Email address or username.
+        login: String,
+        #[arg(long)]
+        revoke: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -128,6 +142,20 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::Openapi => unreachable!("handled before configuration is read"),
         Command::Jobs(command) => jobs(command, &config).await,
+        Command::Users(UsersCommand::Staff { login, revoke }) => {
+            let pool = crate::db::build_pool(&config.database)?;
+            let mut conn = pool.get().await?;
+            let user = crate::db::identity::find_user_by_login(&mut conn, &login)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no user with the email or username {login:?}"))?;
+            crate::db::identity::set_staff(&mut conn, user.id, !revoke).await?;
+            if revoke {
+                println!("{} is no longer staff", user.email);
+            } else {
+                println!("{} is staff now", user.email);
+            }
+            Ok(())
+        }
         Command::Keys(KeysCommand::Rotate) => {
             let pool = crate::db::build_pool(&config.database)?;
             let mut conn = pool.get().await?;

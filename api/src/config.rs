@@ -50,6 +50,11 @@ pub struct AuthConfig {
     pub refresh_ttl: Duration,
     /// `GATEHOUSE_REFRESH_REUSE_SECONDS`: grace for concurrent refreshes of one token.
     pub reuse_window: Duration,
+    /// `GATEHOUSE_TOTP_ISSUER`: the name authenticator apps show.
+    pub totp_issuer: String,
+    /// `GATEHOUSE_STAFF_MFA_REQUIRED`: staff must sign in with a second factor to use the
+    /// admin area.
+    pub staff_mfa_required: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -179,6 +184,10 @@ impl Config {
             reuse_window: Duration::from_secs(
                 r.positive("GATEHOUSE_REFRESH_REUSE_SECONDS", 10) as u64
             ),
+            totp_issuer: r
+                .value("GATEHOUSE_TOTP_ISSUER")
+                .unwrap_or_else(|| "Gatehouse".to_owned()),
+            staff_mfa_required: r.parsed("GATEHOUSE_STAFF_MFA_REQUIRED", true),
         };
         let config = Config {
             auth,

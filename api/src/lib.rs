@@ -7,6 +7,7 @@
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod constant_time;
 pub mod db;
 pub mod error;
 pub mod http;

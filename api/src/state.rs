@@ -9,6 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::config::{AuthConfig, Config};
 use crate::db::{self, Pool};
 use crate::identity::keys::KeyStore;
+use crate::identity::mfa::MfaSettings;
 use crate::identity::sessions::SessionSettings;
 use crate::ratelimit::RateLimiter;
 
@@ -21,6 +22,7 @@ pub struct AppState {
     pub metrics_token: Option<SecretString>,
     pub keys: std::sync::Arc<KeyStore>,
     pub sessions: SessionSettings,
+    pub mfa: MfaSettings,
     /// Where people reach Gatehouse: the base of links in emails.
     pub public_url: url::Url,
 }
@@ -85,6 +87,10 @@ impl AppState {
                 access_ttl: auth.access_ttl,
                 refresh_ttl: auth.refresh_ttl,
                 reuse_window: auth.reuse_window,
+            },
+            mfa: MfaSettings {
+                issuer: auth.totp_issuer.clone(),
+                staff_required: auth.staff_mfa_required,
             },
         }
     }

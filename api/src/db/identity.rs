@@ -23,6 +23,8 @@ pub struct User {
     pub deactivated_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub is_staff: bool,
+    pub preferences: serde_json::Value,
 }
 
 #[derive(Debug, Insertable)]
@@ -107,6 +109,33 @@ pub async fn mark_email_verified(conn: &mut Conn, user_id: Uuid) -> QueryResult<
     .execute(conn)
     .await?;
     Ok(())
+}
+
+pub async fn set_preferences(
+    conn: &mut Conn,
+    user_id: Uuid,
+    preferences: &serde_json::Value,
+) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set((
+            users::preferences.eq(preferences),
+            users::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Grants or takes away staff rights; false when no such user.
+pub async fn set_staff(conn: &mut Conn, user_id: Uuid, staff: bool) -> QueryResult<bool> {
+    let changed = diesel::update(users::table.find(user_id))
+        .set((
+            users::is_staff.eq(staff),
+            users::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(changed == 1)
 }
 
 /// Sets whichever names are given.
@@ -287,6 +316,8 @@ pub struct RefreshTokenRow {
     pub rotated_at: Option<DateTime<Utc>>,
     pub replaced_by: Option<Uuid>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// The sign-in passed a second factor.
+    pub mfa: bool,
 }
 
 pub struct NewRefreshToken<'a> {
@@ -295,6 +326,7 @@ pub struct NewRefreshToken<'a> {
     pub account_id: Uuid,
     pub token_hash: &'a [u8],
     pub expires_at: DateTime<Utc>,
+    pub mfa: bool,
 }
 
 pub async fn insert_refresh_token(
@@ -308,6 +340,7 @@ pub async fn insert_refresh_token(
             refresh_tokens::account_id.eq(token.account_id),
             refresh_tokens::token_hash.eq(token.token_hash),
             refresh_tokens::expires_at.eq(token.expires_at),
+            refresh_tokens::mfa.eq(token.mfa),
         ))
         .returning(refresh_tokens::id)
         .get_result(conn)

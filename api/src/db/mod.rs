@@ -4,6 +4,8 @@
 
 pub mod catalog;
 pub mod identity;
+pub mod mfa;
+pub mod oauth;
 pub mod schema;
 pub mod tokens;
 

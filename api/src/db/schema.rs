@@ -63,6 +63,38 @@ diesel::table! {
 }
 
 diesel::table! {
+    mfa_recovery_codes (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        code_hash -> Bytea,
+        used_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    oauth_identities (provider, subject) {
+        provider -> Text,
+        subject -> Text,
+        user_id -> Uuid,
+        email -> Text,
+        created_at -> Timestamptz,
+        last_used_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    oauth_states (state_hash) {
+        state_hash -> Bytea,
+        provider -> Text,
+        code_verifier -> Text,
+        next_path -> Text,
+        expires_at -> Timestamptz,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     one_time_tokens (id) {
         id -> Uuid,
         purpose -> Text,
@@ -127,6 +159,7 @@ diesel::table! {
         rotated_at -> Nullable<Timestamptz>,
         replaced_by -> Nullable<Uuid>,
         revoked_at -> Nullable<Timestamptz>,
+        mfa -> Bool,
     }
 }
 
@@ -142,6 +175,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    totp_credentials (user_id) {
+        user_id -> Uuid,
+        secret -> Bytea,
+        confirmed_at -> Nullable<Timestamptz>,
+        last_step -> Nullable<Int8>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Uuid,
         email -> Text,
@@ -153,17 +196,22 @@ diesel::table! {
         deactivated_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        is_staff -> Bool,
+        preferences -> Jsonb,
     }
 }
 
 diesel::joinable!(account_members -> accounts (account_id));
 diesel::joinable!(account_members -> users (user_id));
+diesel::joinable!(mfa_recovery_codes -> users (user_id));
+diesel::joinable!(oauth_identities -> users (user_id));
 diesel::joinable!(one_time_tokens -> users (user_id));
 diesel::joinable!(prices -> products (product_id));
 diesel::joinable!(product_entitlements -> entitlements (entitlement_key));
 diesel::joinable!(product_entitlements -> products (product_id));
 diesel::joinable!(refresh_tokens -> accounts (account_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(totp_credentials -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     account_members,
@@ -171,11 +219,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     emails,
     entitlements,
     jobs,
+    mfa_recovery_codes,
+    oauth_identities,
+    oauth_states,
     one_time_tokens,
     prices,
     product_entitlements,
     products,
     refresh_tokens,
     signing_keys,
+    totp_credentials,
     users,
 );

@@ -7,6 +7,7 @@ use gatehouse_shared::auth::{
     LogoutRequest, RefreshRequest, RegisterAccepted, RegisterRequest, ResendVerificationRequest,
     ResetPasswordRequest, StatusResponse, TokenResponse, VerifyEmailRequest,
 };
+use gatehouse_shared::mfa::SignInResponse;
 use gatehouse_shared::ErrorEnvelope;
 
 use super::authn::Authenticated;
@@ -15,6 +16,7 @@ use crate::error::{AppError, AppResult};
 use crate::identity::keys::Jwks;
 use crate::identity::login::authenticate;
 use crate::identity::sessions::{self, Issued};
+use crate::identity::sign_in::{self, FirstFactorDone};
 use crate::identity::throttle::{self, Attempt};
 use crate::identity::{code_login, passwords, register as signup, verify_email};
 use crate::state::AppState;
@@ -23,7 +25,7 @@ use crate::state::AppState;
 pub const REFRESH_COOKIE: &str = "gatehouse_refresh";
 const COOKIE_PATH: &str = "/api/v1/auth";
 
-fn token_response(state: &AppState, issued: Issued, use_cookie: bool) -> HttpResponse {
+pub(crate) fn token_response(state: &AppState, issued: Issued, use_cookie: bool) -> HttpResponse {
     let mut response = HttpResponse::Ok();
     response.insert_header(("cache-control", "no-store"));
     let refresh_token = if use_cookie {
@@ -49,6 +51,20 @@ fn token_response(state: &AppState, issued: Issued, use_cookie: bool) -> HttpRes
     })
 }
 
+/// Tokens, or the challenge a second factor completes.
+pub(crate) fn sign_in_response(
+    state: &AppState,
+    done: FirstFactorDone,
+    use_cookie: bool,
+) -> HttpResponse {
+    match done {
+        FirstFactorDone::SignedIn(issued) => token_response(state, issued, use_cookie),
+        FirstFactorDone::MfaRequired(challenge) => HttpResponse::Ok()
+            .insert_header(("cache-control", "no-store"))
+            .json(SignInResponse::MfaRequired(challenge)),
+    }
+}
+
 fn cleared_cookie() -> Cookie<'static> {
     let mut cookie = Cookie::build(REFRESH_COOKIE, "")
         .path(COOKIE_PATH)
@@ -62,7 +78,7 @@ fn cleared_cookie() -> Cookie<'static> {
 
 /// The address the connection comes from. Forwarded-for headers are not trusted (they
 /// are the client's to write) until trusted proxies can be configured.
-fn client_address(req: &HttpRequest) -> std::net::IpAddr {
+pub(crate) fn client_address(req: &HttpRequest) -> std::net::IpAddr {
     req.peer_addr()
         .map(|addr| addr.ip())
         .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
@@ -264,7 +280,7 @@ pub async fn request_code(
     tag = "auth",
     request_body = CodeVerifyRequest,
     responses(
-        (status = 200, description = "Signed in", body = TokenResponse),
+        (status = 200, description = "Signed in, or (two-factor authentication on) a challenge for `auth/mfa/verify`", body = SignInResponse),
         (status = 401, description = "`invalid_credentials`: wrong, used, expired or exhausted code", body = ErrorEnvelope),
         (status = 429, description = "Too many attempts from this address", body = ErrorEnvelope),
     )
@@ -285,9 +301,8 @@ pub async fn verify_code(
     .await?;
     let mut conn = state.pool.get().await?;
     let (user_id, account_id) = code_login::verify(&mut conn, &body.email, &body.code).await?;
-    let issued =
-        sessions::start(&mut conn, &state.keys, &state.sessions, user_id, account_id).await?;
-    Ok(token_response(&state, issued, body.use_cookie))
+    let done = sign_in::after_first_factor(&mut conn, &state, user_id, account_id).await?;
+    Ok(sign_in_response(&state, done, body.use_cookie))
 }
 
 /// Signs in with email or username and password.
@@ -295,7 +310,7 @@ pub async fn verify_code(
     tag = "auth",
     request_body = LoginRequest,
     responses(
-        (status = 200, description = "Signed in", body = TokenResponse),
+        (status = 200, description = "Signed in, or (two-factor authentication on) a challenge for `auth/mfa/verify`", body = SignInResponse),
         (status = 401, description = "`invalid_credentials`, whatever was wrong", body = ErrorEnvelope),
         (status = 422, description = "Malformed fields", body = ErrorEnvelope),
         (status = 429, description = "Too many attempts from this address (for this account); see `Retry-After`", body = ErrorEnvelope),
@@ -317,10 +332,8 @@ pub async fn login(
     .await?;
     let mut conn = state.pool.get().await?;
     let (user_id, account_id) = authenticate(&mut conn, &body.login, &body.password).await?;
-    let issued =
-        sessions::start(&mut conn, &state.keys, &state.sessions, user_id, account_id).await?;
-    tracing::info!(user.id = %user_id, "signed in");
-    Ok(token_response(&state, issued, body.use_cookie))
+    let done = sign_in::after_first_factor(&mut conn, &state, user_id, account_id).await?;
+    Ok(sign_in_response(&state, done, body.use_cookie))
 }
 
 /// Exchanges a refresh token (body or cookie) for a new access and refresh token.

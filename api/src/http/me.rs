@@ -20,13 +20,15 @@ use crate::state::AppState;
     )
 )]
 #[get("/me")]
-pub async fn get_me(caller: Authenticated) -> AppResult<HttpResponse> {
+pub async fn get_me(state: web::Data<AppState>, caller: Authenticated) -> AppResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    let me = profile::me(&mut conn, &state.mfa, caller.user, caller.account_id).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
-        .json(profile::me(caller.user, caller.account_id)))
+        .json(me))
 }
 
-/// Changes the user's names; any other field is refused.
+/// Changes the user's names and preferences; any other field is refused.
 #[utoipa::path(
     tag = "me",
     security(("bearer" = [])),
@@ -46,7 +48,8 @@ pub async fn patch_me(
     let mut conn = state.pool.get().await?;
     profile::update(&mut conn, caller.user.id, body.into_inner()).await?;
     let user = profile::active_user(&mut conn, caller.user.id).await?;
-    Ok(HttpResponse::Ok().json(profile::me(user, caller.account_id)))
+    let me = profile::me(&mut conn, &state.mfa, user, caller.account_id).await?;
+    Ok(HttpResponse::Ok().json(me))
 }
 
 /// Deactivates the user (needs the password): sign-in, refresh and every access token
@@ -87,7 +90,7 @@ pub async fn export_me(
     caller: Authenticated,
 ) -> AppResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    let export = profile::export(&mut conn, caller.user.id, caller.account_id).await?;
+    let export = profile::export(&mut conn, &state.mfa, caller.user.id, caller.account_id).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
         .insert_header((

@@ -50,7 +50,7 @@ pub async fn get_metrics(req: HttpRequest, state: web::Data<AppState>) -> AppRes
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.strip_prefix("Bearer "))
         .unwrap_or_default();
-    if !constant_time_eq(presented.as_bytes(), token.expose_secret().as_bytes()) {
+    if !crate::constant_time::eq(presented.as_bytes(), token.expose_secret().as_bytes()) {
         return Err(AppError::Unauthorized);
     }
     record_gauges(&state).await;
@@ -87,11 +87,4 @@ async fn record_gauges(state: &AppState) {
         Ok(Err(err)) => tracing::warn!(error = %err, "could not count jobs for metrics"),
         Err(_) => tracing::warn!("counting jobs for metrics timed out"),
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

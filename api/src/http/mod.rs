@@ -3,6 +3,7 @@
 //! Every route is registered here, in [`api_v1`] and [`operations`], through
 //! utoipa-actix-web so the served routes and the documented ones are the same list.
 
+pub mod admin_jobs;
 pub mod auth;
 pub mod authn;
 pub mod catalog;
@@ -11,8 +12,10 @@ pub mod health;
 pub mod json;
 pub mod me;
 pub mod metrics;
+pub mod mfa;
 pub mod observe;
 pub mod spa;
+pub mod staff;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -57,6 +60,7 @@ pub struct HttpSettings {
         (name = "auth", description = "Sign-in, sessions and the keys that verify access tokens"),
         (name = "me", description = "The signed-in user"),
         (name = "catalog", description = "What can be bought"),
+        (name = "admin", description = "For staff: needs a staff account signed in with a second factor"),
         (name = "operations", description = "Health and metrics for operators"),
     )
 )]
@@ -97,10 +101,16 @@ fn api_v1(cfg: &mut DocumentedConfig) {
         .service(auth::login)
         .service(auth::refresh)
         .service(auth::logout)
+        .service(mfa::totp_setup)
+        .service(mfa::totp_confirm)
+        .service(mfa::totp_disable)
+        .service(mfa::verify)
         .service(me::get_me)
         .service(me::patch_me)
         .service(me::delete_me)
-        .service(me::export_me);
+        .service(me::export_me)
+        .service(admin_jobs::dead_jobs)
+        .service(admin_jobs::retry_job);
 }
 
 /// Operations endpoints, at the root.

@@ -32,6 +32,9 @@ pub struct Claims {
     pub ent: Vec<String>,
     /// The session (refresh-token family) the token was issued from.
     pub sid: String,
+    /// The sign-in passed a second factor (authenticator app or recovery code).
+    #[serde(default)]
+    pub mfa: bool,
 }
 
 /// Why a token was refused (all answer the same 401).

@@ -25,6 +25,8 @@ pub enum Purpose {
     VerifyEmail,
     ResetPassword,
     LoginCode,
+    /// The second step of a sign-in with two-factor authentication.
+    MfaChallenge,
 }
 
 impl Purpose {
@@ -33,6 +35,7 @@ impl Purpose {
             Self::VerifyEmail => "verify_email",
             Self::ResetPassword => "reset_password",
             Self::LoginCode => "login_code",
+            Self::MfaChallenge => "mfa_challenge",
         }
     }
 }
@@ -85,18 +88,20 @@ pub async fn consume_code(
         return Ok(None);
     }
     let presented = code_hash(purpose, address, token.id, code.trim());
-    if !constant_time_eq(&presented, &token.secret_hash) {
-        if q::count_attempt(conn, token.id).await? >= MAX_ATTEMPTS {
-            q::mark_used(conn, token.id).await?;
-        }
+    if !crate::constant_time::eq(&presented, &token.secret_hash) {
+        wrong_try(conn, token.id).await?;
         return Ok(None);
     }
     q::mark_used(conn, token.id).await?;
     Ok(Some(token))
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+/// Counts a wrong guess against an open secret; the fifth uses it up.
+pub async fn wrong_try(conn: &mut Conn, id: Uuid) -> diesel::QueryResult<()> {
+    if q::count_attempt(conn, id).await? >= MAX_ATTEMPTS {
+        q::mark_used(conn, id).await?;
+    }
+    Ok(())
 }
 
 /// Issues a link secret (256 bits) for `address`, replacing any open one; returns the
@@ -141,6 +146,32 @@ pub async fn consume_link(
     };
     q::mark_used(conn, token.id).await?;
     Ok((token.expires_at > Utc::now()).then_some(token))
+}
+
+/// Finds an open, unexpired secret of `purpose` without using it up (row-locked until
+/// the transaction ends); the caller then calls [`wrong_try`] or [`use_up`]. An expired
+/// one is closed.
+pub async fn open_secret(
+    conn: &mut Conn,
+    purpose: Purpose,
+    secret: &str,
+) -> diesel::QueryResult<Option<OneTimeToken>> {
+    if secret.is_empty() || secret.len() > 128 {
+        return Ok(None);
+    }
+    let Some(token) = q::open_token_for_update(conn, purpose.as_str(), &hash_token(secret)).await?
+    else {
+        return Ok(None);
+    };
+    if token.expires_at <= Utc::now() {
+        q::mark_used(conn, token.id).await?;
+        return Ok(None);
+    }
+    Ok(Some(token))
+}
+
+pub async fn use_up(conn: &mut Conn, id: Uuid) -> diesel::QueryResult<()> {
+    q::mark_used(conn, id).await
 }
 
 /// The active user whose address is exactly `email`, when a new secret of `purpose` may

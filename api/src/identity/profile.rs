@@ -2,15 +2,16 @@
 
 use diesel_async::AsyncConnection;
 use gatehouse_shared::auth::{
-    DeactivateRequest, EmailExport, Me, MembershipExport, PersonalDataExport, SessionExport,
-    UpdateMeRequest, NAME_MAX,
+    DeactivateRequest, EmailExport, Me, MembershipExport, PersonalDataExport, Preferences,
+    SessionExport, UpdateMeRequest, NAME_MAX,
 };
 use gatehouse_shared::ids::{AccountId, UserId};
 use uuid::Uuid;
 
+use super::mfa::{self, MfaSettings};
 use super::password::{self, Verified};
 use crate::db::identity::{self as q, User};
-use crate::db::{tokens, Conn};
+use crate::db::{oauth, tokens, Conn};
 use crate::error::{AppError, AppResult};
 
 /// The active user, or 401.
@@ -21,14 +22,22 @@ pub async fn active_user(conn: &mut Conn, user_id: Uuid) -> AppResult<User> {
         .ok_or(AppError::Unauthorized)
 }
 
-pub fn me(user: User, account_id: Uuid) -> Me {
-    Me {
+/// The user as `GET me` shows them.
+pub async fn me(
+    conn: &mut Conn,
+    settings: &MfaSettings,
+    user: User,
+    account_id: Uuid,
+) -> AppResult<Me> {
+    let mfa_enabled = mfa::enabled(conn, user.id).await?;
+    let linked_providers = oauth::providers_of(conn, user.id).await?;
+    Ok(Me {
         has_password: user.password_hash.is_some(),
-        mfa_enabled: false,
-        staff: false,
-        mfa_required: false,
-        linked_providers: Vec::new(),
-        preferences: Default::default(),
+        mfa_enabled,
+        staff: user.is_staff,
+        mfa_required: user.is_staff && settings.staff_required && !mfa_enabled,
+        linked_providers,
+        preferences: preferences_of(&user),
         id: UserId(user.id),
         email: user.email,
         username: user.username,
@@ -36,7 +45,12 @@ pub fn me(user: User, account_id: Uuid) -> Me {
         last_name: user.last_name,
         email_verified: user.email_verified_at.is_some(),
         account_id: AccountId(account_id),
-    }
+    })
+}
+
+/// Stored preferences; anything unreadable (an older shape) falls back to defaults.
+fn preferences_of(user: &User) -> Preferences {
+    serde_json::from_value(user.preferences.clone()).unwrap_or_default()
 }
 
 pub async fn update(conn: &mut Conn, user_id: Uuid, request: UpdateMeRequest) -> AppResult<()> {
@@ -54,8 +68,18 @@ pub async fn update(conn: &mut Conn, user_id: Uuid, request: UpdateMeRequest) ->
     if !fields.is_empty() {
         return Err(AppError::validation(fields));
     }
-    q::update_names(conn, user_id, first, last).await?;
-    Ok(())
+    let preferences = request
+        .preferences
+        .map(|p| serde_json::to_value(p).map_err(AppError::internal))
+        .transpose()?;
+    conn.transaction::<_, AppError, _>(async |tx| {
+        q::update_names(tx, user_id, first, last).await?;
+        if let Some(preferences) = &preferences {
+            q::set_preferences(tx, user_id, preferences).await?;
+        }
+        Ok(())
+    })
+    .await
 }
 
 /// Deactivates the user after checking the password; every session ends.
@@ -83,6 +107,7 @@ pub async fn deactivate(
 
 pub async fn export(
     conn: &mut Conn,
+    settings: &MfaSettings,
     user_id: Uuid,
     account_id: Uuid,
 ) -> AppResult<PersonalDataExport> {
@@ -93,7 +118,7 @@ pub async fn export(
     Ok(PersonalDataExport {
         created_at: user.created_at.to_rfc3339(),
         email_verified_at: user.email_verified_at.map(|t| t.to_rfc3339()),
-        user: me(user, account_id),
+        user: me(conn, settings, user, account_id).await?,
         memberships: memberships
             .into_iter()
             .map(|(id, name, role)| MembershipExport {

@@ -57,6 +57,7 @@ pub async fn start(
     settings: &SessionSettings,
     user_id: Uuid,
     account_id: Uuid,
+    mfa: bool,
 ) -> AppResult<Issued> {
     let family_id = Uuid::new_v4();
     let expires_at = Utc::now()
@@ -70,10 +71,12 @@ pub async fn start(
             account_id,
             token_hash: &hash_token(&refresh_token),
             expires_at,
+            mfa,
         },
     )
     .await?;
-    let access_token = access_token(conn, keys, settings, user_id, account_id, family_id).await?;
+    let access_token =
+        access_token(conn, keys, settings, user_id, account_id, family_id, mfa).await?;
     Ok(Issued {
         access_token,
         expires_in: settings.access_ttl.as_secs(),
@@ -89,6 +92,7 @@ async fn access_token(
     user_id: Uuid,
     account_id: Uuid,
     family_id: Uuid,
+    mfa: bool,
 ) -> AppResult<String> {
     let role = q::role_in(conn, user_id, account_id).await?;
     let now = Utc::now().timestamp();
@@ -103,6 +107,7 @@ async fn access_token(
         // Entitlements arrive with subscriptions (billing).
         ent: Vec::new(),
         sid: family_id.to_string(),
+        mfa,
     };
     keys.sign(&claims).await.map_err(AppError::internal)
 }
@@ -155,6 +160,7 @@ pub async fn refresh(
                     account_id: row.account_id,
                     token_hash: &hash_token(&refresh_token),
                     expires_at: row.expires_at,
+                    mfa: row.mfa,
                 },
             )
             .await?;
@@ -169,6 +175,7 @@ pub async fn refresh(
                 row.user_id,
                 row.account_id,
                 row.family_id,
+                row.mfa,
             )
             .await?;
             Ok(Ok(Issued {

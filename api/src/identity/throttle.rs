@@ -32,6 +32,8 @@ pub enum Attempt {
     CodeRequest,
     /// Entering an emailed sign-in code.
     CodeVerify,
+    /// Entering an authenticator or recovery code.
+    MfaCode,
 }
 
 impl Attempt {
@@ -42,6 +44,7 @@ impl Attempt {
             Self::PasswordForgot => "pwforgot",
             Self::CodeRequest => "coderequest",
             Self::CodeVerify => "codeverify",
+            Self::MfaCode => "mfacode",
         }
     }
 }

@@ -215,6 +215,54 @@ async fn only_names_change_through_patch_me() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn preferences_change_as_a_whole_and_are_checked() {
+    let app = TestApp::spawn().await;
+    app.create_user("ada@example.org", "ada").await;
+    let (access, _) = app.sign_in("ada").await;
+    let me = json(app.authed(Method::GET, "/api/v1/me", &access, None).await).await;
+    assert_eq!(
+        me["preferences"],
+        json!({"theme": "system", "product_updates": false})
+    );
+    let patched = app
+        .authed(
+            Method::PATCH,
+            "/api/v1/me",
+            &access,
+            Some(json!({"preferences": {"theme": "dark", "product_updates": true}})),
+        )
+        .await;
+    assert_eq!(patched.status(), 200);
+    let me = json(app.authed(Method::GET, "/api/v1/me", &access, None).await).await;
+    assert_eq!(
+        me["preferences"],
+        json!({"theme": "dark", "product_updates": true})
+    );
+    assert_eq!(me["first_name"], "Ada", "names untouched");
+
+    for bad in [
+        json!({"preferences": {"theme": "neon"}}),
+        json!({"preferences": {"colour": "red"}}),
+        json!({"preferences": "dark"}),
+    ] {
+        let refused = app
+            .authed(Method::PATCH, "/api/v1/me", &access, Some(bad.clone()))
+            .await;
+        let body = assert_envelope(refused, 422, "validation_failed").await;
+        assert!(
+            body["error"]["fields"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .any(|field| field.starts_with("preferences")),
+            "{bad}: {body}"
+        );
+    }
+    let me = json(app.authed(Method::GET, "/api/v1/me", &access, None).await).await;
+    assert_eq!(me["preferences"]["theme"], "dark", "nothing half-written");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_export_holds_profile_memberships_sessions_and_emails() {
     let app = TestApp::spawn().await;
     let (user, account) = app.create_user("ada@example.org", "ada").await;

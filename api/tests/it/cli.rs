@@ -247,6 +247,52 @@ async fn operators_can_list_and_retry_dead_jobs() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operators_grant_and_revoke_staff_from_the_command_line() {
+    let db = TestDb::migrated().await;
+    let mut conn = db.pool().get().await.unwrap();
+    let user = gatehouse::db::identity::insert_user(
+        &mut conn,
+        &gatehouse::db::identity::NewUser {
+            email: "ada@example.org",
+            username: "ada",
+            password_hash: None,
+            first_name: "",
+            last_name: "",
+        },
+    )
+    .await
+    .unwrap();
+    let staff = |args: &[&str]| {
+        gatehouse()
+            .args(["users", "staff"])
+            .args(args)
+            .env("DATABASE_URL", &db.url)
+            .output()
+            .unwrap()
+    };
+    let granted = staff(&["Ada@Example.org"]);
+    assert!(
+        granted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&granted.stderr)
+    );
+    let granted_now = gatehouse::db::identity::find_user(&mut conn, user.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(granted_now.is_staff);
+    assert!(staff(&["ada", "--revoke"]).status.success());
+    let revoked_now = gatehouse::db::identity::find_user(&mut conn, user.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!revoked_now.is_staff);
+    let unknown = staff(&["nobody@example.org"]);
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no user"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn operators_rotate_signing_keys_from_the_command_line() {
     let db = TestDb::migrated().await;
     let rotate = || {

@@ -455,5 +455,7 @@ pub fn test_auth_config() -> gatehouse::config::AuthConfig {
         access_ttl: Duration::from_secs(15 * 60),
         refresh_ttl: Duration::from_secs(30 * 86_400),
         reuse_window: Duration::from_secs(10),
+        totp_issuer: "Gatehouse".into(),
+        staff_mfa_required: true,
     }
 }

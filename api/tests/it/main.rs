@@ -14,6 +14,7 @@ mod health;
 mod jobs;
 mod mail;
 mod metrics;
+mod mfa;
 mod openapi;
 mod ratelimit;
 mod schema;
