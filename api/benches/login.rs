@@ -109,6 +109,7 @@ async fn run(
                 staff_mfa_required: true,
             },
             public_url: "http://bench/".parse()?,
+            oauth: Default::default(),
         },
     );
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;

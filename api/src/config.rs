@@ -29,6 +29,9 @@ pub struct Config {
     pub worker: WorkerSettings,
     pub auth: AuthConfig,
     pub mail: MailConfig,
+    /// `GATEHOUSE_OAUTH_{GOOGLE,GITHUB}_*`: sign-in through providers; a provider is on
+    /// when its client id is set.
+    pub oauth: crate::identity::oauth::OAuthSettings,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -189,8 +192,10 @@ impl Config {
                 .unwrap_or_else(|| "Gatehouse".to_owned()),
             staff_mfa_required: r.parsed("GATEHOUSE_STAFF_MFA_REQUIRED", true),
         };
+        let oauth = oauth_providers(&mut r);
         let config = Config {
             auth,
+            oauth,
             mail: MailConfig {
                 mailer: mailer(&mut r),
             },
@@ -242,6 +247,75 @@ impl Config {
             })
         }
     }
+}
+
+/// The variables of one provider: `GATEHOUSE_OAUTH_{PROVIDER}_{KEY}`; the last key
+/// names its profile endpoint.
+fn oauth_keys(provider: crate::identity::oauth::Provider) -> (String, [&'static str; 5]) {
+    use crate::identity::oauth::Provider;
+    let profile_key = match provider {
+        Provider::Google => "USERINFO_URL",
+        Provider::GitHub => "API_URL",
+    };
+    (
+        format!("GATEHOUSE_OAUTH_{}_", provider.as_str().to_uppercase()),
+        [
+            "CLIENT_ID",
+            "CLIENT_SECRET",
+            "AUTHORIZE_URL",
+            "TOKEN_URL",
+            profile_key,
+        ],
+    )
+}
+
+/// Every OAuth variable (their names are built, so documentation checks ask here).
+pub fn oauth_variable_names() -> Vec<String> {
+    crate::identity::oauth::Provider::ALL
+        .into_iter()
+        .flat_map(|provider| {
+            let (prefix, keys) = oauth_keys(provider);
+            keys.map(|key| format!("{prefix}{key}"))
+        })
+        .collect()
+}
+
+fn oauth_providers(r: &mut Reader<'_>) -> crate::identity::oauth::OAuthSettings {
+    use crate::identity::oauth::{OAuthSettings, Provider, ProviderConfig};
+    let mut providers = Vec::new();
+    for provider in Provider::ALL {
+        let (prefix, [_, _, _, _, profile_key]) = oauth_keys(provider);
+        let Some(client_id) = r.value(&format!("{prefix}CLIENT_ID")) else {
+            continue;
+        };
+        let client_secret = r.required_secret(
+            &format!("{prefix}CLIENT_SECRET"),
+            "needed with the client id",
+        );
+        let [authorize, token, profile] = provider.default_urls();
+        let mut url = |key: &str, default: &str| -> url::Url {
+            let key = format!("{prefix}{key}");
+            let url: url::Url = r.parsed(&key, default.parse().expect("default URL parses"));
+            r.check_url(&key, url.as_str(), &["https", "http"]);
+            url
+        };
+        let authorize_url = url("AUTHORIZE_URL", authorize);
+        let token_url = url("TOKEN_URL", token);
+        let mut profile_url = url(profile_key, profile);
+        if provider == Provider::GitHub && !profile_url.path().ends_with('/') {
+            // A base URL: `user` and `user/emails` are joined onto it.
+            profile_url.set_path(&format!("{}/", profile_url.path()));
+        }
+        providers.push(ProviderConfig {
+            provider,
+            client_id,
+            client_secret: client_secret.unwrap_or_else(|| SecretString::from("")),
+            authorize_url,
+            token_url,
+            profile_url,
+        });
+    }
+    OAuthSettings { providers }
 }
 
 fn mailer(r: &mut Reader<'_>) -> crate::mail::Mailer {
@@ -471,6 +545,60 @@ mod tests {
             &[
                 ("DATABASE_URL", "postgres://postgres@127.0.0.1/gh"),
                 ("GATEHOUSE_MAIL_TRANSPORT", "carrier-pigeon"),
+            ],
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn a_provider_is_on_with_its_client_id_and_needs_its_secret() {
+        let db = ("DATABASE_URL", "postgres://postgres@127.0.0.1/gh");
+        let none = read(Needs::Everything, &[db]).unwrap();
+        assert!(none.oauth.providers.is_empty());
+        let err = read(
+            Needs::Everything,
+            &[db, ("GATEHOUSE_OAUTH_GITHUB_CLIENT_ID", "Iv1.abc")],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("GATEHOUSE_OAUTH_GITHUB_CLIENT_SECRET is required"),
+            "{err}"
+        );
+        let ok = read(
+            Needs::Everything,
+            &[
+                db,
+                ("GATEHOUSE_OAUTH_GITHUB_CLIENT_ID", "Iv1.abc"),
+                ("GATEHOUSE_OAUTH_GITHUB_CLIENT_SECRET", "supersecret"),
+                (
+                    "GATEHOUSE_OAUTH_GITHUB_API_URL",
+                    "http://127.0.0.1:9100/github/api",
+                ),
+            ],
+        )
+        .unwrap();
+        assert_eq!(ok.oauth.names(), ["github"]);
+        let github = ok.oauth.get("github").unwrap();
+        assert_eq!(
+            github.profile_url.as_str(),
+            "http://127.0.0.1:9100/github/api/"
+        );
+        assert_eq!(
+            github.authorize_url.as_str(),
+            "https://github.com/login/oauth/authorize"
+        );
+        assert!(!format!("{ok:?}").contains("supersecret"));
+        assert!(read(
+            Needs::Everything,
+            &[
+                db,
+                ("GATEHOUSE_OAUTH_GOOGLE_CLIENT_ID", "x"),
+                ("GATEHOUSE_OAUTH_GOOGLE_CLIENT_SECRET", "y"),
+                (
+                    "GATEHOUSE_OAUTH_GOOGLE_TOKEN_URL",
+                    "ftp://example.org/token"
+                ),
             ],
         )
         .is_err());

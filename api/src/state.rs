@@ -10,6 +10,7 @@ use crate::config::{AuthConfig, Config};
 use crate::db::{self, Pool};
 use crate::identity::keys::KeyStore;
 use crate::identity::mfa::MfaSettings;
+use crate::identity::oauth::OAuthSettings;
 use crate::identity::sessions::SessionSettings;
 use crate::ratelimit::RateLimiter;
 
@@ -23,6 +24,9 @@ pub struct AppState {
     pub keys: std::sync::Arc<KeyStore>,
     pub sessions: SessionSettings,
     pub mfa: MfaSettings,
+    /// Configured sign-in providers, and the client that calls them.
+    pub oauth: OAuthSettings,
+    pub oauth_http: reqwest::Client,
     /// Where people reach Gatehouse: the base of links in emails.
     pub public_url: url::Url,
 }
@@ -33,6 +37,7 @@ pub struct StateSettings {
     pub metrics_token: Option<SecretString>,
     pub auth: AuthConfig,
     pub public_url: url::Url,
+    pub oauth: OAuthSettings,
 }
 
 impl AppState {
@@ -60,6 +65,7 @@ impl AppState {
                 metrics_token: config.http.metrics_token.clone(),
                 auth: config.auth.clone(),
                 public_url: config.http.public_url.clone(),
+                oauth: config.oauth.clone(),
             },
         ))
     }
@@ -88,6 +94,8 @@ impl AppState {
                 refresh_ttl: auth.refresh_ttl,
                 reuse_window: auth.reuse_window,
             },
+            oauth: settings.oauth.clone(),
+            oauth_http: crate::identity::oauth::client::http_client(),
             mfa: MfaSettings {
                 issuer: auth.totp_issuer.clone(),
                 staff_required: auth.staff_mfa_required,

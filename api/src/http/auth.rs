@@ -29,16 +29,7 @@ pub(crate) fn token_response(state: &AppState, issued: Issued, use_cookie: bool)
     let mut response = HttpResponse::Ok();
     response.insert_header(("cache-control", "no-store"));
     let refresh_token = if use_cookie {
-        let max_age = time::Duration::seconds(state.sessions.refresh_ttl.as_secs() as i64);
-        response.cookie(
-            Cookie::build(REFRESH_COOKIE, issued.refresh_token)
-                .path(COOKIE_PATH)
-                .http_only(true)
-                .secure(true)
-                .same_site(SameSite::Strict)
-                .max_age(max_age)
-                .finish(),
-        );
+        response.cookie(refresh_cookie(state, issued.refresh_token));
         None
     } else {
         Some(issued.refresh_token)
@@ -63,6 +54,18 @@ pub(crate) fn sign_in_response(
             .insert_header(("cache-control", "no-store"))
             .json(SignInResponse::MfaRequired(challenge)),
     }
+}
+
+/// The refresh token as the SPA keeps it: a cookie JavaScript cannot read.
+pub(crate) fn refresh_cookie(state: &AppState, token: String) -> Cookie<'static> {
+    let max_age = time::Duration::seconds(state.sessions.refresh_ttl.as_secs() as i64);
+    Cookie::build(REFRESH_COOKIE, token)
+        .path(COOKIE_PATH)
+        .http_only(true)
+        .secure(true)
+        .same_site(SameSite::Strict)
+        .max_age(max_age)
+        .finish()
 }
 
 fn cleared_cookie() -> Cookie<'static> {

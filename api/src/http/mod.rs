@@ -13,6 +13,7 @@ pub mod json;
 pub mod me;
 pub mod metrics;
 pub mod mfa;
+pub mod oauth;
 pub mod observe;
 pub mod spa;
 pub mod staff;
@@ -105,6 +106,9 @@ fn api_v1(cfg: &mut DocumentedConfig) {
         .service(mfa::totp_confirm)
         .service(mfa::totp_disable)
         .service(mfa::verify)
+        .service(oauth::providers)
+        .service(oauth::start)
+        .service(oauth::callback)
         .service(me::get_me)
         .service(me::patch_me)
         .service(me::delete_me)

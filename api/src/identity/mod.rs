@@ -4,6 +4,7 @@ pub mod code_login;
 pub mod keys;
 pub mod login;
 pub mod mfa;
+pub mod oauth;
 pub mod one_time;
 pub mod password;
 pub mod passwords;

@@ -121,10 +121,7 @@ pub async fn register(
                 },
             )
             .await?;
-            let account_name = match format!("{first_name} {last_name}").trim() {
-                "" => username.clone(),
-                name => name.to_owned(),
-            };
+            let account_name = personal_account_name(&first_name, &last_name, &username);
             q::insert_account_with_owner(tx, &account_name, true, user.id).await?;
             let secret =
                 one_time::issue_link(tx, Purpose::VerifyEmail, Some(user.id), &email).await?;
@@ -151,7 +148,15 @@ pub async fn register(
     }
 }
 
-fn is_unique_violation(err: &anyhow::Error) -> bool {
+/// The name of a person's own account: their name, else their username.
+pub fn personal_account_name(first_name: &str, last_name: &str, username: &str) -> String {
+    match format!("{first_name} {last_name}").trim() {
+        "" => username.to_owned(),
+        name => name.to_owned(),
+    }
+}
+
+pub fn is_unique_violation(err: &anyhow::Error) -> bool {
     matches!(
         err.downcast_ref::<DieselError>(),
         Some(DieselError::DatabaseError(

@@ -181,6 +181,7 @@ pub struct TestAppBuilder {
     seeded: bool,
     broken_postgres: bool,
     broken_redis: bool,
+    oauth: gatehouse::identity::oauth::OAuthSettings,
 }
 
 impl TestAppBuilder {
@@ -221,6 +222,22 @@ impl TestAppBuilder {
     /// The app's pool points at a port where no PostgreSQL listens.
     pub fn broken_postgres(mut self) -> Self {
         self.broken_postgres = true;
+        self
+    }
+
+    /// Sign-in through providers, configured from environment variables (as the binary
+    /// reads them), e.g. those pointing at a fake provider.
+    pub fn oauth_env(mut self, env: Vec<(String, String)>) -> Self {
+        let lookup = move |key: &str| {
+            if key == "DATABASE_URL" {
+                return Some("postgres://unused@127.0.0.1/unused".to_owned());
+            }
+            env.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+        };
+        let config =
+            gatehouse::config::Config::from_lookup(gatehouse::config::Needs::Everything, lookup)
+                .expect("the OAuth settings are valid");
+        self.oauth = config.oauth;
         self
     }
 
@@ -270,6 +287,7 @@ impl TestAppBuilder {
                 metrics_token: self.metrics_token.map(SecretString::from),
                 auth: test_auth_config(),
                 public_url: "http://gatehouse.test/".parse().unwrap(),
+                oauth: self.oauth,
             },
         );
         let settings = HttpSettings {

@@ -15,6 +15,7 @@ mod jobs;
 mod mail;
 mod metrics;
 mod mfa;
+mod oauth;
 mod openapi;
 mod ratelimit;
 mod schema;

@@ -1,0 +1,7 @@
+//! Fakes of the systems Gatehouse cannot reach from a test machine, at the HTTP edge:
+//! they speak the real wire formats, so Gatehouse's real clients talk to them.
+//!
+//! - [`oauth`]: Google's and GitHub's OAuth 2.0 authorization-code flow with PKCE, with a
+//!   consent page where you type who you are.
+
+pub mod oauth;
