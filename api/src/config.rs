@@ -36,8 +36,9 @@ pub struct Config {
 
 #[derive(Debug, Clone, Default)]
 pub struct MailConfig {
-    /// `GATEHOUSE_MAIL_TRANSPORT`: `outbox` (development: `emails` table and the log) or
-    /// `mailgun` (with `GATEHOUSE_MAILGUN_*` and `GATEHOUSE_MAIL_FROM`).
+    /// `GATEHOUSE_MAIL_TRANSPORT`: `outbox` (development: `emails` table and the log),
+    /// `mailgun` (with `GATEHOUSE_MAILGUN_*`) or `smtp` (with `GATEHOUSE_SMTP_URL`); both
+    /// send as `GATEHOUSE_MAIL_FROM`.
     pub mailer: crate::mail::Mailer,
 }
 
@@ -346,9 +347,26 @@ fn mailer(r: &mut Reader<'_>) -> crate::mail::Mailer {
                 from,
             ))
         }
+        Some("smtp") => {
+            let url = r.required_secret(
+                "GATEHOUSE_SMTP_URL",
+                "needed for the smtp transport, e.g. smtps://user:password@smtp.example.com:465",
+            );
+            let from = r
+                .value("GATEHOUSE_MAIL_FROM")
+                .unwrap_or_else(|| "Gatehouse <no-reply@localhost>".to_owned());
+            match url.map(|url| crate::mail::smtp::Smtp::new(&url, &from)) {
+                Some(Ok(smtp)) => crate::mail::Mailer::Smtp(smtp),
+                Some(Err(err)) => {
+                    r.problem(format!("GATEHOUSE_SMTP_URL / GATEHOUSE_MAIL_FROM: {err}"));
+                    crate::mail::Mailer::Outbox
+                }
+                None => crate::mail::Mailer::Outbox,
+            }
+        }
         Some(other) => {
             r.problem(format!(
-                "GATEHOUSE_MAIL_TRANSPORT: '{other}' is not one of: outbox, mailgun"
+                "GATEHOUSE_MAIL_TRANSPORT: '{other}' is not one of: outbox, mailgun, smtp"
             ));
             crate::mail::Mailer::Outbox
         }
@@ -548,6 +566,46 @@ mod tests {
             ],
         )
         .is_err());
+    }
+
+    #[test]
+    fn the_smtp_transport_needs_a_relay_url_and_hides_its_password() {
+        let db = ("DATABASE_URL", "postgres://postgres@127.0.0.1/gh");
+        let err = read(
+            Needs::Everything,
+            &[db, ("GATEHOUSE_MAIL_TRANSPORT", "smtp")],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("GATEHOUSE_SMTP_URL is required"), "{err}");
+        let bad = read(
+            Needs::Everything,
+            &[
+                db,
+                ("GATEHOUSE_MAIL_TRANSPORT", "smtp"),
+                ("GATEHOUSE_SMTP_URL", "ftp://user:supersecret@host"),
+            ],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            bad.contains("GATEHOUSE_SMTP_URL") && !bad.contains("supersecret"),
+            "{bad}"
+        );
+        let ok = read(
+            Needs::Everything,
+            &[
+                db,
+                ("GATEHOUSE_MAIL_TRANSPORT", "smtp"),
+                (
+                    "GATEHOUSE_SMTP_URL",
+                    "smtps://user:supersecret@smtp.example.com:465",
+                ),
+            ],
+        )
+        .unwrap();
+        assert!(matches!(ok.mail.mailer, crate::mail::Mailer::Smtp(_)));
+        assert!(!format!("{ok:?}").contains("supersecret"));
     }
 
     #[test]

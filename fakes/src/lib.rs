@@ -3,5 +3,7 @@
 //!
 //! - [`oauth`]: Google's and GitHub's OAuth 2.0 authorization-code flow with PKCE, with a
 //!   consent page where you type who you are.
+//! - [`smtp`]: a mail relay that keeps what it is sent.
 
 pub mod oauth;
+pub mod smtp;

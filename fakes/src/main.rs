@@ -27,6 +27,8 @@ fn main() -> ExitCode {
         for (key, value) in provider.gatehouse_env(&base) {
             println!("{key}={value}");
         }
+        // A blank line ends the list (scripts read up to it).
+        println!();
         let server = match provider.serve(listener) {
             Ok(server) => server,
             Err(err) => {

@@ -166,11 +166,14 @@ fn build_spa(root: &Path) -> Result<(), String> {
 /// Serves the built SPA with a fresh, seeded database and runs the browser tests.
 fn e2e(root: &Path) -> Result<(), String> {
     step("e2e: serving a seeded Gatehouse for the browser tests");
-    // `cargo test` built this binary already (the CLI tests run it).
+    // `cargo test` built the server already (the CLI tests run it); this is quick.
+    cargo(&["build", "-p", "gatehouse", "-p", "gatehouse-fakes"])?;
     let bin = util::target_dir().join("debug/gatehouse");
-    if !bin.exists() {
-        cargo(&["build", "-p", "gatehouse"])?;
-    }
+    // Fake Google and GitHub for the "Continue with …" buttons.
+    let (mut fake_oauth, oauth_env) = util::spawn_reporting_env(
+        &util::target_dir().join("debug/gatehouse-fakes"),
+        &["oauth", "--addr", "127.0.0.1:0"],
+    )?;
     // One database per run, so two checkouts can run their browser tests side by side.
     let database = services::fresh_database(&format!("gatehouse_test_e2e_{}", std::process::id()))?;
     let env = vec![
@@ -191,6 +194,7 @@ fn e2e(root: &Path) -> Result<(), String> {
     let mut server = Cmd::new(&bin)
         .arg("serve")
         .envs(&env)
+        .envs(&oauth_env)
         .env("GATEHOUSE_ADDR", format!("127.0.0.1:{port}"))
         .spawn()?;
     let base = format!("http://127.0.0.1:{port}");
@@ -205,6 +209,7 @@ fn e2e(root: &Path) -> Result<(), String> {
             .run()
     });
     util::terminate(&mut server);
+    util::terminate(&mut fake_oauth);
     result
 }
 

@@ -176,6 +176,32 @@ pub fn wait_for_http(addr: &str, path: &str) -> Result<(), String> {
     ))
 }
 
+/// Starts `program`, which prints `KEY=VALUE` lines and then a blank line before it
+/// serves; returns the child and those variables.
+pub fn spawn_reporting_env(
+    program: &Path,
+    args: &[&str],
+) -> Result<(Child, Vec<(String, String)>), String> {
+    use std::io::BufRead;
+    let mut child = Command::new(program)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|err| format!("cannot start {}: {err}", program.display()))?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let mut env = Vec::new();
+    for line in std::io::BufReader::new(stdout).lines() {
+        let line = line.map_err(|err| format!("reading {}: {err}", program.display()))?;
+        match line.split_once('=') {
+            Some((key, value)) => env.push((key.to_owned(), value.to_owned())),
+            None if line.is_empty() => return Ok((child, env)),
+            None => {}
+        }
+    }
+    terminate(&mut child);
+    Err(format!("{} stopped before it was ready", program.display()))
+}
+
 /// SIGTERM, then wait (the server stops gracefully).
 pub fn terminate(child: &mut Child) {
     let _ = Command::new("kill")

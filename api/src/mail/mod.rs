@@ -3,11 +3,12 @@
 //! breaks a request; failures retry with backoff.
 //!
 //! Transports: the development outbox (every message is stored in `emails` and logged;
-//! nothing leaves the machine) and Mailgun's HTTP API. Either way the sent message is
+//! nothing leaves the machine), Mailgun's HTTP API, and SMTP. Either way the sent message is
 //! recorded in `emails`. Delivery is at least once: a crash between the provider's
 //! answer and the record means the job runs, and the message is sent, again.
 
 pub mod mailgun;
+pub mod smtp;
 pub mod templates;
 
 use serde::{Deserialize, Serialize};
@@ -34,6 +35,8 @@ pub enum Mailer {
     Outbox,
     /// Mailgun's `POST /v3/{domain}/messages`.
     Mailgun(mailgun::Mailgun),
+    /// Any SMTP relay.
+    Smtp(smtp::Smtp),
 }
 
 /// Delivers one email. The payload holds one-time links, so it is erased once sent.
@@ -62,6 +65,11 @@ impl Job for SendEmail {
                 let id = mailgun.send(&email).await?;
                 tracing::info!(to = %email.to, template = %email.template, provider.id = %id, "email sent through Mailgun");
                 ("mailgun", Some(id))
+            }
+            Mailer::Smtp(smtp) => {
+                let reply = smtp.send(&email).await?;
+                tracing::info!(to = %email.to, template = %email.template, smtp.reply = %reply, "email sent over SMTP");
+                ("smtp", Some(reply))
             }
         };
         let mut conn = ctx.pool.get().await?;

@@ -222,3 +222,91 @@ async fn a_wrong_api_key_is_a_visible_job_failure_not_a_lost_email() {
     );
     assert!(inbox.lock().unwrap().messages.is_empty());
 }
+
+fn smtp(addr: &str) -> Mailer {
+    Mailer::Smtp(
+        gatehouse::mail::smtp::Smtp::new(
+            &SecretString::from(format!("smtp://{addr}")),
+            "Gatehouse <no-reply@example.org>",
+        )
+        .unwrap(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_goes_out_over_smtp_as_text_and_html_and_is_recorded() {
+    let relay = gatehouse_fakes::smtp::FakeSmtp::default();
+    let addr = relay.spawn().await;
+    let app = TestApp::spawn().await;
+    app.create_user("ada@example.org", "ada").await;
+    app.post_json(
+        "/api/v1/auth/code/request",
+        json!({"email": "ada@example.org"}),
+    )
+    .await;
+    let (shutdown, worker) = fast_worker(&app, smtp(&addr));
+    wait_for(async || {
+        job_states(&app)
+            .await
+            .first()
+            .is_some_and(|j| j.0 == "done")
+    })
+    .await;
+    shutdown.cancel();
+    worker.await.unwrap();
+
+    let received = relay.received();
+    assert_eq!(received.len(), 1);
+    let message = &received[0];
+    assert_eq!(message.from, "no-reply@example.org");
+    assert_eq!(message.to, ["ada@example.org"]);
+    assert!(
+        message.data.contains("Subject: Your sign-in code"),
+        "{}",
+        message.data
+    );
+    assert!(message.data.contains("multipart/alternative"));
+    assert!(message.data.contains("text/plain") && message.data.contains("text/html"));
+
+    let mut conn = app.db.pool().get().await.unwrap();
+    let sent = gatehouse::db::tokens::emails_to(&mut conn, "ada@example.org")
+        .await
+        .unwrap();
+    assert_eq!(sent[0].transport, "smtp");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_that_refuses_is_retried_and_the_reason_kept() {
+    let relay = gatehouse_fakes::smtp::FakeSmtp::default();
+    relay.refuse_recipients(Some("451 4.3.0 mailbox busy, try again later"));
+    let addr = relay.spawn().await;
+    let app = TestApp::spawn().await;
+    app.create_user("ada@example.org", "ada").await;
+    app.post_json(
+        "/api/v1/auth/code/request",
+        json!({"email": "ada@example.org"}),
+    )
+    .await;
+    let (shutdown, worker) = fast_worker(&app, smtp(&addr));
+    wait_for(async || job_states(&app).await.first().is_some_and(|j| j.1 >= 2)).await;
+    let (state, _, error) = job_states(&app).await.remove(0);
+    assert_ne!(state, "done");
+    assert!(
+        error.unwrap().contains("busy"),
+        "the relay's reason is kept"
+    );
+    assert!(relay.received().is_empty());
+
+    // The relay recovers; the retry delivers.
+    relay.refuse_recipients(None);
+    wait_for(async || {
+        job_states(&app)
+            .await
+            .first()
+            .is_some_and(|j| j.0 == "done")
+    })
+    .await;
+    shutdown.cancel();
+    worker.await.unwrap();
+    assert_eq!(relay.received().len(), 1);
+}
