@@ -73,6 +73,8 @@ pub struct DatabaseConfig {
 
 #[derive(Debug, Clone)]
 pub struct HttpConfig {
+    /// `GATEHOUSE_TRUSTED_PROXIES`: reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// `GATEHOUSE_ADDR`.
     pub addr: SocketAddr,
     /// `GATEHOUSE_PUBLIC_URL`: where users reach this server (links in emails, redirects).
@@ -194,6 +196,13 @@ impl Config {
             staff_mfa_required: r.parsed("GATEHOUSE_STAFF_MFA_REQUIRED", true),
         };
         let oauth = oauth_providers(&mut r);
+        let trusted_proxies = match r.value("GATEHOUSE_TRUSTED_PROXIES") {
+            None => Vec::new(),
+            Some(list) => crate::http::client_ip::parse_trusted(&list).unwrap_or_else(|err| {
+                r.problem(format!("GATEHOUSE_TRUSTED_PROXIES: {err}"));
+                Vec::new()
+            }),
+        };
         let config = Config {
             auth,
             oauth,
@@ -207,6 +216,7 @@ impl Config {
             },
             redis_url,
             http: HttpConfig {
+                trusted_proxies,
                 addr,
                 public_url,
                 web_dir: PathBuf::from(

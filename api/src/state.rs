@@ -27,6 +27,8 @@ pub struct AppState {
     /// Configured sign-in providers, and the client that calls them.
     pub oauth: OAuthSettings,
     pub oauth_http: reqwest::Client,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Where people reach Gatehouse: the base of links in emails.
     pub public_url: url::Url,
 }
@@ -38,6 +40,7 @@ pub struct StateSettings {
     pub auth: AuthConfig,
     pub public_url: url::Url,
     pub oauth: OAuthSettings,
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl AppState {
@@ -66,6 +69,7 @@ impl AppState {
                 auth: config.auth.clone(),
                 public_url: config.http.public_url.clone(),
                 oauth: config.oauth.clone(),
+                trusted_proxies: config.http.trusted_proxies.clone(),
             },
         ))
     }
@@ -95,6 +99,7 @@ impl AppState {
                 reuse_window: auth.reuse_window,
             },
             oauth: settings.oauth.clone(),
+            trusted_proxies: settings.trusted_proxies.clone(),
             oauth_http: crate::identity::oauth::client::http_client(),
             mfa: MfaSettings {
                 issuer: auth.totp_issuer.clone(),

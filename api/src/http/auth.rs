@@ -11,6 +11,7 @@ use gatehouse_shared::mfa::SignInResponse;
 use gatehouse_shared::ErrorEnvelope;
 
 use super::authn::Authenticated;
+use super::client_ip::client_address;
 use super::json::Json;
 use crate::error::{AppError, AppResult};
 use crate::identity::keys::Jwks;
@@ -77,14 +78,6 @@ fn cleared_cookie() -> Cookie<'static> {
         .finish();
     cookie.make_removal();
     cookie
-}
-
-/// The address the connection comes from. Forwarded-for headers are not trusted (they
-/// are the client's to write) until trusted proxies can be configured.
-pub(crate) fn client_address(req: &HttpRequest) -> std::net::IpAddr {
-    req.peer_addr()
-        .map(|addr| addr.ip())
-        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
 }
 
 /// The refresh token from the body, else from the cookie.

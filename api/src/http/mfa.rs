@@ -7,8 +7,9 @@ use gatehouse_shared::mfa::{
 };
 use gatehouse_shared::ErrorEnvelope;
 
-use super::auth::{client_address, token_response};
+use super::auth::token_response;
 use super::authn::Authenticated;
+use super::client_ip::client_address;
 use super::json::Json;
 use crate::error::AppResult;
 use crate::identity::throttle::{self, Attempt};

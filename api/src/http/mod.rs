@@ -7,6 +7,7 @@ pub mod admin_jobs;
 pub mod auth;
 pub mod authn;
 pub mod catalog;
+pub mod client_ip;
 pub mod errors;
 pub mod health;
 pub mod json;

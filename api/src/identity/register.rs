@@ -25,6 +25,7 @@ fn common_passwords() -> &'static std::collections::HashSet<&'static str> {
         include_str!("common_passwords.txt")
             .lines()
             .map(str::trim)
+            .filter(|line| !line.is_empty() && !line.starts_with('#'))
             .collect()
     })
 }
@@ -188,6 +189,13 @@ mod tests {
         assert!(password_problem("ada.lovelace", "ada.lovelace@b.co", "x").is_some());
         assert!(password_problem("ADA_LOVELACE", "a@b.co", "ada_lovelace").is_some());
         assert!(password_problem("short", "a@b.co", "ada").is_some());
-        assert!(common_passwords().len() > 100);
+        assert!(common_passwords().len() > 15_000);
+        assert_eq!(
+            password_problem("Trustno1!x", "a@b.co", "ada"),
+            None,
+            "near misses pass"
+        );
+        assert!(password_problem("sunshine", "a@b.co", "ada").is_some());
+        assert!(password_problem("1qaz2wsx", "a@b.co", "ada").is_some());
     }
 }

@@ -503,6 +503,68 @@ async fn guessing_one_account_is_throttled_but_its_owner_still_signs_in_from_els
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_trusted_proxy_limits_follow_the_forwarded_address() {
+    let app = TestApp::builder().behind_a_local_proxy().spawn().await;
+    person(&app, "ada@example.org", "ada").await;
+    let through_proxy = |client: &str, password: &str| {
+        app.client
+            .post(app.url("/api/v1/auth/login"))
+            // A client-written entry first, then the address the proxy saw.
+            .header("x-forwarded-for", format!("127.0.0.1, {client}"))
+            .json(&json!({"login": "ada", "password": password}))
+            .send()
+    };
+    for _ in 0..5 {
+        assert_eq!(
+            through_proxy("203.0.113.7", "guess")
+                .await
+                .unwrap()
+                .status(),
+            401
+        );
+    }
+    assert_eq!(
+        through_proxy("203.0.113.7", PASSWORD)
+            .await
+            .unwrap()
+            .status(),
+        429
+    );
+    // Everyone else behind the same proxy is not locked out with the attacker.
+    assert_eq!(
+        through_proxy("198.51.100.2", PASSWORD)
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+
+    // Without trusting the proxy, the header is ignored: one client, one bucket.
+    let direct = TestApp::spawn().await;
+    person(&direct, "ada@example.org", "ada").await;
+    for i in 0..5 {
+        let response = direct
+            .client
+            .post(direct.url("/api/v1/auth/login"))
+            .header("x-forwarded-for", format!("203.0.113.{i}"))
+            .json(&json!({"login": "ada", "password": "guess"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 401);
+    }
+    let spoofed = direct
+        .client
+        .post(direct.url("/api/v1/auth/login"))
+        .header("x-forwarded-for", "198.51.100.99")
+        .json(&json!({"login": "ada", "password": "guess"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(spoofed.status(), 429);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn spraying_many_accounts_from_one_address_is_throttled() {
     let app = TestApp::spawn().await;
     let sprayer = client_from("127.0.0.4");

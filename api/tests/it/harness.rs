@@ -182,6 +182,7 @@ pub struct TestAppBuilder {
     broken_postgres: bool,
     broken_redis: bool,
     oauth: gatehouse::identity::oauth::OAuthSettings,
+    trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl TestAppBuilder {
@@ -241,6 +242,12 @@ impl TestAppBuilder {
         self
     }
 
+    /// Believes `X-Forwarded-For` from the loopback address (the test client).
+    pub fn behind_a_local_proxy(mut self) -> Self {
+        self.trusted_proxies = gatehouse::http::client_ip::parse_trusted("127.0.0.1").unwrap();
+        self
+    }
+
     /// Redis is configured but nothing answers.
     pub fn broken_redis(mut self) -> Self {
         self.broken_redis = true;
@@ -288,6 +295,7 @@ impl TestAppBuilder {
                 auth: test_auth_config(),
                 public_url: "http://gatehouse.test/".parse().unwrap(),
                 oauth: self.oauth,
+                trusted_proxies: self.trusted_proxies,
             },
         );
         let settings = HttpSettings {
