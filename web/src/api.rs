@@ -16,11 +16,17 @@ use std::time::Duration;
 
 use futures::future::{FutureExt, LocalBoxFuture, Shared};
 use gatehouse_shared::auth::{
-    CodeRequest, CodeVerifyRequest, ForgotPasswordRequest, LoginRequest, LogoutRequest, Me,
-    RefreshRequest, RegisterAccepted, RegisterRequest, ResendVerificationRequest,
-    ResetPasswordRequest, StatusResponse, TokenResponse, VerifyEmailRequest,
+    ChangePasswordRequest, CodeRequest, CodeVerifyRequest, DeactivateRequest,
+    ForgotPasswordRequest, LoginRequest, LogoutRequest, Me, RefreshRequest, RegisterAccepted,
+    RegisterRequest, ResendVerificationRequest, ResetPasswordRequest, StatusResponse,
+    TokenResponse, UpdateMeRequest, VerifyEmailRequest,
 };
 use gatehouse_shared::catalog::CatalogResponse;
+use gatehouse_shared::mfa::{
+    MfaChallenge, MfaVerifyRequest, RecoveryCodes, SignInResponse, TotpConfirmRequest,
+    TotpDisableRequest, TotpSetupResponse,
+};
+use gatehouse_shared::oauth::OAuthProviders;
 use gatehouse_shared::ErrorEnvelope;
 use gloo_net::http::{Method, RequestBuilder};
 use serde::de::DeserializeOwned;
@@ -123,6 +129,20 @@ where
     B: Serialize + ?Sized,
     T: DeserializeOwned,
 {
+    let (status, text) = fetch(method, path, body, bearer).await?;
+    decode(status, &text)
+}
+
+/// Sends one request and reads the whole answer: its status and body, whatever they are.
+async fn fetch<B>(
+    method: Method,
+    path: &str,
+    body: Option<&B>,
+    bearer: Option<&str>,
+) -> Result<(u16, String), ApiError>
+where
+    B: Serialize + ?Sized,
+{
     let mut builder = RequestBuilder::new(&format!("{API_PREFIX}{path}"))
         .method(method)
         .header("Accept", "application/json");
@@ -139,7 +159,7 @@ where
     let status = response.status();
     // A connection cut while the body streams in is a network failure too.
     let text = response.text().await.map_err(|_| ApiError::Network)?;
-    decode(status, &text)
+    Ok((status, text))
 }
 
 /// `GET /api/v1{path}`.
@@ -170,6 +190,24 @@ pub async fn catalog() -> Result<CatalogResponse, ApiError> {
     get("/catalog").await
 }
 
+/// What a first sign-in step (password, or emailed code) led to.
+pub enum SignIn {
+    /// Signed in.
+    Session(AuthorizedApi),
+    /// Two-factor authentication is on: a code from the app (or a recovery code) completes
+    /// the sign-in, through [`UnauthorizedApi::verify_mfa`].
+    SecondFactor(MfaChallenge),
+}
+
+impl From<SignInResponse> for SignIn {
+    fn from(answer: SignInResponse) -> Self {
+        match answer {
+            SignInResponse::Tokens(tokens) => Self::Session(AuthorizedApi::new(tokens)),
+            SignInResponse::MfaRequired(challenge) => Self::SecondFactor(challenge),
+        }
+    }
+}
+
 /// Calls that need no session. Signing in (or resuming a session from the refresh
 /// cookie) is the only way to get an [`AuthorizedApi`].
 #[derive(Debug, Clone, Copy, Default)]
@@ -184,26 +222,46 @@ impl UnauthorizedApi {
 
     /// `POST /api/v1/auth/login` with an email address or username. The refresh token
     /// comes back as an httpOnly cookie this app never sees.
-    pub async fn login(self, login: &str, password: &str) -> Result<AuthorizedApi, ApiError> {
+    pub async fn login(self, login: &str, password: &str) -> Result<SignIn, ApiError> {
         let body = LoginRequest {
             login: login.to_owned(),
             password: password.to_owned(),
             use_cookie: true,
         };
-        let tokens = request(Method::POST, "/auth/login", Some(&body)).await?;
-        Ok(AuthorizedApi::new(tokens))
+        request::<_, SignInResponse>(Method::POST, "/auth/login", Some(&body))
+            .await
+            .map(SignIn::from)
     }
 
     /// `POST /api/v1/auth/code/verify` with the 6-digit code emailed by
     /// [`UnauthorizedApi::request_code`]: signs in exactly like [`UnauthorizedApi::login`].
-    pub async fn verify_code(self, email: &str, code: &str) -> Result<AuthorizedApi, ApiError> {
+    pub async fn verify_code(self, email: &str, code: &str) -> Result<SignIn, ApiError> {
         let body = CodeVerifyRequest {
             email: email.to_owned(),
             code: code.to_owned(),
             use_cookie: true,
         };
-        let tokens = request(Method::POST, "/auth/code/verify", Some(&body)).await?;
+        request::<_, SignInResponse>(Method::POST, "/auth/code/verify", Some(&body))
+            .await
+            .map(SignIn::from)
+    }
+
+    /// `POST /api/v1/auth/mfa/verify`: completes a sign-in that needs a second factor, with
+    /// an authenticator code or a recovery code. Wrong codes (and a challenge closed by
+    /// too many of them, or by time) answer `401 invalid_credentials`.
+    pub async fn verify_mfa(self, mfa_token: &str, code: &str) -> Result<AuthorizedApi, ApiError> {
+        let body = MfaVerifyRequest {
+            mfa_token: mfa_token.to_owned(),
+            code: code.to_owned(),
+            use_cookie: true,
+        };
+        let tokens = request(Method::POST, "/auth/mfa/verify", Some(&body)).await?;
         Ok(AuthorizedApi::new(tokens))
+    }
+
+    /// `GET /api/v1/auth/oauth/providers`: the sign-in providers this installation offers.
+    pub async fn oauth_providers(self) -> Result<OAuthProviders, ApiError> {
+        get("/auth/oauth/providers").await
     }
 
     /// `POST /api/v1/auth/code/request`: emails a sign-in code; the same answer for every
@@ -332,6 +390,64 @@ impl AuthorizedApi {
         self.call::<(), _>(Method::GET, "/me", None).await
     }
 
+    /// `PATCH /api/v1/me`: names and preferences; absent fields stay as they are.
+    pub async fn update_me(&self, body: &UpdateMeRequest) -> Result<Me, ApiError> {
+        self.call(Method::PATCH, "/me", Some(body)).await
+    }
+
+    /// `POST /api/v1/auth/password/change`: other sessions end, this one stays. A wrong
+    /// current password is a `422` on `current_password`.
+    pub async fn change_password(&self, body: &ChangePasswordRequest) -> Result<(), ApiError> {
+        self.call(Method::POST, "/auth/password/change", Some(body))
+            .await
+    }
+
+    /// `GET /api/v1/me/export`: everything Gatehouse holds about the user, as the JSON
+    /// text the API sent (saved as a file as it is).
+    pub async fn export(&self) -> Result<String, ApiError> {
+        let (status, text) = self.call_raw::<()>(Method::GET, "/me/export", None).await?;
+        if (200..300).contains(&status) {
+            Ok(text)
+        } else {
+            decode::<()>(status, &text).map(|()| text)
+        }
+    }
+
+    /// `DELETE /api/v1/me`: deactivates the user, ending every session. Consumes the
+    /// session like [`AuthorizedApi::logout`].
+    pub async fn deactivate(self, password: &str) -> Result<UnauthorizedApi, ApiError> {
+        let body = DeactivateRequest {
+            password: password.to_owned(),
+        };
+        self.call::<_, ()>(Method::DELETE, "/me", Some(&body))
+            .await?;
+        Ok(UnauthorizedApi)
+    }
+
+    /// `POST /api/v1/auth/mfa/totp/setup`: a new secret for an authenticator app
+    /// (`409 mfa_already_enabled` when two-factor authentication is on).
+    pub async fn totp_setup(&self) -> Result<TotpSetupResponse, ApiError> {
+        self.call(Method::POST, "/auth/mfa/totp/setup", Some(&EmptyBody {}))
+            .await
+    }
+
+    /// `POST /api/v1/auth/mfa/totp/confirm`: turns two-factor authentication on; the
+    /// recovery codes come back once.
+    pub async fn totp_confirm(&self, code: &str) -> Result<RecoveryCodes, ApiError> {
+        let body = TotpConfirmRequest {
+            code: code.to_owned(),
+        };
+        self.call(Method::POST, "/auth/mfa/totp/confirm", Some(&body))
+            .await
+    }
+
+    /// `POST /api/v1/auth/mfa/totp/disable` with the password (or an app code for people
+    /// without one).
+    pub async fn totp_disable(&self, body: &TotpDisableRequest) -> Result<(), ApiError> {
+        self.call(Method::POST, "/auth/mfa/totp/disable", Some(body))
+            .await
+    }
+
     /// `POST /api/v1/auth/logout`: ends this session (the cookie's), or with `everywhere`
     /// every session of the user. Consumes the session: the app is signed out after it.
     pub async fn logout(self, everywhere: bool) -> Result<UnauthorizedApi, ApiError> {
@@ -382,20 +498,37 @@ impl AuthorizedApi {
         B: Serialize + ?Sized,
         T: DeserializeOwned,
     {
+        let (status, text) = self.call_raw(method, path, body).await?;
+        decode(status, &text)
+    }
+
+    /// [`AuthorizedApi::call`], answering the status and body as they came.
+    async fn call_raw<B>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<(u16, String), ApiError>
+    where
+        B: Serialize + ?Sized,
+    {
         let used = self.inner.token.borrow().value.clone();
-        match send(method.clone(), path, body, Some(&used)).await {
-            Err(error) if error.is_unauthorized() => {
-                // Another call may have refreshed while this one was out.
-                if self.inner.token.borrow().value == used {
-                    self.refresh().await?;
-                }
-                let token = self.inner.token.borrow().value.clone();
-                send(method, path, body, Some(&token)).await
-            }
-            other => other,
+        let answer = fetch(method.clone(), path, body, Some(&used)).await?;
+        if answer.0 != 401 {
+            return Ok(answer);
         }
+        // Another call may have refreshed while this one was out.
+        if self.inner.token.borrow().value == used {
+            self.refresh().await?;
+        }
+        let token = self.inner.token.borrow().value.clone();
+        fetch(method, path, body, Some(&token)).await
     }
 }
+
+/// `{}`: the body of calls that take no parameters.
+#[derive(Serialize)]
+struct EmptyBody {}
 
 /// `POST /api/v1/auth/refresh` with the cookie the browser holds.
 async fn refresh_with_cookie() -> Result<TokenResponse, ApiError> {

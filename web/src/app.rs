@@ -8,7 +8,9 @@ use leptos_router::path;
 
 use crate::account::AccountRoute;
 use crate::auth::{display_name, provide_auth, use_auth};
+use crate::browser::apply_theme;
 use crate::forgot_password::ForgotPasswordRoute;
+use crate::notice::{provide_notice, NoticeBanner};
 use crate::pricing::PricingRoute;
 use crate::reset_password::ResetPasswordRoute;
 use crate::sign_in::SignInRoute;
@@ -21,7 +23,11 @@ pub const PRODUCT_NAME: &str = "Gatehouse";
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    provide_auth();
+    let auth = provide_auth();
+    provide_notice();
+    // The signed-in person's colour scheme, on the whole page.
+    let theme = Memo::new(move |_| auth.theme());
+    Effect::new(move || apply_theme(theme.get()));
 
     view! {
         <Title formatter=|page: String| {
@@ -31,6 +37,7 @@ pub fn App() -> impl IntoView {
             <a class="skip-link" href="#main">"Skip to content"</a>
             <SiteHeader />
             <main id="main" class="main" tabindex="-1">
+                <NoticeBanner />
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=PricingRoute />
                     <Route path=path!("/pricing/:page") view=PricingRoute />

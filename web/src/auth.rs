@@ -8,11 +8,12 @@
 use std::future::Future;
 use std::time::Duration;
 
-use gatehouse_shared::auth::Me;
+use gatehouse_shared::auth::{Me, Theme};
+use gatehouse_shared::mfa::MfaChallenge;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::api::{ApiError, AuthorizedApi, UnauthorizedApi};
+use crate::api::{ApiError, AuthorizedApi, SignIn, UnauthorizedApi};
 
 /// How long to wait before trying again when a scheduled refresh could not reach the API.
 const RETRY_AFTER_NETWORK_ERROR: Duration = Duration::from_secs(30);
@@ -30,6 +31,16 @@ pub enum AuthState {
         api: AuthorizedApi,
         me: Me,
     },
+}
+
+/// How a first sign-in step (password, or emailed code) ended, when it worked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignInStep {
+    /// Signed in.
+    Done,
+    /// A code from the authenticator app (or a recovery code) is needed too:
+    /// [`Auth::complete_sign_in`] with this challenge's token.
+    SecondFactor(MfaChallenge),
 }
 
 /// The session context: `Copy`, so views and actions can move it around freely.
@@ -92,15 +103,30 @@ impl Auth {
     }
 
     /// Signs in with an email address or username and a password.
-    pub async fn sign_in(self, login: &str, password: &str) -> Result<(), ApiError> {
-        let api = UnauthorizedApi.login(login, password).await?;
-        self.start(api).await
+    pub async fn sign_in(self, login: &str, password: &str) -> Result<SignInStep, ApiError> {
+        let answer = UnauthorizedApi.login(login, password).await?;
+        self.step(answer).await
     }
 
     /// Signs in with an email address and the 6-digit code emailed to it.
-    pub async fn sign_in_with_code(self, email: &str, code: &str) -> Result<(), ApiError> {
-        let api = UnauthorizedApi.verify_code(email, code).await?;
+    pub async fn sign_in_with_code(self, email: &str, code: &str) -> Result<SignInStep, ApiError> {
+        let answer = UnauthorizedApi.verify_code(email, code).await?;
+        self.step(answer).await
+    }
+
+    /// Completes a sign-in that needed a second factor: an authenticator code or a
+    /// recovery code, for the challenge `mfa_token` (from [`SignInStep::SecondFactor`], or
+    /// from the address an OAuth provider sent the browser back to).
+    pub async fn complete_sign_in(self, mfa_token: &str, code: &str) -> Result<(), ApiError> {
+        let api = UnauthorizedApi.verify_mfa(mfa_token, code).await?;
         self.start(api).await
+    }
+
+    async fn step(self, answer: SignIn) -> Result<SignInStep, ApiError> {
+        match answer {
+            SignIn::Session(api) => self.start(api).await.map(|()| SignInStep::Done),
+            SignIn::SecondFactor(challenge) => Ok(SignInStep::SecondFactor(challenge)),
+        }
     }
 
     /// Ends this session, or every session of the user. When the API cannot be reached
@@ -134,12 +160,32 @@ impl Auth {
     /// Reads the signed-in user again (after it may have changed elsewhere).
     pub async fn reload_me(self) -> Result<(), ApiError> {
         let me = self.call(|api| async move { api.me().await }).await?;
+        self.set_me(me);
+        Ok(())
+    }
+
+    /// Keeps `me` as the signed-in user (an answer of the API that changed it).
+    pub fn set_me(self, me: Me) {
         self.state.update(|state| {
             if let AuthState::SignedIn { me: current, .. } = state {
                 *current = me;
             }
         });
-        Ok(())
+    }
+
+    /// The colour scheme the signed-in user chose (the device's for everyone else).
+    pub fn theme(self) -> Theme {
+        self.state.with(|state| match state {
+            AuthState::SignedIn { me, .. } => me.preferences.theme,
+            _ => Theme::System,
+        })
+    }
+
+    /// Signs out locally after the API ended every session by itself (deactivation).
+    pub fn forget(self) {
+        if let Some(api) = self.api() {
+            self.end(&api);
+        }
     }
 
     fn api(self) -> Option<AuthorizedApi> {

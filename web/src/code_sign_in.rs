@@ -2,11 +2,12 @@
 //! Gatehouse emailed to it. The answer to the first step is the same for every address.
 
 use gatehouse_shared::auth::normalize_email;
+use gatehouse_shared::mfa::MfaChallenge;
 use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::auth::use_auth;
+use crate::auth::{use_auth, SignInStep};
 use crate::form::{email_problem, Field, FormError, SubmitButton};
 
 /// How many digits the emailed code has.
@@ -37,9 +38,10 @@ fn focus_soon(input: NodeRef<Input>) {
 }
 
 /// A toggle that opens the two small forms. Signing in moves the page on like the password
-/// form does (the sign-in page redirects whoever is signed in).
+/// form does (the sign-in page redirects whoever is signed in); when a second factor is
+/// needed, `on_second_factor` takes over.
 #[component]
-pub fn CodeSignIn() -> impl IntoView {
+pub fn CodeSignIn(#[prop(into)] on_second_factor: Callback<MfaChallenge>) -> impl IntoView {
     let auth = use_auth();
     let open = RwSignal::new(false);
     let email = RwSignal::new(String::new());
@@ -118,9 +120,15 @@ pub fn CodeSignIn() -> impl IntoView {
         };
         pending.set(true);
         spawn_local(async move {
-            // Signed in: the redirect takes over; the button stays busy until then.
-            let Err(failure) = auth.sign_in_with_code(&address, &typed).await else {
-                return;
+            let failure = match auth.sign_in_with_code(&address, &typed).await {
+                // Signed in: the redirect takes over; the button stays busy until then.
+                Ok(SignInStep::Done) => return,
+                Ok(SignInStep::SecondFactor(challenge)) => {
+                    pending.set(false);
+                    on_second_factor.run(challenge);
+                    return;
+                }
+                Err(failure) => failure,
             };
             pending.set(false);
             if failure.code() == Some("invalid_credentials") {

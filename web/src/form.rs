@@ -66,8 +66,12 @@ pub fn server_errors(error: &ApiError, labels: &[(&'static str, &str)]) -> (Fiel
 /// assistive technology (`aria-describedby`, `aria-invalid`).
 #[component]
 pub fn Field(
-    /// The input's id and name; the API's field name, so server errors find it.
+    /// The input's name (and id, unless `id` is given); the API's field name, so server
+    /// errors find it.
     name: &'static str,
+    /// The input's id, when two forms on one page send a field of the same name.
+    #[prop(optional)]
+    id: Option<&'static str>,
     label: &'static str,
     value: RwSignal<String>,
     /// The current inline error, if any.
@@ -93,8 +97,9 @@ pub fn Field(
     #[prop(optional)]
     inputmode: Option<&'static str>,
 ) -> impl IntoView {
-    let hint_id = format!("{name}-hint");
-    let error_id = format!("{name}-error");
+    let id = id.unwrap_or(name);
+    let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
     let described_by = {
         let hint_id = hint.map(|_| hint_id.clone());
         let error_id = error_id.clone();
@@ -110,13 +115,13 @@ pub fn Field(
 
     view! {
         <div class="field" class:field--invalid=move || error.with(Option::is_some)>
-            <label class="field__label" for=name>
+            <label class="field__label" for=id>
                 {label}
                 {optional.then(|| view! { <span class="field__optional">" (optional)"</span> })}
             </label>
             <input
                 class="field__input"
-                id=name
+                id=id
                 name=name
                 type=input_type
                 autocomplete=autocomplete
@@ -155,10 +160,18 @@ pub fn SubmitButton(
     pending: Signal<bool>,
     label: &'static str,
     busy_label: &'static str,
+    /// For actions that cannot be undone easily (deactivating an account, say).
+    #[prop(optional)]
+    danger: bool,
 ) -> impl IntoView {
+    let class = if danger {
+        "button button--danger form__submit"
+    } else {
+        "button button--primary form__submit"
+    };
     view! {
         <button
-            class="button button--primary form__submit"
+            class=class
             type="submit"
             on:mousedown=keep_focus
             disabled=move || pending.get()
@@ -175,6 +188,64 @@ pub fn SubmitButton(
 /// anyway; keyboard use is unaffected.
 fn keep_focus(event: leptos::ev::MouseEvent) {
     event.prevent_default();
+}
+
+/// A labelled checkbox with an optional hint and its inline error, wired like [`Field`].
+#[component]
+pub fn Checkbox(
+    /// The input's id and name.
+    name: &'static str,
+    label: &'static str,
+    checked: RwSignal<bool>,
+    #[prop(optional, into)] error: Signal<Option<String>>,
+    #[prop(optional)] hint: Option<&'static str>,
+) -> impl IntoView {
+    let hint_id = format!("{name}-hint");
+    let error_id = format!("{name}-error");
+    let described_by = {
+        let hint_id = hint.map(|_| hint_id.clone());
+        let error_id = error_id.clone();
+        move || {
+            let ids: Vec<&str> = hint_id
+                .as_deref()
+                .into_iter()
+                .chain(error.with(Option::is_some).then_some(error_id.as_str()))
+                .collect();
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    view! {
+        <div class="field field--check" class:field--invalid=move || error.with(Option::is_some)>
+            <div class="check">
+                <input
+                    class="check__input"
+                    type="checkbox"
+                    id=name
+                    name=name
+                    aria-invalid=move || error.with(Option::is_some).then_some("true")
+                    aria-describedby=described_by
+                    prop:checked=move || checked.get()
+                    on:change=move |event| checked.set(event_target_checked(&event))
+                />
+                <label class="check__label" for=name>{label}</label>
+            </div>
+            {hint.map(|hint| view! { <p class="field__hint" id=hint_id>{hint}</p> })}
+            <p class="field__error" id=error_id hidden=move || error.with(Option::is_none)>
+                {move || error.get()}
+            </p>
+        </div>
+    }
+}
+
+/// A form's outcome when it worked ("Saved."), announced politely. The live region is
+/// always there, so screen readers notice when a message appears in it.
+#[component]
+pub fn FormStatus(message: Signal<Option<String>>) -> impl IntoView {
+    view! {
+        <div role="status" aria-live="polite" class="form-status-region">
+            {move || message.get().map(|message| view! { <p class="form-status">{message}</p> })}
+        </div>
+    }
 }
 
 /// The form-wide error, announced when it appears.

@@ -25,9 +25,15 @@ pub fn RequireSignIn(children: ChildrenFn) -> impl IntoView {
     let signed_in = Memo::new(move |_| auth.signed_in());
     let location = use_location();
     let navigate = use_navigate();
+    // The page this guard stands in front of. When the app has moved on by itself (to the
+    // home page after deactivating the account, say), signing out sends nobody anywhere.
+    let guarded = location.pathname.get_untracked();
     Effect::new(move || {
         if signed_in.get() == Some(false) {
             let path = location.pathname.get_untracked();
+            if path != guarded {
+                return;
+            }
             let search = location.search.get_untracked();
             let here = if search.is_empty() {
                 path
@@ -96,7 +102,7 @@ pub fn with_next(path: &str, next: Option<String>) -> String {
 }
 
 /// Percent-encodes everything but unreserved characters and `/`.
-fn encode_query_value(value: &str) -> String {
+pub fn encode_query_value(value: &str) -> String {
     let mut encoded = String::with_capacity(value.len());
     for byte in value.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~' | b'/') {

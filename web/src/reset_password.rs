@@ -16,8 +16,9 @@ use crate::form::{sentence, server_errors, Field, FormError, SubmitButton};
 /// What the API names the field, and its label.
 const FIELDS: [(&str, &str); 1] = [("password", "New password")];
 
-/// Why the new password cannot be sent as it is, as a sentence.
-fn problem(password: &str) -> Option<String> {
+/// Why the new password cannot be sent as it is, as a sentence (also the account page's
+/// rule for changing the password).
+pub fn problem(password: &str) -> Option<String> {
     if password.is_empty() {
         Some("Choose a new password.".into())
     } else {

@@ -1,15 +1,32 @@
-//! `/sign-in`: email address or username, and password; or an emailed code instead.
+//! `/sign-in`: email address or username, and password; or an emailed code, or a
+//! provider (OAuth) instead. Then, for people with two-factor authentication on, a code
+//! from their app ([`SecondFactor`]).
 
+use std::time::Duration;
+
+use gatehouse_shared::mfa::MfaChallenge;
 use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::{use_location, use_navigate, use_query_map};
+use leptos_router::NavigateOptions;
 
-use crate::auth::use_auth;
+use crate::auth::{use_auth, SignInStep};
 use crate::code_sign_in::CodeSignIn;
 use crate::form::{server_errors, Field, FieldErrors, FormError, SubmitButton};
 use crate::guard::{with_next, RedirectWhenSignedIn, NEXT};
+use crate::oauth::{self, OAuthButtons};
+use crate::second_factor::{token_from_fragment, Challenge, SecondFactor};
+
+impl From<MfaChallenge> for Challenge {
+    fn from(challenge: MfaChallenge) -> Self {
+        Self {
+            token: challenge.mfa_token,
+            expires_in: Some(Duration::from_secs(challenge.expires_in)),
+        }
+    }
+}
 
 /// What the API names these fields, and their labels.
 const FIELDS: [(&str, &str); 2] = [("login", "Email or username"), ("password", "Password")];
@@ -31,6 +48,33 @@ pub fn SignInRoute() -> impl IntoView {
     let auth = use_auth();
     let query = use_query_map();
     let next = move || query.read().get(NEXT);
+    let oauth_error = move || oauth::error_message(query.read().get("oauth_error").as_deref());
+
+    // An OAuth sign-in that needs a second factor arrives with `#mfa_token=…`: straight to
+    // that step, and the token out of the address bar (and history).
+    let location = use_location();
+    let from_provider = token_from_fragment(&location.hash.get_untracked());
+    let challenge = RwSignal::new(from_provider.clone().map(|token| Challenge {
+        token,
+        expires_in: None,
+    }));
+    if from_provider.is_some() {
+        let path = location.pathname.get_untracked();
+        let search = location.search.get_untracked();
+        let here = if search.is_empty() {
+            path
+        } else {
+            format!("{path}?{search}")
+        };
+        use_navigate()(
+            &here,
+            NavigateOptions {
+                replace: true,
+                scroll: false,
+                ..NavigateOptions::default()
+            },
+        );
+    }
 
     let login = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -62,9 +106,15 @@ pub fn SignInRoute() -> impl IntoView {
         }
         pending.set(true);
         spawn_local(async move {
-            // Signed in: the redirect takes over; the button stays busy until then.
-            let Err(error) = auth.sign_in(login_value.trim(), &password_value).await else {
-                return;
+            let error = match auth.sign_in(login_value.trim(), &password_value).await {
+                // Signed in: the redirect takes over; the button stays busy until then.
+                Ok(SignInStep::Done) => return,
+                Ok(SignInStep::SecondFactor(second)) => {
+                    pending.set(false);
+                    challenge.set(Some(second.into()));
+                    return;
+                }
+                Err(error) => error,
             };
             pending.set(false);
             let (inline, summary) = server_errors(&error, &FIELDS);
@@ -87,16 +137,31 @@ pub fn SignInRoute() -> impl IntoView {
     };
     let field_error =
         move |field: &'static str| Signal::derive(move || errors.read().get(field).cloned());
+    let restart = move |()| {
+        challenge.set(None);
+        password.set(String::new());
+        form_error.set(None);
+        request_animation_frame(move || focus(login_input));
+    };
 
     view! {
         <Title text="Sign in" />
         <RedirectWhenSignedIn />
         <div class="container auth-page">
-            <section class="card auth-card" aria-labelledby="sign-in-title">
+            {move || challenge.get().map(|challenge| view! { <SecondFactor challenge on_restart=restart /> })}
+            <section
+                class="card auth-card"
+                aria-labelledby="sign-in-title"
+                hidden=move || challenge.with(Option::is_some)
+            >
                 <header class="auth-card__head">
                     <h1 id="sign-in-title">"Sign in"</h1>
                     <p class="auth-card__lead">"Welcome back to Gatehouse."</p>
                 </header>
+                {move || oauth_error().map(|message| view! {
+                    <div class="form-error" role="alert">{message}</div>
+                })}
+                <OAuthButtons next=Signal::derive(next) />
                 <form class="form" novalidate on:submit=on_submit>
                     <FormError message=form_error.into() />
                     <Field
@@ -124,7 +189,7 @@ pub fn SignInRoute() -> impl IntoView {
                     </p>
                     <SubmitButton pending=pending.into() label="Sign in" busy_label="Signing in…" />
                 </form>
-                <CodeSignIn />
+                <CodeSignIn on_second_factor=move |second: MfaChallenge| challenge.set(Some(second.into())) />
                 <p class="auth-card__switch">
                     "New to Gatehouse? "
                     <a href=move || with_next("/sign-up", next())>"Create an account"</a>

@@ -10,9 +10,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::{ApiError, UnauthorizedApi};
-use crate::auth::{use_auth, Auth};
+use crate::auth::{use_auth, Auth, SignInStep};
 use crate::form::{sentence, server_errors, Field, FieldErrors, FormError, SubmitButton};
 use crate::guard::{with_next, RedirectWhenSignedIn, NEXT};
+use crate::oauth::OAuthButtons;
 
 /// The form's fields in order: API name and label.
 const FIELDS: [(&str, &str); 5] = [
@@ -105,13 +106,14 @@ enum SignedUp {
     CheckInbox { email: String },
 }
 
-/// Registers, then signs in with the same credentials.
+/// Registers, then signs in with the same credentials. (A second factor can only be
+/// asked for when the address and password were someone's already: they get an email.)
 async fn sign_up(auth: Auth, form: SignUpForm) -> Result<SignedUp, ApiError> {
     let request = form.request();
     UnauthorizedApi.register(&request).await?;
     match auth.sign_in(&request.email, &request.password).await {
-        Ok(()) => Ok(SignedUp::SignedIn),
-        Err(_) => Ok(SignedUp::CheckInbox {
+        Ok(SignInStep::Done) => Ok(SignedUp::SignedIn),
+        Ok(SignInStep::SecondFactor(_)) | Err(_) => Ok(SignedUp::CheckInbox {
             email: request.email,
         }),
     }
@@ -210,6 +212,7 @@ pub fn SignUpRoute() -> impl IntoView {
                         <h1 id="sign-up-title">"Create your account"</h1>
                         <p class="auth-card__lead">"One account for every Gatehouse product."</p>
                     </header>
+                    <OAuthButtons next=Signal::derive(next) />
                     <form class="form" novalidate on:submit=on_submit>
                         <FormError message=form_error.into() />
                         <div class="form__row">

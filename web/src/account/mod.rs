@@ -1,6 +1,13 @@
-//! `/account`: who is signed in, and signing out (here or everywhere).
+//! `/account`: who is signed in, and everything they can change about their account, one
+//! card per subject: profile (names), two-factor authentication, password, preferences,
+//! their data, signing out, and deactivating the account.
 
-use gatehouse_shared::auth::Me;
+mod data;
+mod password;
+mod preferences;
+mod profile;
+mod two_factor;
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
@@ -29,70 +36,45 @@ fn AccountPage() -> impl IntoView {
     spawn_local(async move {
         _ = auth.reload_me().await;
     });
-    let me = Memo::new(move |_| auth.me());
-
-    view! {
-        {move || me.get().map(|me| view! { <Profile me /> })}
-        <SignOut />
-    }
-}
-
-#[component]
-fn Profile(me: Me) -> impl IntoView {
-    let name = display_name(&me);
-    let full_name = format!("{} {}", me.first_name.trim(), me.last_name.trim())
-        .trim()
-        .to_owned();
-    let verified = me.email_verified;
-    let email = me.email.clone();
+    let name = Memo::new(move |_| auth.me().as_ref().map(display_name).unwrap_or_default());
+    let unverified_email =
+        Memo::new(move |_| auth.me().filter(|me| !me.email_verified).map(|me| me.email));
+    // Staff who must turn two-factor authentication on before using the admin area.
+    let must_enable_mfa = Memo::new(move |_| {
+        auth.me()
+            .is_some_and(|me| me.mfa_required && !me.mfa_enabled)
+    });
 
     view! {
         <header class="account__intro">
             <h1>"Your account"</h1>
             <p class="lead">"Signed in as "{name}</p>
         </header>
-        {(!verified)
-            .then(|| {
-                view! {
-                    <div class="notice notice--warning account__verify">
-                        <h2 class="notice__title">"Confirm your email address"</h2>
-                        <p>
-                            "We sent a link to "<strong>{email.clone()}</strong>
-                            ". Open it to confirm this address is yours."
-                        </p>
-                    </div>
-                }
-            })}
-        <section class="card account__card" aria-labelledby="profile-title">
-            <h2 id="profile-title" class="account__title">"Profile"</h2>
-            <dl class="details">
-                <div class="details__row">
-                    <dt>"Name"</dt>
-                    <dd>
-                        {if full_name.is_empty() {
-                            view! { <span class="details__empty">"Not set"</span> }.into_any()
-                        } else {
-                            full_name.into_any()
-                        }}
-                    </dd>
-                </div>
-                <div class="details__row">
-                    <dt>"Email"</dt>
-                    <dd class="details__email">
-                        <span class="details__value">{me.email}</span>
-                        {if verified {
-                            view! { <span class="badge">"Verified"</span> }.into_any()
-                        } else {
-                            view! { <span class="tag tag--warning">"Not verified"</span> }.into_any()
-                        }}
-                    </dd>
-                </div>
-                <div class="details__row">
-                    <dt>"Username"</dt>
-                    <dd class="details__value">{me.username}</dd>
-                </div>
-            </dl>
-        </section>
+        {move || must_enable_mfa.get().then(|| view! {
+            <div class="notice notice--warning" role="status">
+                <h2 class="notice__title">"Turn on two-factor authentication"</h2>
+                <p>
+                    "As a member of staff, you need two-factor authentication before you can use the admin area. "
+                    <a href="#two-factor-title">"Set it up below"</a>"."
+                </p>
+            </div>
+        })}
+        {move || unverified_email.get().map(|email| view! {
+            <div class="notice notice--warning account__verify">
+                <h2 class="notice__title">"Confirm your email address"</h2>
+                <p>
+                    "We sent a link to "<strong>{email}</strong>
+                    ". Open it to confirm this address is yours."
+                </p>
+            </div>
+        })}
+        <profile::Profile />
+        <two_factor::TwoFactor />
+        <password::Password />
+        <preferences::Preferences />
+        <data::YourData />
+        <SignOut />
+        <data::Deactivate />
     }
 }
 
@@ -151,4 +133,18 @@ fn SignOut() -> impl IntoView {
             </div>
         </section>
     }
+}
+
+/// Focuses `node` once the browser has drawn the latest changes (an element that was
+/// hidden a moment ago can only take focus once it shows).
+fn focus_soon<E>(node: NodeRef<E>)
+where
+    E: leptos::html::ElementType,
+    E::Output: wasm_bindgen::JsCast + AsRef<leptos::web_sys::HtmlElement> + Clone + 'static,
+{
+    request_animation_frame(move || {
+        if let Some(element) = node.get_untracked() {
+            _ = AsRef::<leptos::web_sys::HtmlElement>::as_ref(&element).focus();
+        }
+    });
 }

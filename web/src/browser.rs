@@ -1,0 +1,56 @@
+//! The few browser features the app uses beyond the DOM: saving a file, the clipboard,
+//! and the page's colour scheme. Small JavaScript shims, so the app needs no more web-sys
+//! features than its libraries already build.
+
+use gatehouse_shared::auth::Theme;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(inline_js = r#"
+export function save_file(name, type, text) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  link.hidden = true;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+}
+
+export function copy_text(text, done) {
+  if (!navigator.clipboard) { done(false); return; }
+  navigator.clipboard.writeText(text).then(() => done(true), () => done(false));
+}
+
+export function set_theme(theme) {
+  if (theme) document.documentElement.dataset.theme = theme;
+  else delete document.documentElement.dataset.theme;
+}
+"#)]
+extern "C" {
+    /// Offers `text` as a download named `name`.
+    #[wasm_bindgen(js_name = save_file)]
+    pub fn save_file(name: &str, mime: &str, text: &str);
+
+    #[wasm_bindgen(js_name = copy_text)]
+    fn copy_text_then(text: &str, done: &JsValue);
+
+    #[wasm_bindgen(js_name = set_theme)]
+    fn set_theme_attribute(theme: Option<&str>);
+}
+
+/// Puts `text` on the clipboard; `done` learns whether that worked (browsers refuse
+/// without a secure context or permission).
+pub fn copy_text(text: &str, done: impl FnOnce(bool) + 'static) {
+    copy_text_then(text, &Closure::once_into_js(done));
+}
+
+/// Applies a colour scheme to the page (`data-theme` on `<html>`; the device's without).
+pub fn apply_theme(theme: Theme) {
+    set_theme_attribute(match theme {
+        Theme::System => None,
+        Theme::Light => Some("light"),
+        Theme::Dark => Some("dark"),
+    });
+}
