@@ -129,28 +129,36 @@ where
     B: Serialize + ?Sized,
     T: DeserializeOwned,
 {
-    let (status, text) = fetch(method, path, body, bearer).await?;
+    let body = to_json(body)?;
+    let (status, text) = fetch(method, path, body.as_deref(), bearer).await?;
     decode(status, &text)
 }
 
-/// Sends one request and reads the whole answer: its status and body, whatever they are.
-async fn fetch<B>(
+/// The request body as JSON text.
+fn to_json<B: Serialize + ?Sized>(body: Option<&B>) -> Result<Option<String>, ApiError> {
+    body.map(serde_json::to_string)
+        .transpose()
+        .map_err(|_| ApiError::InvalidRequest)
+}
+
+/// Sends one request (with a JSON body, if any) and reads the whole answer: its status
+/// and body, whatever they are. Not generic, so the app carries one copy of it.
+async fn fetch(
     method: Method,
     path: &str,
-    body: Option<&B>,
+    json: Option<&str>,
     bearer: Option<&str>,
-) -> Result<(u16, String), ApiError>
-where
-    B: Serialize + ?Sized,
-{
+) -> Result<(u16, String), ApiError> {
     let mut builder = RequestBuilder::new(&format!("{API_PREFIX}{path}"))
         .method(method)
         .header("Accept", "application/json");
     if let Some(token) = bearer {
         builder = builder.header("Authorization", &format!("Bearer {token}"));
     }
-    let request = match body {
-        Some(body) => builder.json(body),
+    let request = match json {
+        Some(json) => builder
+            .header("Content-Type", "application/json")
+            .body(json),
         None => builder.build(),
     }
     .map_err(|_| ApiError::InvalidRequest)?;
@@ -173,15 +181,20 @@ fn decode<T: DeserializeOwned>(status: u16, text: &str) -> Result<T, ApiError> {
         let text = if text.trim().is_empty() { "null" } else { text };
         serde_json::from_str(text).map_err(|_| ApiError::UnexpectedResponse { status })
     } else {
-        match serde_json::from_str::<ErrorEnvelope>(text) {
-            Ok(envelope) => Err(ApiError::Api {
-                status,
-                code: envelope.error.code,
-                message: envelope.error.message,
-                fields: envelope.error.fields,
-            }),
-            Err(_) => Err(ApiError::UnexpectedResponse { status }),
-        }
+        Err(error_from(status, text))
+    }
+}
+
+/// The error a non-2xx answer stands for.
+fn error_from(status: u16, text: &str) -> ApiError {
+    match serde_json::from_str::<ErrorEnvelope>(text) {
+        Ok(envelope) => ApiError::Api {
+            status,
+            code: envelope.error.code,
+            message: envelope.error.message,
+            fields: envelope.error.fields,
+        },
+        Err(_) => ApiError::UnexpectedResponse { status },
     }
 }
 
@@ -405,11 +418,11 @@ impl AuthorizedApi {
     /// `GET /api/v1/me/export`: everything Gatehouse holds about the user, as the JSON
     /// text the API sent (saved as a file as it is).
     pub async fn export(&self) -> Result<String, ApiError> {
-        let (status, text) = self.call_raw::<()>(Method::GET, "/me/export", None).await?;
+        let (status, text) = self.call_raw(Method::GET, "/me/export", None).await?;
         if (200..300).contains(&status) {
             Ok(text)
         } else {
-            decode::<()>(status, &text).map(|()| text)
+            Err(error_from(status, &text))
         }
     }
 
@@ -498,22 +511,20 @@ impl AuthorizedApi {
         B: Serialize + ?Sized,
         T: DeserializeOwned,
     {
-        let (status, text) = self.call_raw(method, path, body).await?;
+        let body = to_json(body)?;
+        let (status, text) = self.call_raw(method, path, body.as_deref()).await?;
         decode(status, &text)
     }
 
     /// [`AuthorizedApi::call`], answering the status and body as they came.
-    async fn call_raw<B>(
+    async fn call_raw(
         &self,
         method: Method,
         path: &str,
-        body: Option<&B>,
-    ) -> Result<(u16, String), ApiError>
-    where
-        B: Serialize + ?Sized,
-    {
+        json: Option<&str>,
+    ) -> Result<(u16, String), ApiError> {
         let used = self.inner.token.borrow().value.clone();
-        let answer = fetch(method.clone(), path, body, Some(&used)).await?;
+        let answer = fetch(method.clone(), path, json, Some(&used)).await?;
         if answer.0 != 401 {
             return Ok(answer);
         }
@@ -522,7 +533,7 @@ impl AuthorizedApi {
             self.refresh().await?;
         }
         let token = self.inner.token.borrow().value.clone();
-        fetch(method, path, body, Some(&token)).await
+        fetch(method, path, json, Some(&token)).await
     }
 }
 

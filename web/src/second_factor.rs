@@ -111,9 +111,15 @@ pub fn SecondFactor(challenge: Challenge, #[prop(into)] on_restart: Callback<()>
     let expired = RwSignal::new(false);
     // Closed by the API: only signing in again helps.
     let closed = RwSignal::new(false);
-    let input = NodeRef::<Input>::new();
+    let app_input = NodeRef::<Input>::new();
+    let recovery_input = NodeRef::<Input>::new();
     let focus = move || {
         request_animation_frame(move || {
+            let input = if recovery.get_untracked() {
+                recovery_input
+            } else {
+                app_input
+            };
             if let Some(input) = input.get_untracked() {
                 _ = input.focus();
             }
@@ -199,40 +205,35 @@ pub fn SecondFactor(challenge: Challenge, #[prop(into)] on_restart: Callback<()>
             </header>
             <form class="form" novalidate on:submit=on_submit>
                 <FormError message=form_error.into() />
-                {move || if recovery.get() {
-                    view! {
-                        <Field
-                            name="code"
-                            id="mfa-code"
-                            label="Recovery code"
-                            value=code
-                            error=error
-                            on_input=clear
-                            autocomplete="off"
-                            hint="Like abcde-fghij. Each code works once."
-                            verbatim=true
-                            node_ref=input
-                        />
-                    }
-                    .into_any()
-                } else {
-                    view! {
-                        <Field
-                            name="code"
-                            id="mfa-code"
-                            label="Authentication code"
-                            value=code
-                            error=error
-                            on_input=clear
-                            autocomplete="one-time-code"
-                            inputmode="numeric"
-                            hint="The code changes every 30 seconds."
-                            verbatim=true
-                            node_ref=input
-                        />
-                    }
-                    .into_any()
-                }}
+                <div hidden=move || !recovery.get()>
+                    <Field
+                        name="code"
+                        id="mfa-recovery-code"
+                        label="Recovery code"
+                        value=code
+                        error=error
+                        on_input=clear
+                        autocomplete="off"
+                        hint="Like abcde-fghij. Each code works once."
+                        verbatim=true
+                        node_ref=recovery_input
+                    />
+                </div>
+                <div hidden=move || recovery.get()>
+                    <Field
+                        name="code"
+                        id="mfa-code"
+                        label="Authentication code"
+                        value=code
+                        error=error
+                        on_input=clear
+                        autocomplete="one-time-code"
+                        inputmode="numeric"
+                        hint="The code changes every 30 seconds."
+                        verbatim=true
+                        node_ref=app_input
+                    />
+                </div>
                 <div hidden=move || closed.get()>
                     <SubmitButton pending=pending.into() label="Verify" busy_label="Checking…" />
                 </div>

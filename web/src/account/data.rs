@@ -81,36 +81,27 @@ pub fn Deactivate() -> impl IntoView {
             <p class="account__text">
                 "Deactivating signs you out everywhere, and nobody can sign in to this account any more. Download your data first if you want to keep it."
             </p>
-            {move || if !has_password.get() {
-                view! {
-                    <p class="account__text">
-                        "Deactivating needs your password: set one first (see Password above)."
-                    </p>
-                }
-                .into_any()
-            } else if open.get() {
-                view! {
-                    <DeactivateForm on_cancel=move |()| {
-                        open.set(false);
-                        focus_soon(toggle);
-                    } />
-                }
-                .into_any()
-            } else {
-                view! {
-                    <div class="account__actions">
-                        <button
-                            class="button button--danger-outline"
-                            type="button"
-                            node_ref=toggle
-                            on:click=move |_| open.set(true)
-                        >
-                            "Deactivate account…"
-                        </button>
-                    </div>
-                }
-                .into_any()
-            }}
+            <p class="account__text" hidden=move || has_password.get()>
+                "Deactivating needs your password: set one first (see Password above)."
+            </p>
+            <div class="account__actions" hidden=move || !has_password.get() || open.get()>
+                <button
+                    class="button button--danger-outline"
+                    type="button"
+                    node_ref=toggle
+                    aria-expanded=move || if open.get() { "true" } else { "false" }
+                    aria-controls="deactivate-form"
+                    on:click=move |_| open.set(true)
+                >
+                    "Deactivate account…"
+                </button>
+            </div>
+            {move || open.get().then(|| view! {
+                <DeactivateForm on_cancel=move |()| {
+                    open.set(false);
+                    focus_soon(toggle);
+                } />
+            })}
         </section>
     }
 }
@@ -190,7 +181,7 @@ fn DeactivateForm(#[prop(into)] on_cancel: Callback<()>) -> impl IntoView {
     };
 
     view! {
-        <form class="form account__form" novalidate on:submit=on_submit>
+        <form id="deactivate-form" class="form account__form" novalidate on:submit=on_submit>
             <FormError message=form_error.into() />
             <Field
                 name="password"

@@ -48,11 +48,12 @@ pub fn Password() -> impl IntoView {
     view! {
         <section class="card account__card" aria-labelledby="password-title">
             <h2 id="password-title" class="account__title">"Password"</h2>
-            {move || if has_password.get() {
-                view! { <ChangePassword /> }.into_any()
-            } else {
-                view! { <SetPasswordByEmail /> }.into_any()
-            }}
+            <div hidden=move || !has_password.get()>
+                <ChangePassword />
+            </div>
+            <div hidden=move || has_password.get()>
+                <SetPasswordByEmail />
+            </div>
         </section>
     }
 }

@@ -74,25 +74,23 @@ pub fn Profile() -> impl IntoView {
                 <div class="details__row">
                     <dt>"Name"</dt>
                     <dd>
-                        {move || {
-                            let name = full_name();
-                            if name.is_empty() {
-                                view! { <span class="details__empty">"Not set"</span> }.into_any()
-                            } else {
-                                view! { <span class="details__value">{name}</span> }.into_any()
-                            }
-                        }}
+                        <span class=move || {
+                            if full_name().is_empty() { "details__empty" } else { "details__value" }
+                        }>
+                            {move || {
+                                let name = full_name();
+                                if name.is_empty() { "Not set".to_owned() } else { name }
+                            }}
+                        </span>
                     </dd>
                 </div>
                 <div class="details__row">
                     <dt>"Email"</dt>
                     <dd class="details__email">
                         <span class="details__value">{email}</span>
-                        {move || if verified() {
-                            view! { <span class="badge">"Verified"</span> }.into_any()
-                        } else {
-                            view! { <span class="tag tag--warning">"Not verified"</span> }.into_any()
-                        }}
+                        <span class=move || if verified() { "badge" } else { "tag tag--warning" }>
+                            {move || if verified() { "Verified" } else { "Not verified" }}
+                        </span>
                     </dd>
                 </div>
                 <div class="details__row">

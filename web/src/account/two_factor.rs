@@ -60,7 +60,6 @@ pub fn TwoFactor() -> impl IntoView {
     let status = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<String>);
     let pending = RwSignal::new(false);
-    let main_button = NodeRef::<Button>::new();
 
     let set_up = move |_| {
         if pending.get_untracked() {
@@ -82,91 +81,85 @@ pub fn TwoFactor() -> impl IntoView {
             }
         });
     };
+    let set_up_button = NodeRef::<Button>::new();
+    let turn_off_button = NodeRef::<Button>::new();
     let back = move |message: Option<&'static str>| {
         step.set(Step::Overview);
         status.set(message.map(Into::into));
-        focus_soon(main_button);
+        focus_soon(if enabled.get_untracked() {
+            turn_off_button
+        } else {
+            set_up_button
+        });
     };
-
-    let overview = move || {
-        let on = enabled.get();
-        view! {
-            <p class="account__text">
-                {if on {
-                    "Signing in needs a code from your authenticator app, or one of your recovery codes."
-                } else {
-                    "Add a second step to signing in: a code from an authenticator app on your phone, such as 1Password, Google Authenticator or Aegis."
-                }}
-            </p>
-            <div class="account__actions">
-                {if on {
-                    view! {
-                        <button
-                            class="button button--secondary"
-                            type="button"
-                            node_ref=main_button
-                            on:click=move |_| {
-                                status.set(None);
-                                step.set(Step::TurningOff);
-                            }
-                        >
-                            "Turn off two-factor authentication"
-                        </button>
-                    }
-                    .into_any()
-                } else {
-                    view! {
-                        <button
-                            class="button button--primary"
-                            type="button"
-                            node_ref=main_button
-                            disabled=move || pending.get()
-                            aria-busy=move || pending.get().then_some("true")
-                            on:click=set_up
-                        >
-                            {move || if pending.get() { "Starting…" } else { "Set up two-factor authentication" }}
-                        </button>
-                    }
-                    .into_any()
-                }}
-            </div>
-        }
-    };
+    let overview = move || matches!(step.get(), Step::Overview);
 
     view! {
         <section class="card account__card" aria-labelledby="two-factor-title">
             <div class="account__head">
                 <h2 id="two-factor-title" class="account__title">"Two-factor authentication"</h2>
-                {move || if enabled.get() {
-                    view! { <span class="badge">"On"</span> }.into_any()
-                } else {
-                    view! { <span class="tag">"Off"</span> }.into_any()
-                }}
+                <span class=move || if enabled.get() { "badge" } else { "tag" }>
+                    {move || if enabled.get() { "On" } else { "Off" }}
+                </span>
             </div>
             <FormStatus message=status.into() />
             <FormError message=error.into() />
+            <div class="account__overview" hidden=move || !overview()>
+                <p class="account__text">
+                    {move || if enabled.get() {
+                        "Signing in needs a code from your authenticator app, or one of your recovery codes."
+                    } else {
+                        "Add a second step to signing in: a code from an authenticator app on your phone, such as 1Password, Google Authenticator or Aegis."
+                    }}
+                </p>
+                <div class="account__actions">
+                    <button
+                        class="button button--secondary"
+                        type="button"
+                        hidden=move || !enabled.get()
+                        node_ref=turn_off_button
+                        on:click=move |_| {
+                            status.set(None);
+                            step.set(Step::TurningOff);
+                        }
+                    >
+                        "Turn off two-factor authentication"
+                    </button>
+                    <button
+                        class="button button--primary"
+                        type="button"
+                        hidden=move || enabled.get()
+                        node_ref=set_up_button
+                        disabled=move || pending.get()
+                        aria-busy=move || pending.get().then_some("true")
+                        on:click=set_up
+                    >
+                        {move || if pending.get() { "Starting…" } else { "Set up two-factor authentication" }}
+                    </button>
+                </div>
+            </div>
             {move || match step.get() {
-                Step::Overview => overview().into_any(),
-                Step::SettingUp(setup) => view! {
+                Step::SettingUp(setup) => Some(view! {
                     <SetUp
                         setup
                         on_confirmed=move |codes| step.set(Step::RecoveryCodes(codes))
                         on_cancel=move |()| back(None)
                     />
-                }
-                .into_any(),
-                Step::RecoveryCodes(codes) => view! {
-                    <RecoveryCodes codes on_done=move |()| back(Some("Two-factor authentication is on.")) />
-                }
-                .into_any(),
-                Step::TurningOff => view! {
-                    <TurnOff
-                        on_done=move |()| back(Some("Two-factor authentication is off."))
-                        on_cancel=move |()| back(None)
-                    />
-                }
-                .into_any(),
+                }),
+                _ => None,
             }}
+            {move || match step.get() {
+                Step::RecoveryCodes(codes) => Some(view! {
+                    <RecoveryCodes codes on_done=move |()| back(Some("Two-factor authentication is on.")) />
+                }),
+                _ => None,
+            }}
+            {move || matches!(step.get(), Step::TurningOff).then(|| view! {
+                <TurnOff
+                    on_done=move |()| back(Some("Two-factor authentication is off."))
+                    on_cancel=move |()| back(None)
+                />
+            })}
         </section>
     }
 }
@@ -347,7 +340,13 @@ fn TurnOff(
     let error = RwSignal::new(None::<String>);
     let form_error = RwSignal::new(None::<String>);
     let pending = RwSignal::new(false);
-    let input = NodeRef::<Input>::new();
+    let password_input = NodeRef::<Input>::new();
+    let code_input = NodeRef::<Input>::new();
+    let input = if with_password {
+        password_input
+    } else {
+        code_input
+    };
     focus_soon(input);
     let (field, label) = if with_password {
         ("password", "Password")
@@ -427,38 +426,33 @@ fn TurnOff(
                 }}
             </p>
             <FormError message=form_error.into() />
-            {if with_password {
-                view! {
-                    <Field
-                        name="password"
-                        id="mfa-off-password"
-                        label="Password"
-                        value=value
-                        error=error
-                        on_input=clear
-                        input_type="password"
-                        autocomplete="current-password"
-                        node_ref=input
-                    />
-                }
-                .into_any()
-            } else {
-                view! {
-                    <Field
-                        name="code"
-                        id="mfa-off-code"
-                        label="Code from your authenticator app"
-                        value=value
-                        error=error
-                        on_input=clear
-                        autocomplete="one-time-code"
-                        inputmode="numeric"
-                        verbatim=true
-                        node_ref=input
-                    />
-                }
-                .into_any()
-            }}
+            <div hidden=!with_password>
+                <Field
+                    name="password"
+                    id="mfa-off-password"
+                    label="Password"
+                    value=value
+                    error=error
+                    on_input=clear
+                    input_type="password"
+                    autocomplete="current-password"
+                    node_ref=password_input
+                />
+            </div>
+            <div hidden=with_password>
+                <Field
+                    name="code"
+                    id="mfa-off-code"
+                    label="Code from your authenticator app"
+                    value=value
+                    error=error
+                    on_input=clear
+                    autocomplete="one-time-code"
+                    inputmode="numeric"
+                    verbatim=true
+                    node_ref=code_input
+                />
+            </div>
             <div class="account__actions">
                 <SubmitButton pending=pending.into() label="Turn off" busy_label="Turning off…" danger=true />
                 <button class="button button--secondary" type="button" on:click=move |_| on_cancel.run(())>
