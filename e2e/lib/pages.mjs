@@ -41,7 +41,12 @@ export async function assertNoHorizontalScroll(page) {
   assert.ok(scrollWidth <= innerWidth, `page is ${scrollWidth}px wide in a ${innerWidth}px viewport`);
 }
 
-/** The id of the element that has focus. */
-export function focusedId(page) {
-  return page.evaluate(() => document.activeElement?.id);
+/** Waits until the element with id `id` has focus (pages move focus after drawing). */
+export async function focused(page, id) {
+  try {
+    await page.waitForFunction((id) => document.activeElement?.id === id, id, { timeout: 5_000 });
+  } catch {
+    const actual = await page.evaluate(() => document.activeElement?.id);
+    throw new Error(`focus is on ${JSON.stringify(actual)}, not on #${id}`);
+  }
 }

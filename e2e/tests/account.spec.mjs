@@ -8,7 +8,7 @@ import { baseUrl, browserTest, hidden, PHONE, visible } from '../lib/browser.mjs
 import { freshUser, registerThroughApi } from '../lib/people.mjs';
 import {
   assertNoHorizontalScroll,
-  focusedId,
+  focused,
   onAccountPage,
   onSignInPage,
   signIn,
@@ -27,7 +27,7 @@ browserTest('a new name and preferences are saved and survive a reload', async (
   await profile.getByRole('button', { name: 'Change name' }).click();
   const first = page.getByLabel('First name');
   assert.equal(await first.inputValue(), user.firstName);
-  assert.equal(await focusedId(page), 'first_name');
+  await focused(page, 'first_name');
   await first.fill('Grace');
   await page.getByLabel('Last name').fill('Hopper');
   await page.getByRole('button', { name: 'Save name' }).click();
@@ -80,7 +80,7 @@ browserTest('changing the password checks the current one and the new one signs 
   await card.getByRole('button', { name: 'Change password' }).click();
   await visible(card.getByText('Current password is not correct.'));
   assert.equal(await current.getAttribute('aria-invalid'), 'true');
-  assert.equal(await focusedId(page), 'current_password');
+  await focused(page, 'current_password');
   await assertNoHorizontalScroll(page);
   await session.screenshot(page, 'wrong-current-password-phone');
 
@@ -118,7 +118,7 @@ browserTest('a deactivated account is signed out and cannot sign in again', asyn
   const page = await signInToAccount(session, user, { viewport: PHONE, label: 'phone' });
   const card = page.getByRole('region', { name: 'Deactivate account' });
   await card.getByRole('button', { name: 'Deactivate account…' }).click();
-  assert.equal(await focusedId(page), 'deactivate-password');
+  await focused(page, 'deactivate-password');
 
   // Both the password and an explicit confirmation are needed.
   await card.getByRole('button', { name: 'Deactivate my account' }).click();

@@ -9,7 +9,7 @@ import { browserTest, DESKTOP, hidden, PHONE, visible } from '../lib/browser.mjs
 import { freshUser, registerThroughApi } from '../lib/people.mjs';
 import {
   assertNoHorizontalScroll,
-  focusedId,
+  focused,
   onAccountPage,
   onSignInPage,
   signIn,
@@ -79,7 +79,7 @@ browserTest('two-factor authentication: enrol, sign in with the app and with a r
   const appCode = page.getByLabel('Authentication code');
   assert.equal(await appCode.getAttribute('autocomplete'), 'one-time-code');
   assert.equal(await appCode.getAttribute('inputmode'), 'numeric');
-  assert.equal(await focusedId(page), 'mfa-code');
+  await focused(page, 'mfa-code');
   await session.screenshot(page, 'code-step');
 
   await appCode.fill('000000');
@@ -96,7 +96,7 @@ browserTest('two-factor authentication: enrol, sign in with the app and with a r
   await signIn(phone, user.email, user.password);
   await phone.getByRole('button', { name: 'Use a recovery code instead' }).click();
   const recovery = phone.getByLabel('Recovery code');
-  assert.equal(await focusedId(phone), 'mfa-recovery-code');
+  await focused(phone, 'mfa-recovery-code');
   await recovery.fill(codes[0].toUpperCase());
   await assertNoHorizontalScroll(phone);
   await session.screenshot(phone, 'recovery-code-phone');
@@ -106,7 +106,7 @@ browserTest('two-factor authentication: enrol, sign in with the app and with a r
   // Turning it off needs the password.
   const phoneCard = phone.getByRole('region', { name: 'Two-factor authentication' });
   await phoneCard.getByRole('button', { name: 'Turn off two-factor authentication' }).click();
-  assert.equal(await focusedId(phone), 'mfa-off-password');
+  await focused(phone, 'mfa-off-password');
   await phoneCard.getByLabel('Password').fill('not my password');
   await phoneCard.getByRole('button', { name: 'Turn off', exact: true }).click();
   await visible(phoneCard.getByText('Password is not correct.'));
@@ -156,5 +156,5 @@ browserTest('a used recovery code does not work twice, and too many wrong codes 
   await session.screenshot(page, 'closed');
   await page.getByRole('button', { name: 'Sign in again' }).click();
   await visible(page.getByRole('heading', { name: 'Sign in', level: 1 }));
-  assert.equal(await focusedId(page), 'login');
+  await focused(page, 'login');
 });

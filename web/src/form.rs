@@ -133,15 +133,17 @@ pub fn Field(
                 aria-describedby=described_by
                 node_ref=node_ref
                 prop:value=move || value.get()
+                // `try_`: a focused input that is removed with its form (after saving, say)
+                // still reports losing focus, when the form's state is gone.
                 on:input=move |event| {
-                    value.set(event_target_value(&event));
+                    _ = value.try_set(event_target_value(&event));
                     if let Some(on_input) = on_input {
-                        on_input.run(());
+                        on_input.try_run(());
                     }
                 }
                 on:blur=move |_| {
                     if let Some(on_blur) = on_blur {
-                        on_blur.run(());
+                        on_blur.try_run(());
                     }
                 }
             />
@@ -225,7 +227,7 @@ pub fn Checkbox(
                     aria-invalid=move || error.with(Option::is_some).then_some("true")
                     aria-describedby=described_by
                     prop:checked=move || checked.get()
-                    on:change=move |event| checked.set(event_target_checked(&event))
+                    on:change=move |event| _ = checked.try_set(event_target_checked(&event))
                 />
                 <label class="check__label" for=name>{label}</label>
             </div>

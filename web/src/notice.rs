@@ -25,7 +25,7 @@ impl Notice {
     }
 }
 
-/// Where the notice shows: a status message announced when it appears.
+/// Where the notice shows: a status message, announced when it appears.
 #[component]
 pub fn NoticeBanner() -> impl IntoView {
     let notice = use_notice().0;
@@ -49,16 +49,23 @@ pub fn NoticeBanner() -> impl IntoView {
         })
     };
 
-    view! {
-        <div class="container flash" role="status" aria-live="polite">
-            {move || message().map(|message| view! {
-                <div class="flash__message">
-                    <p>{message}</p>
-                    <button class="button button--secondary flash__close" type="button" on:click=move |_| notice.set(None)>
-                        "Dismiss"
-                    </button>
+    // Drawn with its message: an empty live region would be one more "status" on every page.
+    move || {
+        message().map(|message| {
+            view! {
+                <div class="container flash" role="status">
+                    <div class="flash__message">
+                        <p>{message}</p>
+                        <button
+                            class="button button--secondary flash__close"
+                            type="button"
+                            on:click=move |_| notice.set(None)
+                        >
+                            "Dismiss"
+                        </button>
+                    </div>
                 </div>
-            })}
-        </div>
+            }
+        })
     }
 }

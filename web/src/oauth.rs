@@ -8,6 +8,7 @@
 
 use gatehouse_shared::oauth::{oauth_error_message, provider_label};
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
 use crate::api::UnauthorizedApi;
 use crate::guard::{after_sign_in, encode_query_value};
@@ -31,13 +32,15 @@ pub fn error_message(code: Option<&str>) -> Option<&'static str> {
 /// loads, when it is empty, or when it cannot be read: the forms work without it.
 #[component]
 pub fn OAuthButtons(#[prop(into)] next: Signal<Option<String>>) -> impl IntoView {
-    let providers = LocalResource::new(|| UnauthorizedApi.oauth_providers());
+    // A plain signal rather than a resource: nothing waits on it, and it keeps the Wasm small.
+    let providers = RwSignal::new(Vec::<String>::new());
+    spawn_local(async move {
+        if let Ok(answer) = UnauthorizedApi.oauth_providers().await {
+            _ = providers.try_set(answer.providers);
+        }
+    });
     move || {
-        let providers = providers
-            .get()
-            .and_then(Result::ok)
-            .map(|answer| answer.providers)
-            .unwrap_or_default();
+        let providers = providers.get();
         (!providers.is_empty()).then(|| {
             view! {
                 <div class="oauth">

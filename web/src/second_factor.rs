@@ -211,7 +211,7 @@ pub fn SecondFactor(challenge: Challenge, #[prop(into)] on_restart: Callback<()>
                         id="mfa-recovery-code"
                         label="Recovery code"
                         value=code
-                        error=error
+                        error=Signal::derive(move || error.get().filter(|_| recovery.get()))
                         on_input=clear
                         autocomplete="off"
                         hint="Like abcde-fghij. Each code works once."
@@ -225,7 +225,7 @@ pub fn SecondFactor(challenge: Challenge, #[prop(into)] on_restart: Callback<()>
                         id="mfa-code"
                         label="Authentication code"
                         value=code
-                        error=error
+                        error=Signal::derive(move || error.get().filter(|_| !recovery.get()))
                         on_input=clear
                         autocomplete="one-time-code"
                         inputmode="numeric"

@@ -66,14 +66,18 @@ pub fn SignInRoute() -> impl IntoView {
         } else {
             format!("{path}?{search}")
         };
-        use_navigate()(
-            &here,
-            NavigateOptions {
-                replace: true,
-                scroll: false,
-                ..NavigateOptions::default()
-            },
-        );
+        let navigate = use_navigate();
+        // After this render: the router is not to change under the page it is drawing.
+        request_animation_frame(move || {
+            navigate(
+                &here,
+                NavigateOptions {
+                    replace: true,
+                    scroll: false,
+                    ..NavigateOptions::default()
+                },
+            );
+        });
     }
 
     let login = RwSignal::new(String::new());

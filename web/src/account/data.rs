@@ -168,7 +168,7 @@ fn DeactivateForm(#[prop(into)] on_cancel: Callback<()>) -> impl IntoView {
                 Err(failure) => {
                     pending.set(false);
                     let (mut inline, summary) =
-                        server_errors(&failure, &[("password", "Password")]);
+                        server_errors(&failure, &[("password", "Your password")]);
                     if let Some(message) = inline.remove("password") {
                         password.set(String::new());
                         password_error.set(Some(message));

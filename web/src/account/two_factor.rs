@@ -432,7 +432,7 @@ fn TurnOff(
                     id="mfa-off-password"
                     label="Password"
                     value=value
-                    error=error
+                    error=Signal::derive(move || error.get().filter(|_| with_password))
                     on_input=clear
                     input_type="password"
                     autocomplete="current-password"
@@ -445,7 +445,7 @@ fn TurnOff(
                     id="mfa-off-code"
                     label="Code from your authenticator app"
                     value=value
-                    error=error
+                    error=Signal::derive(move || error.get().filter(|_| !with_password))
                     on_input=clear
                     autocomplete="one-time-code"
                     inputmode="numeric"
