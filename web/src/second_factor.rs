@@ -113,6 +113,7 @@ pub fn SecondFactor(challenge: Challenge, #[prop(into)] on_restart: Callback<()>
     let closed = RwSignal::new(false);
     let app_input = NodeRef::<Input>::new();
     let recovery_input = NodeRef::<Input>::new();
+    let restart_button = NodeRef::<leptos::html::Button>::new();
     let focus = move || {
         request_animation_frame(move || {
             let input = if recovery.get_untracked() {
@@ -163,6 +164,11 @@ pub fn SecondFactor(challenge: Challenge, #[prop(into)] on_restart: Callback<()>
             wrong.update(|wrong| *wrong += 1);
             if wrong.get_untracked() >= TRIES || expired.get_untracked() {
                 closed.set(true);
+                request_animation_frame(move || {
+                    if let Some(button) = restart_button.get_untracked() {
+                        _ = button.focus();
+                    }
+                });
                 form_error.set(Some(
                     "This sign-in has expired or had too many wrong codes. Please sign in again."
                         .into(),
@@ -205,7 +211,7 @@ pub fn SecondFactor(challenge: Challenge, #[prop(into)] on_restart: Callback<()>
             </header>
             <form class="form" novalidate on:submit=on_submit>
                 <FormError message=form_error.into() />
-                <div hidden=move || !recovery.get()>
+                <div hidden=move || !recovery.get() || closed.get()>
                     <Field
                         name="code"
                         id="mfa-recovery-code"
@@ -219,7 +225,7 @@ pub fn SecondFactor(challenge: Challenge, #[prop(into)] on_restart: Callback<()>
                         node_ref=recovery_input
                     />
                 </div>
-                <div hidden=move || recovery.get()>
+                <div hidden=move || recovery.get() || closed.get()>
                     <Field
                         name="code"
                         id="mfa-code"
@@ -253,6 +259,7 @@ pub fn SecondFactor(challenge: Challenge, #[prop(into)] on_restart: Callback<()>
                     <button
                         class=move || if closed.get() { "button button--primary" } else { "button button--secondary" }
                         type="button"
+                        node_ref=restart_button
                         on:click=move |_| on_restart.run(())
                     >
                         "Sign in again"

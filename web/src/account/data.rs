@@ -181,7 +181,7 @@ fn DeactivateForm(#[prop(into)] on_cancel: Callback<()>) -> impl IntoView {
     };
 
     view! {
-        <form id="deactivate-form" class="form account__form" novalidate on:submit=on_submit>
+        <form id="deactivate-form" class="form account__form account__form--revealed" novalidate on:submit=on_submit>
             <FormError message=form_error.into() />
             <Field
                 name="password"

@@ -200,7 +200,7 @@ fn NameForm(#[prop(into)] on_done: Callback<bool>) -> impl IntoView {
         move |field: &'static str| Signal::derive(move || errors.read().get(field).cloned());
 
     view! {
-        <form id="name-form" class="form account__form" novalidate on:submit=on_submit>
+        <form id="name-form" class="form account__form account__form--revealed" novalidate on:submit=on_submit>
             <FormError message=form_error.into() />
             <div class="form__row">
                 <Field

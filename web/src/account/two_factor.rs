@@ -417,7 +417,7 @@ fn TurnOff(
     };
 
     view! {
-        <form class="form account__form" novalidate on:submit=on_submit>
+        <form class="form account__form account__form--revealed" novalidate on:submit=on_submit>
             <p class="account__text">
                 {if with_password {
                     "To turn it off, confirm it is you with your password."
