@@ -158,3 +158,20 @@ browserTest('a used recovery code does not work twice, and too many wrong codes 
   await visible(page.getByRole('heading', { name: 'Sign in', level: 1 }));
   await focused(page, 'login');
 });
+
+browserTest('coming back from a provider: its error is told, and a second-factor challenge opens the code step', async (session) => {
+  const page = await session.open('/sign-in?oauth_error=oauth_cancelled', { label: 'desktop' });
+  await visible(page.getByRole('alert').getByText('Sign-in was cancelled at the provider.'));
+
+  // The challenge travels in the fragment; the page takes it and drops it from the address.
+  await page.goto(`${new URL(page.url()).origin}/sign-in?next=/account#mfa_token=not-a-real-challenge`);
+  await visible(page.getByRole('heading', { name: 'Two-factor authentication', level: 1 }));
+  await page.waitForFunction(() => window.location.hash === '');
+  assert.equal(new URL(page.url()).search, '?next=/account');
+  await focused(page, 'mfa-code');
+  await page.getByLabel('Authentication code').fill('123456');
+  await page.getByRole('button', { name: 'Verify' }).click();
+  await visible(page.getByRole('alert').getByText(/That code did not work/));
+  await page.getByRole('button', { name: 'Sign in again' }).click();
+  await visible(page.getByRole('heading', { name: 'Sign in', level: 1 }));
+});
