@@ -111,6 +111,7 @@ async fn run(
             public_url: "http://bench/".parse()?,
             oauth: Default::default(),
             trusted_proxies: Vec::new(),
+            stripe_webhook_secrets: Vec::new(),
         },
     );
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;

@@ -32,6 +32,14 @@ pub struct Config {
     /// `GATEHOUSE_OAUTH_{GOOGLE,GITHUB}_*`: sign-in through providers; a provider is on
     /// when its client id is set.
     pub oauth: crate::identity::oauth::OAuthSettings,
+    pub billing: BillingConfig,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct BillingConfig {
+    /// `GATEHOUSE_STRIPE_WEBHOOK_SECRETS`: comma-separated endpoint secrets (`whsec_…`);
+    /// several while rotating.
+    pub webhook_secrets: Vec<SecretString>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -203,9 +211,21 @@ impl Config {
                 Vec::new()
             }),
         };
+        let webhook_secrets = r
+            .optional_secret("GATEHOUSE_STRIPE_WEBHOOK_SECRETS")
+            .map(|list| {
+                list.expose_secret()
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|secret| !secret.is_empty())
+                    .map(|secret| SecretString::from(secret.to_owned()))
+                    .collect()
+            })
+            .unwrap_or_default();
         let config = Config {
             auth,
             oauth,
+            billing: BillingConfig { webhook_secrets },
             mail: MailConfig {
                 mailer: mailer(&mut r),
             },

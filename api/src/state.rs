@@ -29,6 +29,8 @@ pub struct AppState {
     pub oauth_http: reqwest::Client,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Secrets that sign Stripe's webhooks (none: the endpoint answers 503).
+    pub stripe_webhook_secrets: Vec<SecretString>,
     /// Where people reach Gatehouse: the base of links in emails.
     pub public_url: url::Url,
 }
@@ -41,6 +43,7 @@ pub struct StateSettings {
     pub public_url: url::Url,
     pub oauth: OAuthSettings,
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    pub stripe_webhook_secrets: Vec<SecretString>,
 }
 
 impl AppState {
@@ -70,6 +73,7 @@ impl AppState {
                 public_url: config.http.public_url.clone(),
                 oauth: config.oauth.clone(),
                 trusted_proxies: config.http.trusted_proxies.clone(),
+                stripe_webhook_secrets: config.billing.webhook_secrets.clone(),
             },
         ))
     }
@@ -100,6 +104,7 @@ impl AppState {
             },
             oauth: settings.oauth.clone(),
             trusted_proxies: settings.trusted_proxies.clone(),
+            stripe_webhook_secrets: settings.stripe_webhook_secrets.clone(),
             oauth_http: crate::identity::oauth::client::http_client(),
             mfa: MfaSettings {
                 issuer: auth.totp_issuer.clone(),

@@ -7,6 +7,7 @@ pub mod identity;
 pub mod mfa;
 pub mod oauth;
 pub mod schema;
+pub mod stripe_events;
 pub mod tokens;
 
 use std::time::Duration;

@@ -175,6 +175,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    stripe_events (id) {
+        id -> Text,
+        #[sql_name = "type"]
+        type_ -> Text,
+        livemode -> Bool,
+        api_version -> Nullable<Text>,
+        created -> Timestamptz,
+        object_id -> Nullable<Text>,
+        payload -> Jsonb,
+        status -> Text,
+        last_error -> Nullable<Text>,
+        received_at -> Timestamptz,
+        processed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     totp_credentials (user_id) {
         user_id -> Uuid,
         secret -> Bytea,
@@ -228,6 +245,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     products,
     refresh_tokens,
     signing_keys,
+    stripe_events,
     totp_credentials,
     users,
 );

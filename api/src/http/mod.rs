@@ -4,6 +4,7 @@
 //! utoipa-actix-web so the served routes and the documented ones are the same list.
 
 pub mod admin_jobs;
+pub mod admin_webhooks;
 pub mod auth;
 pub mod authn;
 pub mod catalog;
@@ -18,6 +19,7 @@ pub mod oauth;
 pub mod observe;
 pub mod spa;
 pub mod staff;
+pub mod webhooks;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -62,6 +64,7 @@ pub struct HttpSettings {
         (name = "auth", description = "Sign-in, sessions and the keys that verify access tokens"),
         (name = "me", description = "The signed-in user"),
         (name = "catalog", description = "What can be bought"),
+        (name = "billing", description = "Subscriptions, payments and Stripe's webhooks"),
         (name = "admin", description = "For staff: needs a staff account signed in with a second factor"),
         (name = "operations", description = "Health and metrics for operators"),
     )
@@ -115,7 +118,10 @@ fn api_v1(cfg: &mut DocumentedConfig) {
         .service(me::delete_me)
         .service(me::export_me)
         .service(admin_jobs::dead_jobs)
-        .service(admin_jobs::retry_job);
+        .service(admin_jobs::retry_job)
+        .service(admin_webhooks::list_events)
+        .service(admin_webhooks::get_event)
+        .service(webhooks::stripe);
 }
 
 /// Operations endpoints, at the root.

@@ -183,6 +183,7 @@ pub struct TestAppBuilder {
     broken_redis: bool,
     oauth: gatehouse::identity::oauth::OAuthSettings,
     trusted_proxies: Vec<ipnet::IpNet>,
+    stripe_webhook_secrets: Vec<String>,
 }
 
 impl TestAppBuilder {
@@ -248,6 +249,12 @@ impl TestAppBuilder {
         self
     }
 
+    /// Stripe webhook signing secrets.
+    pub fn stripe_webhook_secrets(mut self, secrets: &[&str]) -> Self {
+        self.stripe_webhook_secrets = secrets.iter().map(|s| s.to_string()).collect();
+        self
+    }
+
     /// Redis is configured but nothing answers.
     pub fn broken_redis(mut self) -> Self {
         self.broken_redis = true;
@@ -296,6 +303,11 @@ impl TestAppBuilder {
                 public_url: "http://gatehouse.test/".parse().unwrap(),
                 oauth: self.oauth,
                 trusted_proxies: self.trusted_proxies,
+                stripe_webhook_secrets: self
+                    .stripe_webhook_secrets
+                    .iter()
+                    .map(|secret| SecretString::from(secret.clone()))
+                    .collect(),
             },
         );
         let settings = HttpSettings {
@@ -419,6 +431,45 @@ impl TestApp {
             body["access_token"].as_str().unwrap().to_owned(),
             body["refresh_token"].as_str().unwrap().to_owned(),
         )
+    }
+
+    /// A staff member signed in with a second factor: their access token.
+    pub async fn staff_session(&self) -> String {
+        use gatehouse::identity::totp;
+        let (user_id, _) = self.create_user("staff@example.org", "staff").await;
+        let mut conn = self.db.pool().get().await.unwrap();
+        gatehouse::db::identity::set_staff(&mut conn, user_id, true)
+            .await
+            .unwrap();
+        let secret = totp::new_secret();
+        gatehouse::db::mfa::put_unconfirmed_totp(&mut conn, user_id, &secret)
+            .await
+            .unwrap();
+        let step = totp::step_at(chrono::Utc::now().timestamp());
+        gatehouse::db::mfa::accept_totp_step(&mut conn, user_id, step - 2)
+            .await
+            .unwrap();
+        let challenge = self
+            .post_json(
+                "/api/v1/auth/login",
+                serde_json::json!({"login": "staff", "password": TEST_PASSWORD}),
+            )
+            .await;
+        let token = json(challenge).await["mfa_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let signed_in = self
+            .post_json(
+                "/api/v1/auth/mfa/verify",
+                serde_json::json!({"mfa_token": token, "code": totp::code_at(&secret, step)}),
+            )
+            .await;
+        assert_eq!(signed_in.status(), 200, "the staff member signs in");
+        json(signed_in).await["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     }
 
     /// The running server, to stop it in shutdown tests.

@@ -22,3 +22,4 @@ mod schema;
 mod shutdown;
 mod signup;
 mod spa;
+mod webhooks;

@@ -1,0 +1,155 @@
+//! `GET /api/v1/admin/webhooks/stripe/events[/{id}]`: the inbox of Stripe events, for
+//! staff: what arrived, and where each stands.
+
+use actix_web::{get, web, HttpResponse};
+use gatehouse_shared::ErrorEnvelope;
+use serde::{Deserialize, Serialize};
+
+use super::staff::Staff;
+use crate::db::stripe_events::{self as q, StripeEventRow};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// One event as staff see it.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct StripeEventSummary {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub livemode: bool,
+    /// `received`, `processed`, `ignored` or `failed`.
+    pub status: String,
+    /// The id of the object the event is about.
+    pub object_id: Option<String>,
+    pub last_error: Option<String>,
+    /// RFC 3339: when Stripe created it, when it arrived, when it was processed.
+    pub created: String,
+    pub received_at: String,
+    pub processed_at: Option<String>,
+}
+
+impl From<&StripeEventRow> for StripeEventSummary {
+    fn from(row: &StripeEventRow) -> Self {
+        Self {
+            id: row.id.clone(),
+            kind: row.kind.clone(),
+            livemode: row.livemode,
+            status: row.status.clone(),
+            object_id: row.object_id.clone(),
+            last_error: row.last_error.clone(),
+            created: row.created.to_rfc3339(),
+            received_at: row.received_at.to_rfc3339(),
+            processed_at: row.processed_at.map(|t| t.to_rfc3339()),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct StripeEvents {
+    pub events: Vec<StripeEventSummary>,
+    /// Pass as `before` for the next page; absent on the last one.
+    pub next_before: Option<String>,
+}
+
+/// An event with Stripe's payload as received.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct StripeEventDetail {
+    #[serde(flatten)]
+    pub summary: StripeEventSummary,
+    pub payload: serde_json::Value,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct EventsQuery {
+    /// Only events in this state.
+    pub status: Option<String>,
+    /// Only events received before this time (RFC 3339): the next page.
+    pub before: Option<String>,
+    /// 1–200, default 50.
+    pub limit: Option<i64>,
+}
+
+const STATUSES: [&str; 4] = ["received", "processed", "ignored", "failed"];
+
+/// The newest events first.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(EventsQuery),
+    responses(
+        (status = 200, description = "Newest first", body = StripeEvents),
+        (status = 401, description = "Not signed in", body = ErrorEnvelope),
+        (status = 403, description = "`forbidden` or `mfa_required`", body = ErrorEnvelope),
+        (status = 422, description = "Unknown status or a malformed `before`", body = ErrorEnvelope),
+    )
+)]
+#[get("/admin/webhooks/stripe/events")]
+pub async fn list_events(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    query: web::Query<EventsQuery>,
+) -> AppResult<HttpResponse> {
+    let query = query.into_inner();
+    let mut fields = Vec::new();
+    if query
+        .status
+        .as_deref()
+        .is_some_and(|s| !STATUSES.contains(&s))
+    {
+        fields.push((
+            "status".to_owned(),
+            format!("must be one of: {}", STATUSES.join(", ")),
+        ));
+    }
+    let before = match query
+        .before
+        .as_deref()
+        .map(chrono::DateTime::parse_from_rfc3339)
+    {
+        None => None,
+        Some(Ok(time)) => Some(time.with_timezone(&chrono::Utc)),
+        Some(Err(_)) => {
+            fields.push(("before".to_owned(), "must be an RFC 3339 time".to_owned()));
+            None
+        }
+    };
+    if !fields.is_empty() {
+        return Err(AppError::validation(fields));
+    }
+    let limit = query.limit.unwrap_or(50).clamp(1, 200);
+    let mut conn = state.pool.get().await?;
+    let rows = q::list(&mut conn, query.status.as_deref(), before, limit).await?;
+    let next_before = (rows.len() as i64 == limit)
+        .then(|| rows.last().map(|row| row.received_at.to_rfc3339()))
+        .flatten();
+    Ok(HttpResponse::Ok().json(StripeEvents {
+        events: rows.iter().map(StripeEventSummary::from).collect(),
+        next_before,
+    }))
+}
+
+/// One event with its payload.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Stripe's event id (`evt_…`)")),
+    responses(
+        (status = 200, description = "The event", body = StripeEventDetail),
+        (status = 401, description = "Not signed in", body = ErrorEnvelope),
+        (status = 403, description = "`forbidden` or `mfa_required`", body = ErrorEnvelope),
+        (status = 404, description = "No such event", body = ErrorEnvelope),
+    )
+)]
+#[get("/admin/webhooks/stripe/events/{id}")]
+pub async fn get_event(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    let row = q::find(&mut conn, &id).await?.ok_or(AppError::NotFound)?;
+    Ok(HttpResponse::Ok().json(StripeEventDetail {
+        summary: StripeEventSummary::from(&row),
+        payload: row.payload,
+    }))
+}
