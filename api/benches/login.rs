@@ -7,13 +7,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use diesel_async::{AsyncConnection, AsyncPgConnection};
-use gatehouse::config::{AuthConfig, DatabaseConfig};
 use gatehouse::db::identity::{self as q, NewUser};
-use gatehouse::http::HttpSettings;
 use gatehouse::identity::password;
-use gatehouse::state::{AppState, StateSettings};
-use secrecy::SecretString;
+
+mod common;
 
 const PASSWORD: &str = "benchmark passphrase";
 /// Distinct users and client addresses, so the sign-in throttle (per address and per
@@ -30,11 +27,6 @@ fn client_for(person: usize) -> reqwest::Client {
         .expect("a client")
 }
 
-fn admin_url() -> String {
-    std::env::var("GATEHOUSE_TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
-}
-
 #[tokio::main(flavor = "multi_thread")]
 async fn main() -> anyhow::Result<()> {
     let cores = std::thread::available_parallelism()?.get();
@@ -49,19 +41,7 @@ async fn main() -> anyhow::Result<()> {
     let hash_time = started.elapsed() / samples;
     let bound = cores as f64 / hash_time.as_secs_f64();
 
-    use diesel_async::RunQueryDsl;
-    let name = format!("gatehouse_bench_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = AsyncPgConnection::establish(&admin_url()).await?;
-    diesel::sql_query(format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await?;
-    let mut url = url::Url::parse(&admin_url())?;
-    url.set_path(&format!("/{name}"));
-    let result = run(url.as_str(), cores, hash_time, bound).await;
-    diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)"))
-        .execute(&mut admin)
-        .await?;
-    result
+    common::with_database(|url| async move { run(&url, cores, hash_time, bound).await }).await
 }
 
 async fn run(
@@ -70,12 +50,7 @@ async fn run(
     hash_time: Duration,
     bound: f64,
 ) -> anyhow::Result<()> {
-    gatehouse::db::run_migrations(database_url).await?;
-    let pool = gatehouse::db::build_pool(&DatabaseConfig {
-        url: SecretString::from(database_url.to_owned()),
-        pool_size: 16,
-        timeout: Duration::from_secs(10),
-    })?;
+    let pool = common::pool(database_url)?;
     let hash = password::hash(PASSWORD.into()).await?;
     {
         let mut conn = pool.get().await?;
@@ -94,39 +69,7 @@ async fn run(
             q::insert_account_with_owner(&mut conn, "bench", true, user.id).await?;
         }
     }
-    let state = AppState::new(
-        pool,
-        None,
-        StateSettings {
-            metrics_token: None,
-            auth: AuthConfig {
-                issuer: "http://bench".into(),
-                audience: "gatehouse".into(),
-                access_ttl: Duration::from_secs(900),
-                refresh_ttl: Duration::from_secs(86_400),
-                reuse_window: Duration::from_secs(10),
-                totp_issuer: "Gatehouse".into(),
-                staff_mfa_required: true,
-            },
-            public_url: "http://bench/".parse()?,
-            oauth: Default::default(),
-            trusted_proxies: Vec::new(),
-            stripe_webhook_secrets: Vec::new(),
-        },
-    );
-    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    let server = gatehouse::server::start(
-        state,
-        HttpSettings {
-            max_body_bytes: 65_536,
-            web_dir: "/nonexistent".into(),
-            extra_routes: None,
-        },
-        listener,
-        Some(cores),
-        Duration::from_secs(5),
-    )?;
-    let base = format!("http://{}", server.addr);
+    let (server, base) = common::serve(common::state(pool, &[])?, cores)?;
 
     let stop = Arc::new(AtomicBool::new(false));
     let logins = Arc::new(AtomicU64::new(0));

@@ -216,7 +216,8 @@ fn e2e(root: &Path) -> Result<(), String> {
 fn cmd_bench() -> Result<(), String> {
     services::ensure_postgres()?;
     step("benchmarks (release build; figures and targets below)");
-    cargo(&["bench", "-p", "gatehouse", "--bench", "login"])
+    cargo(&["bench", "-p", "gatehouse", "--bench", "login"])?;
+    cargo(&["bench", "-p", "gatehouse", "--bench", "webhooks"])
 }
 
 fn cmd_openapi(root: &Path) -> Result<(), String> {

@@ -10,23 +10,33 @@ use crate::db::stripe_events::{self as q, NewStripeEvent};
 use crate::db::Conn;
 use crate::error::{AppError, AppResult};
 
-/// The parts of an event the inbox keeps beside the payload.
+/// The parts of an event the inbox keeps beside the payload, read without building the
+/// whole document (the payload is stored as received).
 #[derive(Debug, Deserialize)]
-struct EventHead {
-    id: String,
-    #[serde(rename = "type")]
-    kind: String,
+struct EventHead<'a> {
+    #[serde(borrow)]
+    id: std::borrow::Cow<'a, str>,
+    #[serde(rename = "type", borrow)]
+    kind: std::borrow::Cow<'a, str>,
     #[serde(default)]
     livemode: bool,
-    #[serde(default)]
-    api_version: Option<String>,
+    #[serde(default, borrow)]
+    api_version: Option<std::borrow::Cow<'a, str>>,
     created: i64,
-    data: EventData,
+    #[serde(borrow)]
+    data: EventData<'a>,
 }
 
 #[derive(Debug, Deserialize)]
-struct EventData {
-    object: serde_json::Value,
+struct EventData<'a> {
+    #[serde(borrow)]
+    object: ObjectHead<'a>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ObjectHead<'a> {
+    #[serde(default, borrow)]
+    id: Option<std::borrow::Cow<'a, str>>,
 }
 
 fn malformed(detail: &str) -> AppError {
@@ -34,21 +44,25 @@ fn malformed(detail: &str) -> AppError {
 }
 
 /// Reads an event; 400 `malformed_event` unless it has the shape of one.
-fn parse(body: &[u8]) -> AppResult<(EventHead, serde_json::Value)> {
-    let payload: serde_json::Value =
-        serde_json::from_slice(body).map_err(|_| malformed("the body is not JSON"))?;
-    let head: EventHead = serde_json::from_value(payload.clone())
-        .map_err(|_| malformed("id, type, created or data.object is missing"))?;
-    let id_ok = head.id.starts_with("evt_")
+fn parse(body: &[u8]) -> AppResult<(EventHead<'_>, &str)> {
+    let text = std::str::from_utf8(body).map_err(|_| malformed("the body is not UTF-8"))?;
+    let head: EventHead = serde_json::from_str(text).map_err(|err| {
+        if err.is_syntax() || err.is_eof() {
+            malformed("the body is not JSON")
+        } else {
+            malformed("id, type, created or data.object is missing")
+        }
+    })?;
+    let id_ok = head.id.len() > 4
         && head.id.len() <= 254
+        && head.id.starts_with("evt_")
         && head.id[4..]
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_')
-        && head.id.len() > 4;
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_');
     if !id_ok || head.kind.is_empty() || head.kind.len() > 100 {
         return Err(malformed("the id or type is not one Stripe would send"));
     }
-    Ok((head, payload))
+    Ok((head, text))
 }
 
 /// Whether the delivery was new or a repeat.
@@ -63,7 +77,6 @@ pub async fn receive(conn: &mut Conn, body: &[u8]) -> AppResult<Received> {
     let (head, payload) = parse(body)?;
     let created = DateTime::<Utc>::from_timestamp(head.created, 0)
         .ok_or_else(|| malformed("created is not a time"))?;
-    let object_id = head.data.object.get("id").and_then(|id| id.as_str());
     let new = q::insert(
         conn,
         NewStripeEvent {
@@ -72,8 +85,8 @@ pub async fn receive(conn: &mut Conn, body: &[u8]) -> AppResult<Received> {
             livemode: head.livemode,
             api_version: head.api_version.as_deref(),
             created,
-            object_id,
-            payload: &payload,
+            object_id: head.data.object.id.as_deref(),
+            payload_json: payload,
         },
     )
     .await?;

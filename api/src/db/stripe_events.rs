@@ -7,17 +7,17 @@ use diesel_async::RunQueryDsl;
 use super::schema::stripe_events;
 use super::Conn;
 
-#[derive(Debug, Insertable)]
-#[diesel(table_name = stripe_events)]
+/// An event as received; `payload_json` is the body, stored as JSONB without being
+/// parsed into a document here (PostgreSQL parses it once).
+#[derive(Debug)]
 pub struct NewStripeEvent<'a> {
     pub id: &'a str,
-    #[diesel(column_name = type_)]
     pub kind: &'a str,
     pub livemode: bool,
     pub api_version: Option<&'a str>,
     pub created: DateTime<Utc>,
     pub object_id: Option<&'a str>,
-    pub payload: &'a serde_json::Value,
+    pub payload_json: &'a str,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -39,12 +39,21 @@ pub struct StripeEventRow {
 
 /// Stores the event unless its id is already in the inbox; true when it is new.
 pub async fn insert(conn: &mut Conn, event: NewStripeEvent<'_>) -> QueryResult<bool> {
-    let inserted = diesel::insert_into(stripe_events::table)
-        .values(&event)
-        .on_conflict(stripe_events::id)
-        .do_nothing()
-        .execute(conn)
-        .await?;
+    use diesel::sql_types::{Bool, Nullable, Text, Timestamptz};
+    let inserted = diesel::sql_query(
+        "INSERT INTO stripe_events (id, type, livemode, api_version, created, object_id, payload)
+         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)
+         ON CONFLICT (id) DO NOTHING",
+    )
+    .bind::<Text, _>(event.id)
+    .bind::<Text, _>(event.kind)
+    .bind::<Bool, _>(event.livemode)
+    .bind::<Nullable<Text>, _>(event.api_version)
+    .bind::<Timestamptz, _>(event.created)
+    .bind::<Nullable<Text>, _>(event.object_id)
+    .bind::<Text, _>(event.payload_json)
+    .execute(conn)
+    .await?;
     Ok(inserted == 1)
 }
 

@@ -1,0 +1,94 @@
+//! What every benchmark needs: a throwaway database, the app state with production
+//! settings, and the real server on a free port.
+
+#![allow(dead_code)] // each benchmark uses its own subset
+
+use std::future::Future;
+use std::time::Duration;
+
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use gatehouse::config::{AuthConfig, DatabaseConfig};
+use gatehouse::db::Pool;
+use gatehouse::http::HttpSettings;
+use gatehouse::server::RunningServer;
+use gatehouse::state::{AppState, StateSettings};
+use secrecy::SecretString;
+
+fn admin_url() -> String {
+    std::env::var("GATEHOUSE_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// Runs `bench` against a freshly migrated database that is dropped afterwards.
+pub async fn with_database<F, Fut>(bench: F) -> anyhow::Result<()>
+where
+    F: FnOnce(String) -> Fut,
+    Fut: Future<Output = anyhow::Result<()>>,
+{
+    let name = format!("gatehouse_bench_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = AsyncPgConnection::establish(&admin_url()).await?;
+    diesel::sql_query(format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await?;
+    let mut url = url::Url::parse(&admin_url())?;
+    url.set_path(&format!("/{name}"));
+    gatehouse::db::run_migrations(url.as_str()).await?;
+    let result = bench(url.to_string()).await;
+    diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)"))
+        .execute(&mut admin)
+        .await?;
+    result
+}
+
+pub fn pool(database_url: &str) -> anyhow::Result<Pool> {
+    gatehouse::db::build_pool(&DatabaseConfig {
+        url: SecretString::from(database_url.to_owned()),
+        pool_size: 16,
+        timeout: Duration::from_secs(10),
+    })
+}
+
+/// Production settings; `webhook_secrets` for the Stripe endpoint.
+pub fn state(pool: Pool, webhook_secrets: &[&str]) -> anyhow::Result<AppState> {
+    Ok(AppState::new(
+        pool,
+        None,
+        StateSettings {
+            metrics_token: None,
+            auth: AuthConfig {
+                issuer: "http://bench".into(),
+                audience: "gatehouse".into(),
+                access_ttl: Duration::from_secs(900),
+                refresh_ttl: Duration::from_secs(86_400),
+                reuse_window: Duration::from_secs(10),
+                totp_issuer: "Gatehouse".into(),
+                staff_mfa_required: true,
+            },
+            public_url: "http://bench/".parse()?,
+            oauth: Default::default(),
+            trusted_proxies: Vec::new(),
+            stripe_webhook_secrets: webhook_secrets
+                .iter()
+                .map(|secret| SecretString::from(secret.to_string()))
+                .collect(),
+        },
+    ))
+}
+
+/// The real server with `workers` HTTP workers; its base URL.
+pub fn serve(state: AppState, workers: usize) -> anyhow::Result<(RunningServer, String)> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let server = gatehouse::server::start(
+        state,
+        HttpSettings {
+            max_body_bytes: 65_536,
+            web_dir: "/nonexistent".into(),
+            extra_routes: None,
+        },
+        listener,
+        Some(workers),
+        Duration::from_secs(5),
+    )?;
+    let base = format!("http://{}", server.addr);
+    Ok((server, base))
+}
