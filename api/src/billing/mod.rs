@@ -3,3 +3,4 @@
 
 pub mod inbox;
 pub mod signature;
+pub mod subscriptions;

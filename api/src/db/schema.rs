@@ -17,6 +17,8 @@ diesel::table! {
         status -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        stripe_customer_id -> Nullable<Text>,
+        past_due_since -> Nullable<Timestamptz>,
     }
 }
 
@@ -109,6 +111,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    payments (id) {
+        id -> Uuid,
+        account_id -> Uuid,
+        stripe_invoice_id -> Text,
+        stripe_subscription_id -> Nullable<Text>,
+        amount_due_minor -> Int8,
+        amount_paid_minor -> Int8,
+        currency -> Text,
+        status -> Text,
+        hosted_invoice_url -> Nullable<Text>,
+        period_start -> Nullable<Timestamptz>,
+        period_end -> Nullable<Timestamptz>,
+        created -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     prices (id) {
         id -> Uuid,
         product_id -> Uuid,
@@ -192,6 +212,35 @@ diesel::table! {
 }
 
 diesel::table! {
+    subscription_items (id) {
+        id -> Uuid,
+        subscription_id -> Uuid,
+        stripe_item_id -> Text,
+        price_id -> Nullable<Uuid>,
+        stripe_price_id -> Text,
+        quantity -> Int4,
+    }
+}
+
+diesel::table! {
+    subscriptions (id) {
+        id -> Uuid,
+        account_id -> Uuid,
+        stripe_subscription_id -> Text,
+        stripe_customer_id -> Text,
+        status -> Text,
+        current_period_start -> Nullable<Timestamptz>,
+        current_period_end -> Nullable<Timestamptz>,
+        cancel_at_period_end -> Bool,
+        canceled_at -> Nullable<Timestamptz>,
+        ended_at -> Nullable<Timestamptz>,
+        trial_end -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     totp_credentials (user_id) {
         user_id -> Uuid,
         secret -> Bytea,
@@ -223,11 +272,15 @@ diesel::joinable!(account_members -> users (user_id));
 diesel::joinable!(mfa_recovery_codes -> users (user_id));
 diesel::joinable!(oauth_identities -> users (user_id));
 diesel::joinable!(one_time_tokens -> users (user_id));
+diesel::joinable!(payments -> accounts (account_id));
 diesel::joinable!(prices -> products (product_id));
 diesel::joinable!(product_entitlements -> entitlements (entitlement_key));
 diesel::joinable!(product_entitlements -> products (product_id));
 diesel::joinable!(refresh_tokens -> accounts (account_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(subscription_items -> prices (price_id));
+diesel::joinable!(subscription_items -> subscriptions (subscription_id));
+diesel::joinable!(subscriptions -> accounts (account_id));
 diesel::joinable!(totp_credentials -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -240,12 +293,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     oauth_identities,
     oauth_states,
     one_time_tokens,
+    payments,
     prices,
     product_entitlements,
     products,
     refresh_tokens,
     signing_keys,
     stripe_events,
+    subscription_items,
+    subscriptions,
     totp_credentials,
     users,
 );

@@ -104,8 +104,8 @@ async fn access_token(
         exp: now + settings.access_ttl.as_secs() as i64,
         acc: account_id.to_string(),
         roles: role.into_iter().collect(),
-        // Entitlements arrive with subscriptions (billing).
-        ent: Vec::new(),
+        // What the account's live subscriptions grant, as of this token.
+        ent: crate::db::billing::entitlement_keys(conn, account_id).await?,
         sid: family_id.to_string(),
         mfa,
     };

@@ -116,6 +116,83 @@ pub fn account_exists(to: &str, sign_in_link: &str) -> Email {
     }
 }
 
+/// A message of paragraphs after a greeting, with an optional call to action; text and
+/// HTML from the same lines.
+fn notice(
+    to: &str,
+    name: &str,
+    template: &str,
+    subject: &str,
+    paragraphs: &[&str],
+    action: Option<(&str, &str)>,
+) -> Email {
+    let hello = greeting(name);
+    let mut lines = vec![hello.as_str()];
+    lines.extend_from_slice(paragraphs);
+    let mut text = lines.join("\n\n");
+    if let Some((label, link)) = action {
+        text.push_str(&format!("\n\n{label}: {link}"));
+    }
+    text.push('\n');
+    Email {
+        to: to.to_owned(),
+        template: template.to_owned(),
+        subject: subject.to_owned(),
+        text,
+        html: html(&lines, action),
+    }
+}
+
+/// Sent when a renewal payment failed and the account is past due.
+pub fn payment_failed(to: &str, name: &str, grace_days: u64, billing_link: &str) -> Email {
+    let grace = format!(
+        "Your subscription stays active for {grace_days} more days while we retry. Please update \
+         your payment method before then to keep access."
+    );
+    notice(
+        to,
+        name,
+        "payment_failed",
+        "Your payment did not go through",
+        &[
+            "We could not collect the latest payment for your Gatehouse subscription.",
+            &grace,
+        ],
+        Some(("Update payment method", billing_link)),
+    )
+}
+
+/// Sent when a subscription has ended.
+pub fn subscription_cancelled(to: &str, name: &str, billing_link: &str) -> Email {
+    notice(
+        to,
+        name,
+        "subscription_cancelled",
+        "Your subscription has ended",
+        &[
+            "Your Gatehouse subscription has been cancelled and its products are no longer available.",
+            "You can subscribe again at any time.",
+        ],
+        Some(("See plans", billing_link)),
+    )
+}
+
+/// Sent a few days before a trial ends (Stripe's `trial_will_end`).
+pub fn trial_ending(to: &str, name: &str, ends_on: &str, billing_link: &str) -> Email {
+    let when = format!("Your free trial ends on {ends_on}.");
+    notice(
+        to,
+        name,
+        "trial_ending",
+        "Your trial is ending soon",
+        &[
+            &when,
+            "Add a payment method to keep your products without interruption.",
+        ],
+        Some(("Manage billing", billing_link)),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,5 +209,18 @@ mod tests {
         assert!(email.html.contains("token=a&amp;b"));
         assert!(email.text.contains("https://g.example/v?token=a&b"));
         assert!(email.text.starts_with("Hello <script>x</script>,"));
+    }
+
+    #[test]
+    fn billing_notices_carry_the_link_in_both_bodies() {
+        let email = payment_failed("a@b.c", "Ada", 7, "https://g.example/billing");
+        assert_eq!(email.template, "payment_failed");
+        assert!(email.text.contains("7 more days"));
+        assert!(email.text.contains("https://g.example/billing"));
+        assert!(email.html.contains("href=\"https://g.example/billing\""));
+        let email = trial_ending("a@b.c", "", "2026-12-01", "https://g.example/billing");
+        assert!(email
+            .text
+            .starts_with("Hello,\n\nYour free trial ends on 2026-12-01."));
     }
 }

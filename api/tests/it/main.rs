@@ -5,6 +5,7 @@ mod harness;
 
 mod account;
 mod auth;
+mod billing;
 mod catalog;
 mod cli;
 mod code_login;

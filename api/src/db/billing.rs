@@ -1,0 +1,283 @@
+//! Subscriptions, their items and the payments ledger, as Stripe last described them.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use uuid::Uuid;
+
+use super::schema::{
+    account_members, accounts, payments, prices, product_entitlements, subscription_items,
+    subscriptions, users,
+};
+use super::Conn;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = accounts, check_for_backend(diesel::pg::Pg))]
+pub struct AccountBilling {
+    pub id: Uuid,
+    pub status: String,
+    pub stripe_customer_id: Option<String>,
+    pub past_due_since: Option<DateTime<Utc>>,
+}
+
+/// The account with this Stripe customer, row-locked (billing changes of one account are
+/// decided one at a time).
+pub async fn account_by_customer_for_update(
+    conn: &mut Conn,
+    stripe_customer_id: &str,
+) -> QueryResult<Option<AccountBilling>> {
+    accounts::table
+        .filter(accounts::stripe_customer_id.eq(stripe_customer_id))
+        .select(AccountBilling::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn account_for_update(conn: &mut Conn, id: Uuid) -> QueryResult<Option<AccountBilling>> {
+    accounts::table
+        .find(id)
+        .select(AccountBilling::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn set_account_status(
+    conn: &mut Conn,
+    id: Uuid,
+    status: &str,
+    past_due_since: Option<DateTime<Utc>>,
+) -> QueryResult<()> {
+    diesel::update(accounts::table.find(id))
+        .set((
+            accounts::status.eq(status),
+            accounts::past_due_since.eq(past_due_since),
+            accounts::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Records the account's Stripe customer (once; a different one is refused by the
+/// caller before this).
+pub async fn set_customer(conn: &mut Conn, id: Uuid, stripe_customer_id: &str) -> QueryResult<()> {
+    diesel::update(accounts::table.find(id))
+        .set(accounts::stripe_customer_id.eq(stripe_customer_id))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = subscriptions, check_for_backend(diesel::pg::Pg))]
+pub struct SubscriptionRow {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub stripe_subscription_id: String,
+    pub stripe_customer_id: String,
+    pub status: String,
+    pub current_period_start: Option<DateTime<Utc>>,
+    pub current_period_end: Option<DateTime<Utc>>,
+    pub cancel_at_period_end: bool,
+    pub canceled_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub trial_end: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, AsChangeset, Insertable)]
+#[diesel(table_name = subscriptions, treat_none_as_null = true)]
+pub struct SubscriptionValues<'a> {
+    pub account_id: Uuid,
+    pub stripe_subscription_id: &'a str,
+    pub stripe_customer_id: &'a str,
+    pub status: &'a str,
+    pub current_period_start: Option<DateTime<Utc>>,
+    pub current_period_end: Option<DateTime<Utc>>,
+    pub cancel_at_period_end: bool,
+    pub canceled_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub trial_end: Option<DateTime<Utc>>,
+}
+
+pub async fn subscription_for_update(
+    conn: &mut Conn,
+    stripe_subscription_id: &str,
+) -> QueryResult<Option<SubscriptionRow>> {
+    subscriptions::table
+        .filter(subscriptions::stripe_subscription_id.eq(stripe_subscription_id))
+        .select(SubscriptionRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Inserts or overwrites the subscription; its id.
+pub async fn upsert_subscription(
+    conn: &mut Conn,
+    values: &SubscriptionValues<'_>,
+) -> QueryResult<Uuid> {
+    diesel::insert_into(subscriptions::table)
+        .values(values)
+        .on_conflict(subscriptions::stripe_subscription_id)
+        .do_update()
+        .set((values, subscriptions::updated_at.eq(diesel::dsl::now)))
+        .returning(subscriptions::id)
+        .get_result(conn)
+        .await
+}
+
+pub struct NewItem<'a> {
+    pub stripe_item_id: &'a str,
+    pub stripe_price_id: &'a str,
+    pub quantity: i32,
+}
+
+/// Replaces the subscription's items; each is tied to the catalog price with that Stripe id.
+pub async fn replace_items(
+    conn: &mut Conn,
+    subscription_id: Uuid,
+    items: &[NewItem<'_>],
+) -> QueryResult<()> {
+    diesel::delete(
+        subscription_items::table.filter(subscription_items::subscription_id.eq(subscription_id)),
+    )
+    .execute(conn)
+    .await?;
+    for item in items {
+        let price_id: Option<Uuid> = prices::table
+            .filter(prices::stripe_price_id.eq(item.stripe_price_id))
+            .select(prices::id)
+            .first(conn)
+            .await
+            .optional()?;
+        diesel::insert_into(subscription_items::table)
+            .values((
+                subscription_items::subscription_id.eq(subscription_id),
+                subscription_items::stripe_item_id.eq(item.stripe_item_id),
+                subscription_items::stripe_price_id.eq(item.stripe_price_id),
+                subscription_items::price_id.eq(price_id),
+                subscription_items::quantity.eq(item.quantity),
+            ))
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The Stripe statuses of the account's subscriptions.
+pub async fn subscription_statuses(conn: &mut Conn, account_id: Uuid) -> QueryResult<Vec<String>> {
+    subscriptions::table
+        .filter(subscriptions::account_id.eq(account_id))
+        .select(subscriptions::status)
+        .load(conn)
+        .await
+}
+
+/// What the account's live subscriptions grant: the entitlement keys of the products of
+/// their items, while the account may act (not suspended or cancelled).
+pub async fn entitlement_keys(conn: &mut Conn, account_id: Uuid) -> QueryResult<Vec<String>> {
+    let mut keys: Vec<String> = subscription_items::table
+        .inner_join(subscriptions::table)
+        .inner_join(prices::table.on(subscription_items::price_id.eq(prices::id.nullable())))
+        .inner_join(
+            product_entitlements::table.on(product_entitlements::product_id.eq(prices::product_id)),
+        )
+        .inner_join(accounts::table.on(accounts::id.eq(subscriptions::account_id)))
+        .filter(subscriptions::account_id.eq(account_id))
+        .filter(subscriptions::status.eq_any(["trialing", "active", "past_due"]))
+        .filter(accounts::status.ne_all(["suspended", "cancelled"]))
+        .select(product_entitlements::entitlement_key)
+        .load(conn)
+        .await?;
+    keys.sort();
+    keys.dedup();
+    Ok(keys)
+}
+
+/// `(email, first name)` of the account's owners and billing members.
+pub async fn billing_contacts(
+    conn: &mut Conn,
+    account_id: Uuid,
+) -> QueryResult<Vec<(String, String)>> {
+    account_members::table
+        .inner_join(users::table)
+        .filter(account_members::account_id.eq(account_id))
+        .filter(account_members::role.eq_any(["owner", "billing"]))
+        .filter(users::deactivated_at.is_null())
+        .select((users::email, users::first_name))
+        .order(users::email)
+        .load(conn)
+        .await
+}
+
+#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[diesel(table_name = payments, treat_none_as_null = true)]
+pub struct PaymentValues<'a> {
+    pub account_id: Uuid,
+    pub stripe_invoice_id: &'a str,
+    pub stripe_subscription_id: Option<&'a str>,
+    pub amount_due_minor: i64,
+    pub amount_paid_minor: i64,
+    pub currency: &'a str,
+    pub status: &'a str,
+    pub hosted_invoice_url: Option<&'a str>,
+    pub period_start: Option<DateTime<Utc>>,
+    pub period_end: Option<DateTime<Utc>>,
+    pub created: DateTime<Utc>,
+}
+
+/// Inserts or overwrites the ledger row of an invoice; the previous status, if any.
+pub async fn upsert_payment(
+    conn: &mut Conn,
+    values: &PaymentValues<'_>,
+) -> QueryResult<Option<String>> {
+    let previous: Option<String> = payments::table
+        .filter(payments::stripe_invoice_id.eq(values.stripe_invoice_id))
+        .select(payments::status)
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?;
+    diesel::insert_into(payments::table)
+        .values(values)
+        .on_conflict(payments::stripe_invoice_id)
+        .do_update()
+        .set((values, payments::updated_at.eq(diesel::dsl::now)))
+        .execute(conn)
+        .await?;
+    Ok(previous)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = payments, check_for_backend(diesel::pg::Pg))]
+pub struct PaymentRow {
+    pub stripe_invoice_id: String,
+    pub amount_due_minor: i64,
+    pub amount_paid_minor: i64,
+    pub currency: String,
+    pub status: String,
+    pub hosted_invoice_url: Option<String>,
+    pub period_start: Option<DateTime<Utc>>,
+    pub period_end: Option<DateTime<Utc>>,
+    pub created: DateTime<Utc>,
+}
+
+/// The account's payments, newest first.
+pub async fn payments_of(
+    conn: &mut Conn,
+    account_id: Uuid,
+    limit: i64,
+) -> QueryResult<Vec<PaymentRow>> {
+    payments::table
+        .filter(payments::account_id.eq(account_id))
+        .order(payments::created.desc())
+        .limit(limit)
+        .select(PaymentRow::as_select())
+        .load(conn)
+        .await
+}

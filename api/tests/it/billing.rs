@@ -1,0 +1,255 @@
+//! Applying Stripe's view of subscriptions and invoices: account status, entitlements in
+//! tokens, emails once per transition, stale views of ended subscriptions, the grace
+//! period, and the payments ledger. (Processing re-reads the object from Stripe before
+//! applying it; these tests give the applying side Stripe's answers directly.)
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use diesel_async::RunQueryDsl;
+use gatehouse::billing::subscriptions::{
+    apply_invoice, apply_subscription, sweep_account, Applied, BillingSettings, InvoiceSnapshot,
+    ItemSnapshot, SubscriptionSnapshot,
+};
+use uuid::Uuid;
+
+use crate::harness::TestApp;
+
+fn settings() -> BillingSettings {
+    BillingSettings {
+        grace: Duration::from_secs(7 * 86_400),
+        billing_url: "http://gatehouse.test/billing".parse().unwrap(),
+    }
+}
+
+fn at(days_from_now: i64) -> DateTime<Utc> {
+    Utc::now() + chrono::Duration::days(days_from_now)
+}
+
+fn snapshot(account: Option<Uuid>, status: &str) -> SubscriptionSnapshot {
+    SubscriptionSnapshot {
+        stripe_subscription_id: "sub_1".into(),
+        stripe_customer_id: "cus_1".into(),
+        account_hint: account,
+        status: status.into(),
+        current_period_start: Some(at(-1)),
+        current_period_end: Some(at(29)),
+        cancel_at_period_end: false,
+        canceled_at: None,
+        ended_at: None,
+        trial_end: None,
+        items: vec![ItemSnapshot {
+            stripe_item_id: "si_1".into(),
+            stripe_price_id: "price_team_month".into(),
+            quantity: 1,
+        }],
+    }
+}
+
+/// A seeded app where the Team plan's monthly price is `price_team_month` in Stripe.
+async fn app_with_priced_catalog() -> TestApp {
+    let app = TestApp::builder().seeded().spawn().await;
+    let mut conn = app.db.pool().get().await.unwrap();
+    diesel::sql_query(
+        "UPDATE prices SET stripe_price_id = 'price_team_month'
+          WHERE billing_period = 'month' AND product_id = (SELECT id FROM products WHERE slug = 'team')",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    app
+}
+
+async fn account_status(app: &TestApp, account: Uuid) -> String {
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        status: String,
+    }
+    let mut conn = app.db.pool().get().await.unwrap();
+    diesel::sql_query("SELECT status FROM accounts WHERE id = $1")
+        .bind::<diesel::sql_types::Uuid, _>(account)
+        .get_result::<Row>(&mut conn)
+        .await
+        .unwrap()
+        .status
+}
+
+async fn emails(app: &TestApp, template: &str) -> usize {
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        count: i64,
+    }
+    let mut conn = app.db.pool().get().await.unwrap();
+    diesel::sql_query(
+        "SELECT count(*) AS count FROM jobs WHERE kind = 'mail.send' AND payload->>'template' = $1",
+    )
+    .bind::<diesel::sql_types::Text, _>(template)
+    .get_result::<Row>(&mut conn)
+    .await
+    .unwrap()
+    .count as usize
+}
+
+async fn apply(app: &TestApp, snapshot: &SubscriptionSnapshot) -> Applied {
+    let mut conn = app.db.pool().get().await.unwrap();
+    apply_subscription(&mut conn, &settings(), snapshot, Utc::now())
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_active_subscription_activates_the_account_and_its_entitlements_reach_tokens() {
+    let app = app_with_priced_catalog().await;
+    let (_, account) = app.create_user("ada@example.org", "ada").await;
+    let (before, _) = app.sign_in("ada").await;
+    assert!(app.state.keys.verify(&before).await.unwrap().ent.is_empty());
+
+    let applied = apply(&app, &snapshot(Some(account), "active")).await;
+    assert_eq!(
+        applied,
+        Applied::Stored {
+            account_id: account,
+            from: "active".into(),
+            to: "active".into()
+        }
+    );
+    // Applying the same view again changes nothing.
+    apply(&app, &snapshot(Some(account), "active")).await;
+    let (after, _) = app.sign_in("ada").await;
+    let claims = app.state.keys.verify(&after).await.unwrap();
+    assert_eq!(claims.ent, ["nextcloud", "vaultwarden"]);
+
+    // Later views find the account by its customer, without the metadata.
+    let mut trialing = snapshot(None, "trialing");
+    trialing.trial_end = Some(at(14));
+    apply(&app, &trialing).await;
+    assert_eq!(account_status(&app, account).await, "trial");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_concurrent_deliveries_change_the_state_once_and_send_one_email() {
+    let app = app_with_priced_catalog().await;
+    let (_, account) = app.create_user("ada@example.org", "ada").await;
+    apply(&app, &snapshot(Some(account), "active")).await;
+
+    let past_due = snapshot(None, "past_due");
+    let applies = (0..10).map(|_| {
+        let app = &app;
+        let past_due = past_due.clone();
+        async move { apply(app, &past_due).await }
+    });
+    let results = futures_util::future::join_all(applies).await;
+    let transitions = results
+        .iter()
+        .filter(|r| matches!(r, Applied::Stored { from, to, .. } if from != to))
+        .count();
+    assert_eq!(transitions, 1, "{results:?}");
+    assert_eq!(account_status(&app, account).await, "past_due");
+    assert_eq!(emails(&app, "payment_failed").await, 1);
+    // Within the grace period the account keeps its products.
+    let (access, _) = app.sign_in("ada").await;
+    assert!(!app.state.keys.verify(&access).await.unwrap().ent.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_view_cannot_resurrect_a_cancelled_subscription() {
+    let app = app_with_priced_catalog().await;
+    let (_, account) = app.create_user("ada@example.org", "ada").await;
+    let active = snapshot(Some(account), "active");
+    apply(&app, &active).await;
+    let mut cancelled = snapshot(None, "canceled");
+    cancelled.canceled_at = Some(at(0));
+    cancelled.ended_at = Some(at(0));
+    apply(&app, &cancelled).await;
+    assert_eq!(account_status(&app, account).await, "cancelled");
+
+    assert_eq!(apply(&app, &active).await, Applied::Stale);
+    assert_eq!(account_status(&app, account).await, "cancelled");
+    assert_eq!(emails(&app, "subscription_cancelled").await, 1);
+    let (access, _) = app.sign_in("ada").await;
+    assert!(app.state.keys.verify(&access).await.unwrap().ent.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_grace_period_ends_in_suspension() {
+    let app = app_with_priced_catalog().await;
+    let (_, account) = app.create_user("ada@example.org", "ada").await;
+    apply(&app, &snapshot(Some(account), "past_due")).await;
+    assert_eq!(account_status(&app, account).await, "past_due");
+
+    let mut conn = app.db.pool().get().await.unwrap();
+    let in_six_days = sweep_account(&mut conn, &settings(), account, at(6))
+        .await
+        .unwrap();
+    assert_eq!(in_six_days.as_deref(), Some("past_due"));
+    let in_eight_days = sweep_account(&mut conn, &settings(), account, at(8))
+        .await
+        .unwrap();
+    assert_eq!(in_eight_days.as_deref(), Some("suspended"));
+    let (access, _) = app.sign_in("ada").await;
+    assert!(app.state.keys.verify(&access).await.unwrap().ent.is_empty());
+
+    // Paying again brings it back, and a later failure starts a new grace period.
+    apply(&app, &snapshot(None, "active")).await;
+    assert_eq!(account_status(&app, account).await, "active");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_customers_are_not_guessed() {
+    let app = app_with_priced_catalog().await;
+    let (_, other_account) = app.create_user("bob@example.org", "bob").await;
+    assert_eq!(
+        apply(&app, &snapshot(None, "active")).await,
+        Applied::UnknownCustomer
+    );
+    // The metadata names an account already paying through another customer.
+    let mut first = snapshot(Some(other_account), "active");
+    first.stripe_customer_id = "cus_bob".into();
+    first.stripe_subscription_id = "sub_bob".into();
+    first.items[0].stripe_item_id = "si_bob".into();
+    apply(&app, &first).await;
+    assert_eq!(
+        apply(&app, &snapshot(Some(other_account), "active")).await,
+        Applied::UnknownCustomer
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invoices_land_in_the_ledger_once_and_follow_later_views() {
+    let app = app_with_priced_catalog().await;
+    let (_, account) = app.create_user("ada@example.org", "ada").await;
+    apply(&app, &snapshot(Some(account), "active")).await;
+    let mut invoice = InvoiceSnapshot {
+        stripe_invoice_id: "in_1".into(),
+        stripe_customer_id: "cus_1".into(),
+        stripe_subscription_id: Some("sub_1".into()),
+        amount_due_minor: 2900,
+        amount_paid_minor: 0,
+        currency: "eur".into(),
+        status: "open".into(),
+        hosted_invoice_url: Some("https://invoice.stripe.test/in_1".into()),
+        period_start: Some(at(0)),
+        period_end: Some(at(30)),
+        created: at(0),
+    };
+    let mut conn = app.db.pool().get().await.unwrap();
+    assert!(apply_invoice(&mut conn, &invoice).await.unwrap());
+    invoice.status = "paid".into();
+    invoice.amount_paid_minor = 2900;
+    assert!(apply_invoice(&mut conn, &invoice).await.unwrap());
+    assert!(apply_invoice(&mut conn, &invoice).await.unwrap());
+    let ledger = gatehouse::db::billing::payments_of(&mut conn, account, 10)
+        .await
+        .unwrap();
+    assert_eq!(ledger.len(), 1);
+    assert_eq!(
+        (ledger[0].status.as_str(), ledger[0].amount_paid_minor),
+        ("paid", 2900)
+    );
+
+    invoice.stripe_customer_id = "cus_unknown".into();
+    invoice.stripe_invoice_id = "in_2".into();
+    assert!(!apply_invoice(&mut conn, &invoice).await.unwrap());
+}
