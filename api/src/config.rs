@@ -40,6 +40,8 @@ pub struct BillingConfig {
     /// `GATEHOUSE_STRIPE_WEBHOOK_SECRETS`: comma-separated endpoint secrets (`whsec_…`);
     /// several while rotating.
     pub webhook_secrets: Vec<SecretString>,
+    /// `GATEHOUSE_BILLING_GRACE_DAYS`: how long a past-due account keeps access.
+    pub grace: Duration,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -225,7 +227,12 @@ impl Config {
         let config = Config {
             auth,
             oauth,
-            billing: BillingConfig { webhook_secrets },
+            billing: BillingConfig {
+                webhook_secrets,
+                grace: Duration::from_secs(
+                    86_400 * r.positive("GATEHOUSE_BILLING_GRACE_DAYS", 7) as u64,
+                ),
+            },
             mail: MailConfig {
                 mailer: mailer(&mut r),
             },

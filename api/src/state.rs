@@ -6,6 +6,7 @@ use anyhow::Context;
 use diesel_async::RunQueryDsl;
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::billing::subscriptions::BillingSettings;
 use crate::config::{AuthConfig, Config};
 use crate::db::{self, Pool};
 use crate::identity::keys::KeyStore;
@@ -31,6 +32,7 @@ pub struct AppState {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Secrets that sign Stripe's webhooks (none: the endpoint answers 503).
     pub stripe_webhook_secrets: Vec<SecretString>,
+    pub billing: BillingSettings,
     /// Where people reach Gatehouse: the base of links in emails.
     pub public_url: url::Url,
 }
@@ -44,6 +46,8 @@ pub struct StateSettings {
     pub oauth: OAuthSettings,
     pub trusted_proxies: Vec<ipnet::IpNet>,
     pub stripe_webhook_secrets: Vec<SecretString>,
+    /// How long a past-due account keeps access.
+    pub billing_grace: Duration,
 }
 
 impl AppState {
@@ -74,6 +78,7 @@ impl AppState {
                 oauth: config.oauth.clone(),
                 trusted_proxies: config.http.trusted_proxies.clone(),
                 stripe_webhook_secrets: config.billing.webhook_secrets.clone(),
+                billing_grace: config.billing.grace,
             },
         ))
     }
@@ -105,6 +110,13 @@ impl AppState {
             oauth: settings.oauth.clone(),
             trusted_proxies: settings.trusted_proxies.clone(),
             stripe_webhook_secrets: settings.stripe_webhook_secrets.clone(),
+            billing: BillingSettings {
+                grace: settings.billing_grace,
+                billing_url: settings
+                    .public_url
+                    .join("billing")
+                    .unwrap_or_else(|_| settings.public_url.clone()),
+            },
             oauth_http: crate::identity::oauth::client::http_client(),
             mfa: MfaSettings {
                 issuer: auth.totp_issuer.clone(),

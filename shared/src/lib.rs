@@ -4,6 +4,7 @@
 //! Wasm build never compiles server dependencies.
 
 pub mod auth;
+pub mod billing;
 pub mod catalog;
 pub mod error;
 pub mod ids;

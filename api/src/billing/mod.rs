@@ -2,5 +2,6 @@
 //! subscriptions and payments.
 
 pub mod inbox;
+pub mod overview;
 pub mod signature;
 pub mod subscriptions;

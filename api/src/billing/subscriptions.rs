@@ -104,7 +104,7 @@ pub fn account_status(
 }
 
 /// Of several subscriptions, the one whose status speaks for the account: the liveliest.
-fn rank(stripe_status: &str) -> u8 {
+pub fn rank(stripe_status: &str) -> u8 {
     match stripe_status {
         "active" => 0,
         "trialing" => 1,

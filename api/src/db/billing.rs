@@ -35,6 +35,15 @@ pub async fn account_by_customer_for_update(
         .optional()
 }
 
+pub async fn account_billing(conn: &mut Conn, id: Uuid) -> QueryResult<Option<AccountBilling>> {
+    accounts::table
+        .find(id)
+        .select(AccountBilling::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
 pub async fn account_for_update(conn: &mut Conn, id: Uuid) -> QueryResult<Option<AccountBilling>> {
     accounts::table
         .find(id)
@@ -278,6 +287,53 @@ pub async fn payments_of(
         .order(payments::created.desc())
         .limit(limit)
         .select(PaymentRow::as_select())
+        .load(conn)
+        .await
+}
+
+/// The account's subscriptions, newest first.
+pub async fn subscriptions_of(
+    conn: &mut Conn,
+    account_id: Uuid,
+) -> QueryResult<Vec<SubscriptionRow>> {
+    subscriptions::table
+        .filter(subscriptions::account_id.eq(account_id))
+        .order(subscriptions::created_at.desc())
+        .select(SubscriptionRow::as_select())
+        .load(conn)
+        .await
+}
+
+/// An item with the catalog product and price it stands for (when the catalog knows
+/// the Stripe price).
+#[derive(Debug, Clone, Queryable)]
+pub struct ItemWithProduct {
+    pub quantity: i32,
+    pub product_slug: Option<String>,
+    pub product_name: Option<String>,
+    pub billing_period: Option<String>,
+    pub amount_minor: Option<i64>,
+    pub currency: Option<String>,
+}
+
+pub async fn items_with_products(
+    conn: &mut Conn,
+    subscription_id: Uuid,
+) -> QueryResult<Vec<ItemWithProduct>> {
+    use super::schema::products;
+    subscription_items::table
+        .left_join(prices::table.on(subscription_items::price_id.eq(prices::id.nullable())))
+        .left_join(products::table.on(products::id.eq(prices::product_id)))
+        .filter(subscription_items::subscription_id.eq(subscription_id))
+        .order(products::display_order.nullable().asc())
+        .select((
+            subscription_items::quantity,
+            products::slug.nullable(),
+            products::name.nullable(),
+            prices::billing_period.nullable(),
+            prices::amount_minor.nullable(),
+            prices::currency.nullable(),
+        ))
         .load(conn)
         .await
 }

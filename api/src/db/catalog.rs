@@ -199,3 +199,16 @@ pub async fn set_entitlements(conn: &mut Conn, product_id: Uuid, keys: &[&str]) 
         .await?;
     Ok(())
 }
+
+/// `(key, label)` of these entitlement keys, by label.
+pub async fn entitlement_labels(
+    conn: &mut Conn,
+    keys: &[String],
+) -> QueryResult<Vec<(String, String)>> {
+    entitlements::table
+        .filter(entitlements::key.eq_any(keys))
+        .order(entitlements::label)
+        .select((entitlements::key, entitlements::label))
+        .load(conn)
+        .await
+}

@@ -2,6 +2,7 @@
 
 use actix_web::{delete, get, patch, web, HttpResponse};
 use gatehouse_shared::auth::{DeactivateRequest, Me, PersonalDataExport, UpdateMeRequest};
+use gatehouse_shared::billing::Entitlements;
 use gatehouse_shared::ErrorEnvelope;
 
 use super::authn::Authenticated;
@@ -98,4 +99,28 @@ pub async fn export_me(
             "attachment; filename=\"gatehouse-export.json\"",
         ))
         .json(export))
+}
+
+/// What the account the token acts for may use now.
+#[utoipa::path(
+    tag = "me",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Entitlements of the active account", body = Entitlements),
+        (status = 401, description = "Not signed in", body = ErrorEnvelope),
+    )
+)]
+#[get("/me/entitlements")]
+pub async fn entitlements(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+) -> AppResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    let entitlements = crate::billing::overview::entitlements(&mut conn, caller.account_id).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("cache-control", "no-store"))
+        .json(Entitlements {
+            account_id: gatehouse_shared::ids::AccountId(caller.account_id),
+            entitlements,
+        }))
 }

@@ -7,6 +7,7 @@ pub mod admin_jobs;
 pub mod admin_webhooks;
 pub mod auth;
 pub mod authn;
+pub mod billing;
 pub mod catalog;
 pub mod client_ip;
 pub mod errors;
@@ -117,6 +118,9 @@ fn api_v1(cfg: &mut DocumentedConfig) {
         .service(me::patch_me)
         .service(me::delete_me)
         .service(me::export_me)
+        .service(me::entitlements)
+        .service(billing::subscription)
+        .service(billing::payments)
         .service(admin_jobs::dead_jobs)
         .service(admin_jobs::retry_job)
         .service(admin_webhooks::list_events)

@@ -253,3 +253,109 @@ async fn invoices_land_in_the_ledger_once_and_follow_later_views() {
     invoice.stripe_invoice_id = "in_2".into();
     assert!(!apply_invoice(&mut conn, &invoice).await.unwrap());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn customers_read_their_subscription_payments_and_entitlements() {
+    use reqwest::Method;
+    use serde_json::json;
+
+    let app = app_with_priced_catalog().await;
+    let (_, account) = app.create_user("ada@example.org", "ada").await;
+    let (access, _) = app.sign_in("ada").await;
+    let empty = crate::harness::json(
+        app.authed(Method::GET, "/api/v1/billing/subscription", &access, None)
+            .await,
+    )
+    .await;
+    assert_eq!(
+        empty,
+        json!({"account_status": "active", "grace_ends_at": null, "subscription": null, "entitlements": []})
+    );
+
+    let mut past_due = snapshot(Some(account), "past_due");
+    past_due.cancel_at_period_end = true;
+    apply(&app, &past_due).await;
+    let mut conn = app.db.pool().get().await.unwrap();
+    apply_invoice(
+        &mut conn,
+        &InvoiceSnapshot {
+            stripe_invoice_id: "in_1".into(),
+            stripe_customer_id: "cus_1".into(),
+            stripe_subscription_id: Some("sub_1".into()),
+            amount_due_minor: 2900,
+            amount_paid_minor: 0,
+            currency: "eur".into(),
+            status: "open".into(),
+            hosted_invoice_url: Some("https://invoice.stripe.test/in_1".into()),
+            period_start: None,
+            period_end: None,
+            created: at(0),
+        },
+    )
+    .await
+    .unwrap();
+
+    let overview = crate::harness::json(
+        app.authed(Method::GET, "/api/v1/billing/subscription", &access, None)
+            .await,
+    )
+    .await;
+    assert_eq!(overview["account_status"], "past_due");
+    assert!(overview["grace_ends_at"].is_string());
+    let subscription = &overview["subscription"];
+    assert_eq!(subscription["status"], "past_due");
+    assert_eq!(subscription["cancel_at_period_end"], true);
+    assert_eq!(subscription["items"][0]["product_slug"], "team");
+    assert_eq!(subscription["items"][0]["period"], "month");
+    assert_eq!(subscription["items"][0]["quantity"], 1);
+    let keys: Vec<_> = overview["entitlements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["key"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(keys.len(), 2, "{overview}");
+
+    let payments = crate::harness::json(
+        app.authed(Method::GET, "/api/v1/billing/payments", &access, None)
+            .await,
+    )
+    .await;
+    assert_eq!(payments["payments"][0]["invoice_id"], "in_1");
+    assert_eq!(payments["payments"][0]["status"], "open");
+
+    let mine = crate::harness::json(
+        app.authed(Method::GET, "/api/v1/me/entitlements", &access, None)
+            .await,
+    )
+    .await;
+    assert_eq!(mine["account_id"], account.to_string());
+    assert_eq!(mine["entitlements"], overview["entitlements"]);
+
+    // A plain member of the account does not see its billing.
+    let (bob, _) = app.create_user("bob@example.org", "bob").await;
+    diesel::sql_query(
+        "INSERT INTO account_members (account_id, user_id, role) VALUES ($1, $2, 'member')",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(account)
+    .bind::<diesel::sql_types::Uuid, _>(bob)
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let token = gatehouse::identity::sessions::start(
+        &mut conn,
+        &app.state.keys,
+        &app.state.sessions,
+        bob,
+        account,
+        false,
+    )
+    .await
+    .unwrap();
+    for path in ["/api/v1/billing/subscription", "/api/v1/billing/payments"] {
+        let refused = app
+            .authed(Method::GET, path, &token.access_token, None)
+            .await;
+        crate::harness::assert_envelope(refused, 403, "forbidden").await;
+    }
+}

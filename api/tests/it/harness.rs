@@ -308,6 +308,7 @@ impl TestAppBuilder {
                     .iter()
                     .map(|secret| SecretString::from(secret.clone()))
                     .collect(),
+                billing_grace: Duration::from_secs(7 * 86_400),
             },
         );
         let settings = HttpSettings {

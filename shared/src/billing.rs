@@ -1,0 +1,78 @@
+//! What an account has bought and paid, as the customer sees it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{BillingPeriod, Entitlement};
+
+/// `GET /api/v1/billing/subscription`: the account's standing and its subscription.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct BillingOverview {
+    /// `trial`, `active`, `past_due`, `pending_payment`, `suspended` or `cancelled`.
+    pub account_status: String,
+    /// RFC 3339: when access ends if a past-due payment is not made.
+    pub grace_ends_at: Option<String>,
+    /// The current (or last) subscription; absent when the account never subscribed.
+    pub subscription: Option<SubscriptionView>,
+    /// What the account may use now.
+    pub entitlements: Vec<Entitlement>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct SubscriptionView {
+    /// Stripe's status: `trialing`, `active`, `past_due`, `canceled`, `unpaid`, …
+    pub status: String,
+    /// RFC 3339.
+    pub current_period_end: Option<String>,
+    /// It ends at `current_period_end` unless resumed.
+    pub cancel_at_period_end: bool,
+    /// RFC 3339.
+    pub trial_end: Option<String>,
+    pub items: Vec<SubscriptionItemView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct SubscriptionItemView {
+    /// The catalog product (absent for a Stripe price the catalog does not know).
+    pub product_slug: Option<String>,
+    pub product_name: Option<String>,
+    pub period: Option<BillingPeriod>,
+    /// In the currency's minor unit.
+    pub amount_minor: Option<i64>,
+    pub currency: Option<String>,
+    pub quantity: i32,
+}
+
+/// `GET /api/v1/billing/payments`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct Payments {
+    pub payments: Vec<PaymentView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct PaymentView {
+    pub invoice_id: String,
+    /// Stripe's invoice status: `open`, `paid`, `void`, `uncollectible`.
+    pub status: String,
+    pub amount_due_minor: i64,
+    pub amount_paid_minor: i64,
+    pub currency: String,
+    /// Stripe's page for the invoice (receipt, PDF).
+    pub hosted_invoice_url: Option<String>,
+    /// RFC 3339.
+    pub period_start: Option<String>,
+    pub period_end: Option<String>,
+    pub created: String,
+}
+
+/// `GET /api/v1/me/entitlements`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct Entitlements {
+    pub account_id: crate::ids::AccountId,
+    pub entitlements: Vec<Entitlement>,
+}
