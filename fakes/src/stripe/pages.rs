@@ -5,7 +5,6 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::api::{base_of, Call};
@@ -156,24 +155,19 @@ async fn checkout_page(fake: web::Data<FakeStripe>, path: web::Path<String>) -> 
     )
 }
 
-#[derive(Debug, Deserialize)]
-struct PayForm {
-    email: Option<String>,
-}
-
 async fn checkout_pay(
     fake: web::Data<FakeStripe>,
     req: HttpRequest,
     path: web::Path<String>,
-    form: web::Form<PayForm>,
+    body: web::Bytes,
 ) -> HttpResponse {
     remember_base(&fake, &req);
-    let email = form
-        .email
-        .as_deref()
-        .map(str::trim)
-        .filter(|e| e.contains('@'));
-    match fake.complete_checkout(&path, email) {
+    // The form has an email field only when the session named no customer.
+    let email = url::form_urlencoded::parse(&body)
+        .find(|(key, _)| key == "email")
+        .map(|(_, value)| value.trim().to_owned())
+        .filter(|email| email.contains('@'));
+    match fake.complete_checkout(&path, email.as_deref()) {
         Ok(session) => {
             let to = session["success_url"]
                 .as_str()
