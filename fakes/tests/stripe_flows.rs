@@ -678,3 +678,63 @@ async fn faults_and_the_endpoint_are_set_over_http_too() {
     assert!(fake.settled_within(Duration::from_secs(5)).await);
     assert_eq!(receiver.events().len(), 3);
 }
+
+#[tokio::test]
+async fn the_portal_page_cancels_at_period_end_and_resumes() {
+    let (fake, base, receiver) = fake_with_receiver();
+    let session = open_session_quietly(&fake, &base, &receiver).await;
+    let session = fake
+        .complete_checkout(session["id"].as_str().unwrap(), None)
+        .unwrap();
+    let subscription = session["subscription"].as_str().unwrap().to_owned();
+    let (status, portal) = post(
+        &base,
+        "/v1/billing_portal/sessions",
+        &[
+            ("customer", session["customer"].as_str().unwrap()),
+            ("return_url", "http://app.test/billing"),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{portal}");
+    let url = portal["url"].as_str().unwrap();
+    let html = http().get(url).send().await.unwrap().text().await.unwrap();
+    assert!(
+        html.contains("Cancel at period end") && html.contains("http://app.test/billing"),
+        "{html}"
+    );
+    let portal_id = portal["id"].as_str().unwrap();
+    let cancel = http()
+        .post(format!("{base}/portal/{portal_id}/{subscription}/cancel"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cancel.status(), 303);
+    assert_eq!(
+        fake.object(&subscription).unwrap()["cancel_at_period_end"],
+        true
+    );
+    let html = http().get(url).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Resume"), "{html}");
+    http()
+        .post(format!("{base}/portal/{portal_id}/{subscription}/resume"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        fake.object(&subscription).unwrap()["cancel_at_period_end"],
+        false
+    );
+    assert!(fake.settled_within(Duration::from_secs(5)).await);
+    let updates: Vec<Value> = receiver
+        .events()
+        .into_iter()
+        .filter(|e| e["type"] == "customer.subscription.updated")
+        .collect();
+    assert_eq!(updates.len(), 2);
+    assert_eq!(
+        updates[0]["data"]["previous_attributes"]["cancel_at_period_end"],
+        false
+    );
+}

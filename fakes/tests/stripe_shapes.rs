@@ -459,3 +459,69 @@ async fn async_stripes_retry_strategy_without_uuid_sends_no_idempotency_key() {
         .expect("created on the second attempt");
     assert_eq!(customers_created(&fake).len(), 2);
 }
+
+#[tokio::test]
+async fn a_proration_preview_prices_an_upgrade_without_changing_anything() {
+    use stripe_billing::invoice::{
+        CreatePreviewInvoice, CreatePreviewInvoiceSubscriptionDetails,
+        CreatePreviewInvoiceSubscriptionDetailsItems,
+        CreatePreviewInvoiceSubscriptionDetailsProrationBehavior,
+    };
+    let fake = FakeStripe::default();
+    let base = fake.spawn();
+    let client = client(&base);
+    let (product, monthly, _) = catalog(&client).await;
+    let premium = CreatePrice::new(stripe_types::Currency::USD)
+        .product(product.as_str())
+        .unit_amount(5000)
+        .recurring(CreatePriceRecurring::new(
+            CreatePriceRecurringInterval::Month,
+        ))
+        .send(&client)
+        .await
+        .expect("price created");
+    let mut item = CreateCheckoutSessionLineItems::new();
+    item.price = Some(monthly.clone());
+    let session = CreateCheckoutSession::new()
+        .mode(CheckoutSessionMode::Subscription)
+        .customer_email("pat@example.com")
+        .line_items(vec![item])
+        .success_url("http://localhost/done")
+        .send(&client)
+        .await
+        .expect("checkout session created");
+    let session = fake
+        .complete_checkout(session.id.as_str(), None)
+        .expect("paid");
+    let subscription_id = session["subscription"].as_str().unwrap().to_owned();
+    let before = fake.object(&subscription_id).unwrap();
+    let item_id = before["items"]["data"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let mut change = CreatePreviewInvoiceSubscriptionDetailsItems::new();
+    change.id = Some(item_id);
+    change.price = Some(premium.id.to_string());
+    let mut details = CreatePreviewInvoiceSubscriptionDetails::new();
+    details.items = Some(vec![change]);
+    details.proration_behavior =
+        Some(CreatePreviewInvoiceSubscriptionDetailsProrationBehavior::AlwaysInvoice);
+    let preview = CreatePreviewInvoice::new()
+        .subscription(subscription_id.as_str())
+        .subscription_details(details)
+        .send(&client)
+        .await
+        .expect("a preview");
+    // Right after paying: 20.00 back for the unused month, 50.00 for the new one.
+    let prorations: Vec<i64> = preview.lines.data.iter().map(|line| line.amount).collect();
+    assert_eq!(prorations.len(), 2);
+    assert!((-2000..=-1990).contains(&prorations[0]), "{prorations:?}");
+    assert!((4980..=5000).contains(&prorations[1]), "{prorations:?}");
+    assert_eq!(preview.amount_due, prorations.iter().sum::<i64>());
+    assert_eq!(
+        fake.object(&subscription_id).unwrap(),
+        before,
+        "nothing changed"
+    );
+}

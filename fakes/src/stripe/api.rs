@@ -48,6 +48,7 @@ fn route(method: &Method, path: &str) -> Option<(Op, Option<usize>)> {
         ("POST", ["v1", "subscriptions", _]) => (subscriptions::update, Some(2)),
         ("DELETE", ["v1", "subscriptions", _]) => (subscriptions::cancel, Some(2)),
         ("GET", ["v1", "invoices"]) => (invoices::list, None),
+        ("POST", ["v1", "invoices", "create_preview"]) => (subscriptions::preview, None),
         ("GET", ["v1", "invoices", _]) => (invoices::retrieve, Some(2)),
         ("GET", ["v1", "events"]) => (events::list, None),
         ("GET", ["v1", "events", _]) => (events::retrieve, Some(2)),

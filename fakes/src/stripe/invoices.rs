@@ -60,11 +60,10 @@ fn line_object(line: &Line, invoice: &str) -> Value {
     })
 }
 
-/// A finalized (`open`) invoice for `lines`, numbered in the customer's sequence
-/// (shaped like fixtures3.json `invoice`). Saved, with `invoice.created` and
-/// `invoice.finalized`.
-pub fn issue(
-    store: &mut Store,
+/// An invoice for `lines` as it would be issued now, neither saved nor numbered
+/// (shaped like fixtures3.json `invoice`).
+pub fn draft(
+    store: &Store,
     customer_id: &str,
     subscription: &Value,
     lines: &[Line],
@@ -72,19 +71,10 @@ pub fn issue(
 ) -> Value {
     let id = new_id("in");
     let now = store.now();
-    let mut customer = store
+    let customer = store
         .get(customer_id)
         .cloned()
         .unwrap_or_else(|| json!({"id": customer_id}));
-    let sequence = customer["next_invoice_sequence"].as_i64().unwrap_or(1);
-    let number = format!(
-        "{}-{sequence:04}",
-        customer["invoice_prefix"].as_str().unwrap_or("FAKE")
-    );
-    if customer["object"] == "customer" {
-        customer["next_invoice_sequence"] = (sequence + 1).into();
-        store.put(customer.clone());
-    }
     let total: i64 = lines.iter().map(|line| line.amount).sum();
     let due = total.max(0);
     let currency = subscription["currency"].clone();
@@ -159,7 +149,7 @@ pub fn issue(
         "livemode": false,
         "metadata": {},
         "next_payment_attempt": null,
-        "number": number,
+        "number": null,
         "on_behalf_of": null,
         "parent": {
             "type": "subscription_details",
@@ -185,9 +175,9 @@ pub fn issue(
         "shipping_details": null,
         "starting_balance": 0,
         "statement_descriptor": null,
-        "status": "open",
+        "status": "draft",
         "status_transitions": {
-            "finalized_at": now,
+            "finalized_at": null,
             "marked_uncollectible_at": null,
             "paid_at": null,
             "voided_at": null,
@@ -204,9 +194,32 @@ pub fn issue(
         "total_taxes": [],
         "webhooks_delivered_at": now,
     });
-    let mut draft = invoice.clone();
-    draft["status"] = "draft".into();
-    draft["status_transitions"]["finalized_at"] = Value::Null;
+    invoice
+}
+
+/// A finalized (`open`) invoice for `lines`, numbered in the customer's sequence, saved,
+/// with `invoice.created` and `invoice.finalized`.
+pub fn issue(
+    store: &mut Store,
+    customer_id: &str,
+    subscription: &Value,
+    lines: &[Line],
+    billing_reason: &str,
+) -> Value {
+    let draft = draft(store, customer_id, subscription, lines, billing_reason);
+    let mut invoice = draft.clone();
+    if let Some(mut customer) = store.get(customer_id).cloned() {
+        let sequence = customer["next_invoice_sequence"].as_i64().unwrap_or(1);
+        invoice["number"] = format!(
+            "{}-{sequence:04}",
+            customer["invoice_prefix"].as_str().unwrap_or("FAKE")
+        )
+        .into();
+        customer["next_invoice_sequence"] = (sequence + 1).into();
+        store.put(customer);
+    }
+    invoice["status"] = "open".into();
+    invoice["status_transitions"]["finalized_at"] = store.now().into();
     store.put(invoice.clone());
     store.emit("invoice.created", &draft, None);
     store.emit("invoice.finalized", &invoice, None);

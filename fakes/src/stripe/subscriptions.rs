@@ -7,6 +7,7 @@ use serde_json::{json, Map, Value};
 
 use super::api::Call;
 use super::error::ApiError;
+use super::form::Params;
 use super::invoices::{self, Line};
 use super::store::{new_id, Store};
 use super::{period, prices};
@@ -363,6 +364,119 @@ fn proration_lines(
     ]
 }
 
+/// What changed in an item: its id, and its price and quantity before.
+type Change = (String, Value, u64);
+
+/// `items[n]` applied to `subscription`'s items: change price or quantity by id, add
+/// without id, remove with `deleted`. The new items and what changed.
+fn change_items(
+    store: &Store,
+    subscription: &Value,
+    changes: &[Params],
+    now: i64,
+) -> Result<(Vec<Value>, Vec<Change>), ApiError> {
+    let id = subscription["id"].as_str().unwrap_or_default();
+    let period = current_period(subscription);
+    let mut current = items(subscription);
+    let mut changed: Vec<Change> = Vec::new();
+    for item_params in changes {
+        item_params.only(&["id", "price", "quantity", "deleted", "metadata"])?;
+        let name = |field: &str| format!("{}[{field}]", item_params.prefix());
+        match item_params.text("id")? {
+            Some(item_id) => {
+                let index = current
+                    .iter()
+                    .position(|item| item["id"] == item_id.as_str())
+                    .ok_or_else(|| ApiError::missing("subscription_item", &item_id, &name("id")))?;
+                let old_price = current[index]["price"].clone();
+                let old_quantity = current[index]["quantity"].as_u64().unwrap_or(1);
+                if item_params.bool("deleted")? == Some(true) {
+                    current.remove(index);
+                    changed.push((item_id, old_price, old_quantity));
+                    continue;
+                }
+                if let Some(price_id) = item_params.text("price")? {
+                    let price = recurring_price(store, &price_id, &name("price"))?;
+                    if price["currency"] != subscription["currency"] {
+                        return Err(ApiError::invalid(
+                            "The price's currency must match the subscription's currency.",
+                            &name("price"),
+                        ));
+                    }
+                    current[index]["plan"] = prices::plan(&price);
+                    current[index]["price"] = price;
+                }
+                if let Some(quantity) = item_params.int("quantity")? {
+                    current[index]["quantity"] = quantity.max(0).into();
+                }
+                let current_metadata = current[index]["metadata"]
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default();
+                if let Some(metadata) = item_params.metadata(&current_metadata)? {
+                    current[index]["metadata"] = Value::Object(metadata);
+                }
+                if current[index]["price"] != old_price
+                    || current[index]["quantity"] != old_quantity
+                {
+                    changed.push((item_id, old_price, old_quantity));
+                }
+            }
+            None => {
+                let price_id = item_params.required("price")?;
+                let price = recurring_price(store, &price_id, &name("price"))?;
+                let quantity = item_params.int("quantity")?.unwrap_or(1).max(0) as u64;
+                let item = item_object(id, &price, quantity, period, now);
+                changed.push((item["id"].as_str().unwrap_or_default().to_owned(), price, 0));
+                current.push(item);
+            }
+        }
+    }
+    if current.is_empty() {
+        return Err(ApiError::invalid(
+            "A subscription must have at least one active plan. To cancel a subscription, please use the cancel API endpoint.",
+            "items",
+        ));
+    }
+    let first = interval(&current[0]["price"]);
+    if current.iter().any(|item| interval(&item["price"]) != first) {
+        return Err(ApiError::invalid(
+            "Currency and interval fields must match across all plans on this subscription.",
+            "items",
+        ));
+    }
+    Ok((current, changed))
+}
+
+/// Proration lines for `changed` items of `subscription` (already changed), at `at`.
+fn change_lines(
+    store: &Store,
+    subscription: &Value,
+    changed: &[Change],
+    period: (i64, i64),
+    at: i64,
+) -> Vec<Line> {
+    let mut lines = Vec::new();
+    for (item_id, old_price, old_quantity) in changed {
+        let now_item = subscription["items"]["data"]
+            .as_array()
+            .and_then(|items| items.iter().find(|item| item["id"] == item_id.as_str()))
+            .cloned()
+            // A removed item: nothing new to charge.
+            .unwrap_or_else(|| json!({"id": item_id, "price": old_price, "quantity": 0}));
+        lines.extend(proration_lines(
+            store,
+            subscription,
+            &now_item,
+            (old_price, *old_quantity),
+            period,
+            at,
+        ));
+    }
+    lines.retain(|line| line.amount != 0 || line.quantity != 0);
+    lines
+}
+
 pub fn update(store: &mut Store, call: &Call) -> Result<Value, ApiError> {
     let params = &call.params;
     params.only(&[
@@ -413,79 +527,9 @@ pub fn update(store: &mut Store, call: &Call) -> Result<Value, ApiError> {
         .as_deref()
         == Some("now");
 
-    // Items: change price or quantity by id, add without id, remove with deleted.
     let period = current_period(&before);
-    let mut current = items(&before);
-    let mut changed: Vec<(usize, Value, u64)> = Vec::new();
-    for item_params in params.list("items")? {
-        item_params.only(&["id", "price", "quantity", "deleted", "metadata"])?;
-        let name = |field: &str| format!("{}[{field}]", call_param_prefix(&item_params));
-        match item_params.text("id")? {
-            Some(item_id) => {
-                let index = current
-                    .iter()
-                    .position(|item| item["id"] == item_id.as_str())
-                    .ok_or_else(|| ApiError::missing("subscription_item", &item_id, &name("id")))?;
-                if item_params.bool("deleted")? == Some(true) {
-                    current.remove(index);
-                    continue;
-                }
-                let old_price = current[index]["price"].clone();
-                let old_quantity = current[index]["quantity"].as_u64().unwrap_or(1);
-                if let Some(price_id) = item_params.text("price")? {
-                    let price = recurring_price(store, &price_id, &name("price"))?;
-                    if price["currency"] != before["currency"] {
-                        return Err(ApiError::invalid(
-                            "The price's currency must match the subscription's currency.",
-                            &name("price"),
-                        ));
-                    }
-                    current[index]["plan"] = prices::plan(&price);
-                    current[index]["price"] = price;
-                }
-                if let Some(quantity) = item_params.int("quantity")? {
-                    current[index]["quantity"] = quantity.max(0).into();
-                }
-                let current_metadata = current[index]["metadata"]
-                    .as_object()
-                    .cloned()
-                    .unwrap_or_default();
-                if let Some(metadata) = item_params.metadata(&current_metadata)? {
-                    current[index]["metadata"] = Value::Object(metadata);
-                }
-                if current[index]["price"] != old_price
-                    || current[index]["quantity"] != old_quantity
-                {
-                    changed.push((index, old_price, old_quantity));
-                }
-            }
-            None => {
-                let price_id = item_params.required("price")?;
-                let price = recurring_price(store, &price_id, &name("price"))?;
-                let quantity = item_params.int("quantity")?.unwrap_or(1).max(0) as u64;
-                let item = item_object(&call.id, &price, quantity, period, now);
-                let free = json!({"unit_amount": 0, "id": price["id"], "product": price["product"], "currency": price["currency"]});
-                current.push(item);
-                changed.push((current.len() - 1, free, 0));
-            }
-        }
-    }
-    if current.is_empty() {
-        return Err(ApiError::invalid(
-            "A subscription must have at least one active plan. To cancel a subscription, please use the cancel API endpoint.",
-            "items",
-        ));
-    }
+    let (current, changed) = change_items(store, &before, &params.list("items")?, now)?;
     let new_interval = interval(&current[0]["price"]);
-    if current
-        .iter()
-        .any(|item| interval(&item["price"]) != new_interval)
-    {
-        return Err(ApiError::invalid(
-            "Currency and interval fields must match across all plans on this subscription.",
-            "items",
-        ));
-    }
     let interval_changed = new_interval != interval(&before["items"]["data"][0]["price"]);
     set_items(&mut after, current.clone());
 
@@ -522,16 +566,7 @@ pub fn update(store: &mut Store, call: &Call) -> Result<Value, ApiError> {
     let trialing = before["status"] == "trialing";
     let mut lines: Vec<Line> = Vec::new();
     if !trialing && proration != "none" {
-        for (index, old_price, old_quantity) in &changed {
-            lines.extend(proration_lines(
-                store,
-                &after,
-                &current[*index],
-                (old_price, *old_quantity),
-                period,
-                now,
-            ));
-        }
+        lines = change_lines(store, &after, &changed, period, now);
     }
     if (interval_changed || reset_anchor) && !trialing {
         // A new billing cycle starts now and is invoiced at once.
@@ -589,10 +624,6 @@ pub fn update(store: &mut Store, call: &Call) -> Result<Value, ApiError> {
     }
     store.update("customer.subscription.updated", &before, after.clone());
     Ok(after)
-}
-
-fn call_param_prefix(params: &super::form::Params) -> String {
-    params.prefix().to_owned()
 }
 
 fn customer_id(subscription: &Value) -> String {
@@ -714,4 +745,91 @@ pub fn remind_trial_end(store: &mut Store, id: &str) -> Result<Value, ApiError> 
     }
     store.emit("customer.subscription.trial_will_end", &subscription, None);
     Ok(subscription)
+}
+
+/// `POST /v1/invoices/create_preview` for a change to `subscription`: with
+/// `always_invoice`, or a new billing interval, the invoice the change would issue now;
+/// otherwise the next renewal's, prorations included. Nothing is saved or sent.
+pub fn preview(store: &mut Store, call: &Call) -> Result<Value, ApiError> {
+    let params = &call.params;
+    params.only(&["customer", "subscription", "subscription_details", "expand"])?;
+    let id = params.required("subscription")?;
+    let subscription = store.find("subscription", &id, "subscription")?;
+    if let Some(customer) = params.text("customer")? {
+        if subscription["customer"] != customer.as_str() {
+            return Err(ApiError::invalid(
+                "The subscription does not belong to this customer.",
+                "customer",
+            ));
+        }
+    }
+    let details = params
+        .nested("subscription_details")?
+        .unwrap_or_else(|| Params::new(json!({})));
+    details.only(&[
+        "items",
+        "proration_behavior",
+        "proration_date",
+        "cancel_at_period_end",
+    ])?;
+    let proration = details
+        .choice(
+            "proration_behavior",
+            &["create_prorations", "none", "always_invoice"],
+        )?
+        .unwrap_or_else(|| "create_prorations".to_owned());
+    let now = store.now();
+    let at = details.int("proration_date")?.unwrap_or(now);
+    let period = current_period(&subscription);
+    let (current, changed) = change_items(store, &subscription, &details.list("items")?, now)?;
+    let mut after = subscription.clone();
+    let interval_changed =
+        interval(&current[0]["price"]) != interval(&subscription["items"]["data"][0]["price"]);
+    set_items(&mut after, current.clone());
+    let trialing = subscription["status"] == "trialing";
+    let mut lines = if proration == "none" || trialing {
+        Vec::new()
+    } else {
+        change_lines(store, &after, &changed, period, at)
+    };
+    let mut invoice = if interval_changed && !trialing {
+        let (every, count) = interval(&current[0]["price"]);
+        let next = (now, period::add(now, &every, count));
+        for item in &current {
+            lines.push(period_line(store, &after, item, next, false));
+        }
+        invoices::draft(
+            store,
+            &customer_id(&after),
+            &after,
+            &lines,
+            "subscription_update",
+        )
+    } else if proration == "always_invoice" {
+        invoices::draft(
+            store,
+            &customer_id(&after),
+            &after,
+            &lines,
+            "subscription_update",
+        )
+    } else {
+        let mut upcoming = store
+            .pending_prorations
+            .get(&id)
+            .cloned()
+            .unwrap_or_default();
+        upcoming.extend(lines);
+        let (every, count) = interval(&current[0]["price"]);
+        let next = (period.1, period::add(period.1, &every, count));
+        for item in &current {
+            upcoming.push(period_line(store, &after, item, next, false));
+        }
+        invoices::draft(store, &customer_id(&after), &after, &upcoming, "upcoming")
+    };
+    invoice["id"] = format!("upcoming_{}", invoice["id"].as_str().unwrap_or_default()).into();
+    invoice["hosted_invoice_url"] = Value::Null;
+    invoice["invoice_pdf"] = Value::Null;
+    invoice["parent"]["subscription_details"]["subscription_proration_date"] = at.into();
+    Ok(invoice)
 }
