@@ -4,6 +4,12 @@
 //! - [`oauth`]: Google's and GitHub's OAuth 2.0 authorization-code flow with PKCE, with a
 //!   consent page where you type who you are.
 //! - [`smtp`]: a mail relay that keeps what it is sent.
+//! - [`stripe`]: the part of the Stripe API Gatehouse uses, its hosted pages, and
+//!   signed webhook deliveries with switchable faults.
+
+// The fake Stripe builds its objects with large `json!` literals.
+#![recursion_limit = "256"]
 
 pub mod oauth;
 pub mod smtp;
+pub mod stripe;
