@@ -29,7 +29,7 @@ use stripe_shared::{
 fn fixtures() -> Value {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/reference/stripe/fixtures3.json"
+        "/tests/fixtures/stripe-fixtures3.json"
     );
     let text = std::fs::read_to_string(path)
         .unwrap_or_else(|err| panic!("Stripe's fixtures at {path}: {err}"));
