@@ -42,6 +42,9 @@ pub struct BillingConfig {
     pub webhook_secrets: Vec<SecretString>,
     /// `GATEHOUSE_BILLING_GRACE_DAYS`: how long a past-due account keeps access.
     pub grace: Duration,
+    /// `GATEHOUSE_STRIPE_SECRET_KEY` (with `GATEHOUSE_STRIPE_API_BASE`): the client;
+    /// `None` when no key is set.
+    pub stripe: Option<crate::billing::stripe_api::StripeApi>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -224,10 +227,29 @@ impl Config {
                     .collect()
             })
             .unwrap_or_default();
+        let stripe_base: url::Url = r.parsed(
+            "GATEHOUSE_STRIPE_API_BASE",
+            "https://api.stripe.com/"
+                .parse()
+                .expect("default URL parses"),
+        );
+        let stripe = match r.optional_secret("GATEHOUSE_STRIPE_SECRET_KEY") {
+            None => None,
+            Some(key) => match crate::billing::stripe_api::StripeApi::new(&key, &stripe_base) {
+                Ok(api) => Some(api),
+                Err(err) => {
+                    r.problem(format!(
+                        "GATEHOUSE_STRIPE_SECRET_KEY / GATEHOUSE_STRIPE_API_BASE: {err}"
+                    ));
+                    None
+                }
+            },
+        };
         let config = Config {
             auth,
             oauth,
             billing: BillingConfig {
+                stripe,
                 webhook_secrets,
                 grace: Duration::from_secs(
                     86_400 * r.positive("GATEHOUSE_BILLING_GRACE_DAYS", 7) as u64,

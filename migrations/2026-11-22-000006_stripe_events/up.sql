@@ -10,6 +10,9 @@ CREATE TABLE stripe_events (
     created       TIMESTAMPTZ NOT NULL,
     -- The id of `data.object` (a subscription, an invoice, a checkout session, …).
     object_id     TEXT,
+    -- What processing re-reads from Stripe: the subscription the event is about (or the
+    -- invoice, when it belongs to none). Events of one subject are processed together.
+    subject_id    TEXT,
     payload       JSONB       NOT NULL,
     status        TEXT        NOT NULL DEFAULT 'received'
                   CHECK (status IN ('received', 'processed', 'ignored', 'failed')),
@@ -19,3 +22,5 @@ CREATE TABLE stripe_events (
 );
 CREATE INDEX stripe_events_received ON stripe_events (received_at DESC);
 CREATE INDEX stripe_events_object ON stripe_events (object_id) WHERE object_id IS NOT NULL;
+CREATE INDEX stripe_events_pending ON stripe_events (subject_id)
+    WHERE status IN ('received', 'failed');

@@ -6,9 +6,13 @@
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
+use diesel_async::AsyncConnection;
+
+use super::process::{ProcessStripeSubject, HANDLED};
 use crate::db::stripe_events::{self as q, NewStripeEvent};
 use crate::db::Conn;
 use crate::error::{AppError, AppResult};
+use crate::jobs::enqueue;
 
 /// The parts of an event the inbox keeps beside the payload, read without building the
 /// whole document (the payload is stored as received).
@@ -37,6 +41,60 @@ struct EventData<'a> {
 struct ObjectHead<'a> {
     #[serde(default, borrow)]
     id: Option<std::borrow::Cow<'a, str>>,
+    /// A checkout session's or (older API versions) an invoice's subscription.
+    #[serde(default)]
+    subscription: Option<IdOrObject<'a>>,
+    /// An invoice's parent (API 2025-03-31 and later).
+    #[serde(default)]
+    parent: Option<InvoiceParent<'a>>,
+}
+
+/// An expandable reference: an id, or the object with its id.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum IdOrObject<'a> {
+    #[serde(borrow)]
+    Id(std::borrow::Cow<'a, str>),
+    Object {
+        #[serde(borrow)]
+        id: std::borrow::Cow<'a, str>,
+    },
+}
+
+impl IdOrObject<'_> {
+    fn id(&self) -> &str {
+        match self {
+            Self::Id(id) | Self::Object { id } => id,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct InvoiceParent<'a> {
+    #[serde(default, borrow)]
+    subscription_details: Option<SubscriptionDetails<'a>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct SubscriptionDetails<'a> {
+    #[serde(borrow)]
+    subscription: IdOrObject<'a>,
+}
+
+/// What processing re-reads for the event: its subscription, else the invoice itself.
+fn subject<'a>(kind: &str, object: &'a ObjectHead<'_>) -> Option<&'a str> {
+    let subscription = object
+        .parent
+        .as_ref()
+        .and_then(|parent| parent.subscription_details.as_ref())
+        .map(|details| details.subscription.id())
+        .or_else(|| object.subscription.as_ref().map(IdOrObject::id));
+    match kind {
+        k if k.starts_with("customer.subscription.") => object.id.as_deref(),
+        "checkout.session.completed" => subscription,
+        k if k.starts_with("invoice.") => subscription.or(object.id.as_deref()),
+        _ => None,
+    }
 }
 
 fn malformed(detail: &str) -> AppError {
@@ -77,19 +135,42 @@ pub async fn receive(conn: &mut Conn, body: &[u8]) -> AppResult<Received> {
     let (head, payload) = parse(body)?;
     let created = DateTime::<Utc>::from_timestamp(head.created, 0)
         .ok_or_else(|| malformed("created is not a time"))?;
-    let new = q::insert(
-        conn,
-        NewStripeEvent {
-            id: &head.id,
-            kind: &head.kind,
-            livemode: head.livemode,
-            api_version: head.api_version.as_deref(),
-            created,
-            object_id: head.data.object.id.as_deref(),
-            payload_json: payload,
-        },
-    )
-    .await?;
+    let subject = subject(&head.kind, &head.data.object)
+        .filter(|_| HANDLED.contains(&head.kind.as_ref()))
+        .filter(|s| s.len() <= 255);
+    let new = conn
+        .transaction::<_, AppError, _>(async |tx| {
+            let new = q::insert(
+                tx,
+                NewStripeEvent {
+                    id: &head.id,
+                    kind: &head.kind,
+                    livemode: head.livemode,
+                    api_version: head.api_version.as_deref(),
+                    created,
+                    object_id: head.data.object.id.as_deref(),
+                    subject_id: subject,
+                    status: if subject.is_some() {
+                        "received"
+                    } else {
+                        "ignored"
+                    },
+                    payload_json: payload,
+                },
+            )
+            .await?;
+            if let (true, Some(subject)) = (new, subject) {
+                enqueue(
+                    tx,
+                    &ProcessStripeSubject {
+                        subject: subject.to_owned(),
+                    },
+                )
+                .await?;
+            }
+            Ok(new)
+        })
+        .await?;
     if new {
         tracing::info!(stripe.event = %head.id, stripe.type = %head.kind, "Stripe event received");
         Ok(Received::New)

@@ -26,6 +26,15 @@ pub struct BillingSettings {
     pub billing_url: url::Url,
 }
 
+impl Default for BillingSettings {
+    fn default() -> Self {
+        Self {
+            grace: Duration::from_secs(7 * 86_400),
+            billing_url: "http://127.0.0.1:8080/billing".parse().expect("a URL"),
+        }
+    }
+}
+
 /// Stripe's subscription statuses.
 pub const STRIPE_STATUSES: [&str; 8] = [
     "incomplete",

@@ -203,6 +203,7 @@ diesel::table! {
         api_version -> Nullable<Text>,
         created -> Timestamptz,
         object_id -> Nullable<Text>,
+        subject_id -> Nullable<Text>,
         payload -> Jsonb,
         status -> Text,
         last_error -> Nullable<Text>,

@@ -17,6 +17,9 @@ pub struct NewStripeEvent<'a> {
     pub api_version: Option<&'a str>,
     pub created: DateTime<Utc>,
     pub object_id: Option<&'a str>,
+    pub subject_id: Option<&'a str>,
+    /// `received` (to be processed) or `ignored`.
+    pub status: &'a str,
     pub payload_json: &'a str,
 }
 
@@ -30,6 +33,7 @@ pub struct StripeEventRow {
     pub api_version: Option<String>,
     pub created: DateTime<Utc>,
     pub object_id: Option<String>,
+    pub subject_id: Option<String>,
     pub payload: serde_json::Value,
     pub status: String,
     pub last_error: Option<String>,
@@ -41,8 +45,9 @@ pub struct StripeEventRow {
 pub async fn insert(conn: &mut Conn, event: NewStripeEvent<'_>) -> QueryResult<bool> {
     use diesel::sql_types::{Bool, Nullable, Text, Timestamptz};
     let inserted = diesel::sql_query(
-        "INSERT INTO stripe_events (id, type, livemode, api_version, created, object_id, payload)
-         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)
+        "INSERT INTO stripe_events
+           (id, type, livemode, api_version, created, object_id, subject_id, status, processed_at, payload)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $8 = 'ignored' THEN now() END, $9::jsonb)
          ON CONFLICT (id) DO NOTHING",
     )
     .bind::<Text, _>(event.id)
@@ -51,6 +56,8 @@ pub async fn insert(conn: &mut Conn, event: NewStripeEvent<'_>) -> QueryResult<b
     .bind::<Nullable<Text>, _>(event.api_version)
     .bind::<Timestamptz, _>(event.created)
     .bind::<Nullable<Text>, _>(event.object_id)
+    .bind::<Nullable<Text>, _>(event.subject_id)
+    .bind::<Text, _>(event.status)
     .bind::<Text, _>(event.payload_json)
     .execute(conn)
     .await?;
@@ -85,4 +92,55 @@ pub async fn list(
         query = query.filter(stripe_events::received_at.lt(before));
     }
     query.load(conn).await
+}
+
+/// Events of `subject` still to be processed (received, or failed before), oldest first.
+pub async fn pending_for_subject(
+    conn: &mut Conn,
+    subject: &str,
+) -> QueryResult<Vec<StripeEventRow>> {
+    stripe_events::table
+        .filter(stripe_events::subject_id.eq(subject))
+        .filter(stripe_events::status.eq_any(["received", "failed"]))
+        .order(stripe_events::created.asc())
+        .select(StripeEventRow::as_select())
+        .load(conn)
+        .await
+}
+
+pub async fn mark_processed(conn: &mut Conn, ids: &[&str]) -> QueryResult<()> {
+    diesel::update(stripe_events::table.filter(stripe_events::id.eq_any(ids)))
+        .set((
+            stripe_events::status.eq("processed"),
+            stripe_events::last_error.eq(None::<String>),
+            stripe_events::processed_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn mark_failed(conn: &mut Conn, ids: &[&str], error: &str) -> QueryResult<()> {
+    let error: String = error.chars().take(2000).collect();
+    diesel::update(stripe_events::table.filter(stripe_events::id.eq_any(ids)))
+        .set((
+            stripe_events::status.eq("failed"),
+            stripe_events::last_error.eq(error),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Puts an event back to be processed (staff replay); false when there is no such event.
+pub async fn mark_for_replay(conn: &mut Conn, id: &str) -> QueryResult<Option<StripeEventRow>> {
+    diesel::update(stripe_events::table.find(id))
+        .set((
+            stripe_events::status.eq("received"),
+            stripe_events::processed_at.eq(None::<DateTime<Utc>>),
+        ))
+        .returning(StripeEventRow::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
 }

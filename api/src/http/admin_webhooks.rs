@@ -1,7 +1,8 @@
 //! `GET /api/v1/admin/webhooks/stripe/events[/{id}]`: the inbox of Stripe events, for
 //! staff: what arrived, and where each stands.
 
-use actix_web::{get, web, HttpResponse};
+use actix_web::{get, post, web, HttpResponse};
+use diesel_async::AsyncConnection;
 use gatehouse_shared::ErrorEnvelope;
 use serde::{Deserialize, Serialize};
 
@@ -152,4 +153,50 @@ pub async fn get_event(
         summary: StripeEventSummary::from(&row),
         payload: row.payload,
     }))
+}
+
+/// Processes an event again: its subject is re-read from Stripe and applied (harmless
+/// when nothing changed). Events of types Gatehouse ignores cannot be replayed.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Stripe's event id (`evt_…`)")),
+    responses(
+        (status = 202, description = "Queued for processing", body = StripeEventSummary),
+        (status = 401, description = "Not signed in", body = ErrorEnvelope),
+        (status = 403, description = "`forbidden` or `mfa_required`", body = ErrorEnvelope),
+        (status = 404, description = "No such event", body = ErrorEnvelope),
+        (status = 409, description = "`event_not_processable`: a type Gatehouse ignores", body = ErrorEnvelope),
+    )
+)]
+#[post("/admin/webhooks/stripe/events/{id}/replay")]
+pub async fn replay_event(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let mut conn = state.pool.get().await?;
+    let row = conn
+        .transaction::<_, AppError, _>(async |tx| {
+            let row = q::find(tx, &id).await?.ok_or(AppError::NotFound)?;
+            let Some(subject) = row.subject_id.clone() else {
+                return Err(AppError::Conflict {
+                    code: "event_not_processable",
+                    message: format!("Gatehouse does not process `{}` events.", row.kind),
+                });
+            };
+            let row = q::mark_for_replay(tx, &id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            crate::jobs::enqueue(
+                tx,
+                &crate::billing::process::ProcessStripeSubject { subject },
+            )
+            .await?;
+            Ok(row)
+        })
+        .await?;
+    tracing::info!(stripe.event = %id, staff.id = %staff.0.user.id, "Stripe event replayed by staff");
+    Ok(HttpResponse::Accepted().json(StripeEventSummary::from(&row)))
 }

@@ -125,6 +125,7 @@ fn api_v1(cfg: &mut DocumentedConfig) {
         .service(admin_jobs::retry_job)
         .service(admin_webhooks::list_events)
         .service(admin_webhooks::get_event)
+        .service(admin_webhooks::replay_event)
         .service(webhooks::stripe);
 }
 

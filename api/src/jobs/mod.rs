@@ -57,6 +57,9 @@ pub trait Job: Serialize + DeserializeOwned + Send + 'static {
 #[derive(Debug, Clone, Default)]
 pub struct JobServices {
     pub mailer: crate::mail::Mailer,
+    /// `None` until Stripe is configured (events then wait, failing, for it).
+    pub stripe: Option<crate::billing::stripe_api::StripeApi>,
+    pub billing: crate::billing::subscriptions::BillingSettings,
 }
 
 /// What a running job gets.
@@ -131,7 +134,8 @@ impl Registry {
         let mut registry = Self::default();
         registry
             .register::<prune::PruneFinishedJobs>()
-            .register::<crate::mail::SendEmail>();
+            .register::<crate::mail::SendEmail>()
+            .register::<crate::billing::process::ProcessStripeSubject>();
         registry
     }
 

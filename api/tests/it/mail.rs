@@ -88,7 +88,10 @@ fn fast_worker(app: &TestApp, mailer: Mailer) -> (CancellationToken, tokio::task
     let worker = Worker::new(
         app.db.pool(),
         Registry::standard(),
-        JobServices { mailer },
+        JobServices {
+            mailer,
+            ..JobServices::default()
+        },
         config,
     );
     (shutdown.clone(), tokio::spawn(worker.run(shutdown)))

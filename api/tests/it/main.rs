@@ -23,4 +23,5 @@ mod schema;
 mod shutdown;
 mod signup;
 mod spa;
+mod stripe_processing;
 mod webhooks;

@@ -1,0 +1,145 @@
+//! Gatehouse's Stripe client: async-stripe over rustls, a timeout on every attempt,
+//! bounded retries with backoff on 429, 5xx and lost connections, and on every POST an
+//! idempotency key derived from what the request means (so a retry, even from another
+//! process, is the same request to Stripe). Reads come back as snapshots, the shape the
+//! rest of billing works with.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use secrecy::{ExposeSecret, SecretString};
+use stripe::{Client, ClientBuilder, StripeError, StripeRequest};
+use stripe_billing::invoice::RetrieveInvoice;
+use stripe_billing::subscription::RetrieveSubscription;
+
+use super::subscriptions::{InvoiceSnapshot, ItemSnapshot, SubscriptionSnapshot};
+
+/// Attempts per call (the first and two retries).
+const ATTEMPTS: u32 = 3;
+const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+
+#[derive(Clone)]
+pub struct StripeApi {
+    client: Client,
+}
+
+impl std::fmt::Debug for StripeApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The client holds the secret key.
+        f.debug_struct("StripeApi").finish_non_exhaustive()
+    }
+}
+
+/// Whether trying again may help.
+fn transient(err: &StripeError) -> bool {
+    match err {
+        StripeError::Stripe(_, status) => *status == 429 || *status >= 500,
+        StripeError::ClientError(_) | StripeError::Timeout => true,
+        StripeError::JSONDeserialize(_) | StripeError::ConfigError(_) => false,
+    }
+}
+
+fn time(seconds: i64) -> Option<DateTime<Utc>> {
+    DateTime::<Utc>::from_timestamp(seconds, 0)
+}
+
+impl StripeApi {
+    /// `api_base` is Stripe's (`https://api.stripe.com/`) or the fake's.
+    pub fn new(secret_key: &SecretString, api_base: &url::Url) -> anyhow::Result<Self> {
+        let client = ClientBuilder::new(secret_key.expose_secret())
+            .url(api_base.as_str())
+            .timeout(Duration::from_secs(10))
+            .build()?;
+        Ok(Self { client })
+    }
+
+    /// Sends `request`, again after a backoff when the failure is transient.
+    async fn send<R>(&self, request: &R) -> Result<R::Output, StripeError>
+    where
+        R: StripeRequest,
+        R::Output: miniserde::Deserialize,
+    {
+        let mut backoff = FIRST_BACKOFF;
+        let mut attempt = 1;
+        loop {
+            match request.customize().send(&self.client).await {
+                Err(err) if attempt < ATTEMPTS && transient(&err) => {
+                    tracing::warn!(error = %err, attempt, "Stripe call failed; trying again");
+                    tokio::time::sleep(backoff).await;
+                    backoff *= 4;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// The subscription as Stripe has it now.
+    pub async fn subscription(&self, id: &str) -> Result<SubscriptionSnapshot, StripeError> {
+        let sub = self.send(&RetrieveSubscription::new(id)).await?;
+        let items: Vec<ItemSnapshot> = sub
+            .items
+            .data
+            .iter()
+            .map(|item| ItemSnapshot {
+                stripe_item_id: item.id.as_str().to_owned(),
+                stripe_price_id: item.price.id.as_str().to_owned(),
+                quantity: i32::try_from(item.quantity.unwrap_or(1)).unwrap_or(i32::MAX),
+            })
+            .collect();
+        // Since API 2025-03-31 the period lives on each item; the subscription's is theirs.
+        let period_start = sub.items.data.iter().map(|i| i.current_period_start).min();
+        let period_end = sub.items.data.iter().map(|i| i.current_period_end).max();
+        Ok(SubscriptionSnapshot {
+            stripe_subscription_id: sub.id.as_str().to_owned(),
+            stripe_customer_id: sub.customer.id().as_str().to_owned(),
+            account_hint: sub
+                .metadata
+                .get("account_id")
+                .and_then(|id| id.parse().ok()),
+            status: sub.status.as_str().to_owned(),
+            current_period_start: period_start.and_then(time),
+            current_period_end: period_end.and_then(time),
+            cancel_at_period_end: sub.cancel_at_period_end,
+            canceled_at: sub.canceled_at.and_then(time),
+            ended_at: sub.ended_at.and_then(time),
+            trial_end: sub.trial_end.and_then(time),
+            items,
+        })
+    }
+
+    /// The invoice as Stripe has it now.
+    pub async fn invoice(&self, id: &str) -> Result<InvoiceSnapshot, StripeError> {
+        let invoice = self.send(&RetrieveInvoice::new(id)).await?;
+        let subscription = invoice
+            .parent
+            .as_ref()
+            .and_then(|parent| parent.subscription_details.as_ref())
+            .map(|details| details.subscription.id().as_str().to_owned());
+        Ok(InvoiceSnapshot {
+            stripe_invoice_id: invoice
+                .id
+                .as_ref()
+                .map(|id| id.as_str().to_owned())
+                .unwrap_or_else(|| id.to_owned()),
+            stripe_customer_id: invoice
+                .customer
+                .as_ref()
+                .map(|customer| customer.id().as_str().to_owned())
+                .unwrap_or_default(),
+            stripe_subscription_id: subscription,
+            amount_due_minor: invoice.amount_due,
+            amount_paid_minor: invoice.amount_paid,
+            currency: invoice.currency.to_string().to_lowercase(),
+            status: invoice
+                .status
+                .as_ref()
+                .map(|status| status.as_str().to_owned())
+                .unwrap_or_else(|| "draft".to_owned()),
+            hosted_invoice_url: invoice.hosted_invoice_url.clone(),
+            period_start: time(invoice.period_start),
+            period_end: time(invoice.period_end),
+            created: time(invoice.created).unwrap_or_else(Utc::now),
+        })
+    }
+}
