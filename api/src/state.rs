@@ -33,6 +33,8 @@ pub struct AppState {
     /// Secrets that sign Stripe's webhooks (none: the endpoint answers 503).
     pub stripe_webhook_secrets: Vec<SecretString>,
     pub billing: BillingSettings,
+    /// `None` until Stripe is configured.
+    pub stripe: Option<crate::billing::stripe_api::StripeApi>,
     /// Where people reach Gatehouse: the base of links in emails.
     pub public_url: url::Url,
 }
@@ -48,6 +50,7 @@ pub struct StateSettings {
     pub stripe_webhook_secrets: Vec<SecretString>,
     /// How long a past-due account keeps access.
     pub billing_grace: Duration,
+    pub stripe: Option<crate::billing::stripe_api::StripeApi>,
 }
 
 impl AppState {
@@ -79,6 +82,7 @@ impl AppState {
                 trusted_proxies: config.http.trusted_proxies.clone(),
                 stripe_webhook_secrets: config.billing.webhook_secrets.clone(),
                 billing_grace: config.billing.grace,
+                stripe: config.billing.stripe.clone(),
             },
         ))
     }
@@ -110,6 +114,7 @@ impl AppState {
             oauth: settings.oauth.clone(),
             trusted_proxies: settings.trusted_proxies.clone(),
             stripe_webhook_secrets: settings.stripe_webhook_secrets.clone(),
+            stripe: settings.stripe.clone(),
             billing: BillingSettings {
                 grace: settings.billing_grace,
                 billing_url: settings

@@ -76,3 +76,29 @@ pub struct Entitlements {
     pub account_id: crate::ids::AccountId,
     pub entitlements: Vec<Entitlement>,
 }
+
+/// `POST /api/v1/billing/checkout`: subscribe the account to a plan's price.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CheckoutRequest {
+    /// A price from `GET catalog` (of a plan).
+    pub price_id: crate::ids::PriceId,
+}
+
+/// Where to send the customer to pay. Nothing is granted until Stripe confirms the
+/// payment (by webhook); the billing page shows the change once it has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct CheckoutStarted {
+    pub session_id: String,
+    /// Stripe's hosted checkout page.
+    pub url: String,
+}
+
+/// `POST /api/v1/billing/portal`: Stripe's Customer Portal (payment methods, invoices).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct PortalSession {
+    pub url: String,
+}

@@ -8,15 +8,31 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
-use stripe::{Client, ClientBuilder, StripeError, StripeRequest};
+use stripe::{Client, ClientBuilder, IdempotencyKey, RequestStrategy, StripeError, StripeRequest};
+use stripe_billing::billing_portal_session::CreateBillingPortalSession;
 use stripe_billing::invoice::RetrieveInvoice;
 use stripe_billing::subscription::RetrieveSubscription;
+use stripe_billing::subscription::UpdateSubscription;
+use stripe_checkout::checkout_session::{
+    CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionSubscriptionData,
+};
+use stripe_core::customer::CreateCustomer;
+use stripe_shared::CheckoutSessionMode;
 
 use super::subscriptions::{InvoiceSnapshot, ItemSnapshot, SubscriptionSnapshot};
 
 /// Attempts per call (the first and two retries).
 const ATTEMPTS: u32 = 3;
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+
+/// What a checkout is for.
+pub struct Checkout<'a> {
+    pub account_id: uuid::Uuid,
+    pub customer: &'a str,
+    pub stripe_price: &'a str,
+    pub success_url: &'a str,
+    pub cancel_url: &'a str,
+}
 
 #[derive(Clone)]
 pub struct StripeApi {
@@ -30,8 +46,8 @@ impl std::fmt::Debug for StripeApi {
     }
 }
 
-/// Whether trying again may help.
-fn transient(err: &StripeError) -> bool {
+/// Whether trying again may help (also: whether to tell the user "try again later").
+pub fn transient(err: &StripeError) -> bool {
     match err {
         StripeError::Stripe(_, status) => *status == 429 || *status >= 500,
         StripeError::ClientError(_) | StripeError::Timeout => true,
@@ -59,10 +75,30 @@ impl StripeApi {
         R: StripeRequest,
         R::Output: miniserde::Deserialize,
     {
+        self.send_keyed(request, None).await
+    }
+
+    /// Sends a POST under `key`: Stripe answers a repeat of the key with the first answer,
+    /// so retries (here, or a user's second click) never do the thing twice.
+    async fn send_keyed<R>(&self, request: &R, key: Option<&str>) -> Result<R::Output, StripeError>
+    where
+        R: StripeRequest,
+        R::Output: miniserde::Deserialize,
+    {
+        let key = key
+            .map(|key| {
+                IdempotencyKey::new(key)
+                    .map_err(|err| StripeError::ConfigError(format!("idempotency key: {err:?}")))
+            })
+            .transpose()?;
         let mut backoff = FIRST_BACKOFF;
         let mut attempt = 1;
         loop {
-            match request.customize().send(&self.client).await {
+            let mut customized = request.customize();
+            if let Some(key) = &key {
+                customized = customized.request_strategy(RequestStrategy::Idempotent(key.clone()));
+            }
+            match customized.send(&self.client).await {
                 Err(err) if attempt < ATTEMPTS && transient(&err) => {
                     tracing::warn!(error = %err, attempt, "Stripe call failed; trying again");
                     tokio::time::sleep(backoff).await;
@@ -141,5 +177,79 @@ impl StripeApi {
             period_end: time(invoice.period_end),
             created: time(invoice.created).unwrap_or_else(Utc::now),
         })
+    }
+
+    /// The account's customer (created once per account, whatever retries happen).
+    pub async fn create_customer(
+        &self,
+        account_id: uuid::Uuid,
+        email: &str,
+        name: &str,
+    ) -> Result<String, StripeError> {
+        let account = account_id.to_string();
+        let request = CreateCustomer::new().email(email).name(name).metadata(
+            std::collections::HashMap::from([("account_id".to_owned(), account.clone())]),
+        );
+        let customer = self
+            .send_keyed(&request, Some(&format!("gatehouse-customer-{account}")))
+            .await?;
+        Ok(customer.id.as_str().to_owned())
+    }
+
+    /// A hosted checkout for one subscription to `stripe_price`; `(session id, url)`.
+    pub async fn create_checkout(
+        &self,
+        checkout: &Checkout<'_>,
+        key: &str,
+    ) -> Result<(String, String), StripeError> {
+        let mut item = CreateCheckoutSessionLineItems::new();
+        item.price = Some(checkout.stripe_price.to_owned());
+        item.quantity = Some(1);
+        let metadata = std::collections::HashMap::from([(
+            "account_id".to_owned(),
+            checkout.account_id.to_string(),
+        )]);
+        let mut subscription_data = CreateCheckoutSessionSubscriptionData::new();
+        subscription_data.metadata = Some(metadata.clone());
+        let request = CreateCheckoutSession::new()
+            .mode(CheckoutSessionMode::Subscription)
+            .customer(checkout.customer)
+            .line_items(vec![item])
+            .success_url(checkout.success_url)
+            .cancel_url(checkout.cancel_url)
+            .client_reference_id(checkout.account_id.to_string())
+            .metadata(metadata)
+            .subscription_data(subscription_data);
+        let session = self.send_keyed(&request, Some(key)).await?;
+        let url = session
+            .url
+            .clone()
+            .ok_or_else(|| StripeError::ClientError("the checkout session has no URL".into()))?;
+        Ok((session.id.as_str().to_owned(), url))
+    }
+
+    /// A Customer Portal session's URL.
+    pub async fn portal(
+        &self,
+        customer: &str,
+        return_url: &str,
+        key: &str,
+    ) -> Result<String, StripeError> {
+        let request = CreateBillingPortalSession::new()
+            .customer(customer)
+            .return_url(return_url);
+        Ok(self.send_keyed(&request, Some(key)).await?.url)
+    }
+
+    /// Ends the subscription at the end of its period (`true`) or keeps it (`false`).
+    pub async fn set_cancel_at_period_end(
+        &self,
+        subscription: &str,
+        cancel: bool,
+        key: &str,
+    ) -> Result<(), StripeError> {
+        let request = UpdateSubscription::new(subscription).cancel_at_period_end(cancel);
+        self.send_keyed(&request, Some(key)).await?;
+        Ok(())
     }
 }

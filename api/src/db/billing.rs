@@ -337,3 +337,24 @@ pub async fn items_with_products(
         .load(conn)
         .await
 }
+
+/// Records the account's Stripe customer unless it has one; the one it has now.
+pub async fn claim_customer(
+    conn: &mut Conn,
+    id: Uuid,
+    stripe_customer_id: &str,
+) -> QueryResult<Option<String>> {
+    diesel::update(
+        accounts::table
+            .find(id)
+            .filter(accounts::stripe_customer_id.is_null()),
+    )
+    .set(accounts::stripe_customer_id.eq(stripe_customer_id))
+    .execute(conn)
+    .await?;
+    accounts::table
+        .find(id)
+        .select(accounts::stripe_customer_id)
+        .first(conn)
+        .await
+}

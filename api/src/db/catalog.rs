@@ -212,3 +212,22 @@ pub async fn entitlement_labels(
         .load(conn)
         .await
 }
+
+/// The Stripe price of `price_id` when it can be bought on its own: an active price of an
+/// active plan, known to Stripe.
+pub async fn purchasable_plan_price(
+    conn: &mut Conn,
+    price_id: Uuid,
+) -> QueryResult<Option<String>> {
+    prices::table
+        .inner_join(products::table)
+        .filter(prices::id.eq(price_id))
+        .filter(prices::active.eq(true))
+        .filter(products::active.eq(true))
+        .filter(products::kind.eq("plan"))
+        .select(prices::stripe_price_id)
+        .first::<Option<String>>(conn)
+        .await
+        .optional()
+        .map(Option::flatten)
+}

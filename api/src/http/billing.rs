@@ -1,13 +1,17 @@
 //! `GET /api/v1/billing/subscription` and `GET /api/v1/billing/payments`: the account's
 //! billing as the local cache knows it (kept current by Stripe's webhooks).
 
-use actix_web::{get, web, HttpResponse};
-use gatehouse_shared::billing::{BillingOverview, Payments};
+use actix_web::{get, post, web, HttpResponse};
+use gatehouse_shared::auth::StatusResponse;
+use gatehouse_shared::billing::{
+    BillingOverview, CheckoutRequest, CheckoutStarted, Payments, PortalSession,
+};
 use gatehouse_shared::ErrorEnvelope;
 use serde::Deserialize;
 
 use super::authn::Authenticated;
-use crate::billing::overview;
+use super::json::Json;
+use crate::billing::{checkout, overview};
 use crate::db::{identity as users, Conn};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -83,4 +87,133 @@ pub async fn payments(
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
         .json(view))
+}
+
+/// Starts Stripe Checkout for a plan's price. Nothing changes here until Stripe confirms
+/// the payment; the billing page then shows the subscription.
+#[utoipa::path(
+    tag = "billing",
+    security(("bearer" = [])),
+    request_body = CheckoutRequest,
+    responses(
+        (status = 200, description = "Send the customer to `url`", body = CheckoutStarted),
+        (status = 401, description = "Not signed in", body = ErrorEnvelope),
+        (status = 403, description = "`forbidden`", body = ErrorEnvelope),
+        (status = 409, description = "`already_subscribed`: change the plan instead", body = ErrorEnvelope),
+        (status = 422, description = "`fields.price_id`: not a plan's active price", body = ErrorEnvelope),
+        (status = 503, description = "Stripe is unavailable; nothing was charged", body = ErrorEnvelope),
+    )
+)]
+#[post("/billing/checkout")]
+pub async fn start_checkout(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    body: Json<CheckoutRequest>,
+) -> AppResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    may_see_billing(&mut conn, &caller).await?;
+    let name = format!("{} {}", caller.user.first_name, caller.user.last_name);
+    let (session_id, url) = checkout::start(
+        &mut conn,
+        state.stripe.as_ref(),
+        &state.public_url,
+        &checkout::Buyer {
+            account_id: caller.account_id,
+            email: &caller.user.email,
+            name: name.trim(),
+        },
+        body.into_inner().price_id.0,
+    )
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("cache-control", "no-store"))
+        .json(CheckoutStarted { session_id, url }))
+}
+
+/// Opens Stripe's Customer Portal (payment methods, invoices, cancellation).
+#[utoipa::path(
+    tag = "billing",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Send the customer to `url`", body = PortalSession),
+        (status = 401, description = "Not signed in", body = ErrorEnvelope),
+        (status = 403, description = "`forbidden`", body = ErrorEnvelope),
+        (status = 409, description = "`no_billing_account`: never subscribed", body = ErrorEnvelope),
+        (status = 503, description = "Stripe is unavailable", body = ErrorEnvelope),
+    )
+)]
+#[post("/billing/portal")]
+pub async fn portal(state: web::Data<AppState>, caller: Authenticated) -> AppResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    may_see_billing(&mut conn, &caller).await?;
+    let url = checkout::portal(
+        &mut conn,
+        state.stripe.as_ref(),
+        &state.public_url,
+        caller.account_id,
+    )
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("cache-control", "no-store"))
+        .json(PortalSession { url }))
+}
+
+async fn cancel_at_period_end(
+    state: &AppState,
+    caller: &Authenticated,
+    cancel: bool,
+) -> AppResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    may_see_billing(&mut conn, caller).await?;
+    checkout::set_cancel_at_period_end(&mut conn, state.stripe.as_ref(), caller.account_id, cancel)
+        .await?;
+    tracing::info!(account.id = %caller.account_id, user.id = %caller.user.id, cancel, "cancellation at period end changed");
+    Ok(HttpResponse::Accepted().json(StatusResponse {
+        status: if cancel {
+            "cancellation_requested"
+        } else {
+            "resume_requested"
+        }
+        .to_owned(),
+    }))
+}
+
+/// Ends the subscription at the end of the paid period (Stripe confirms by webhook).
+#[utoipa::path(
+    tag = "billing",
+    security(("bearer" = [])),
+    responses(
+        (status = 202, description = "`{\"status\": \"cancellation_requested\"}`", body = StatusResponse),
+        (status = 401, description = "Not signed in", body = ErrorEnvelope),
+        (status = 403, description = "`forbidden`", body = ErrorEnvelope),
+        (status = 409, description = "`no_subscription`", body = ErrorEnvelope),
+        (status = 503, description = "Stripe is unavailable", body = ErrorEnvelope),
+    )
+)]
+#[post("/billing/subscription/cancel")]
+pub async fn cancel_subscription(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+) -> AppResult<HttpResponse> {
+    cancel_at_period_end(&state, &caller, true).await
+}
+
+/// Keeps a subscription that was set to end at the period's end.
+#[utoipa::path(
+    tag = "billing",
+    security(("bearer" = [])),
+    responses(
+        (status = 202, description = "`{\"status\": \"resume_requested\"}`", body = StatusResponse),
+        (status = 401, description = "Not signed in", body = ErrorEnvelope),
+        (status = 403, description = "`forbidden`", body = ErrorEnvelope),
+        (status = 409, description = "`no_subscription`", body = ErrorEnvelope),
+        (status = 503, description = "Stripe is unavailable", body = ErrorEnvelope),
+    )
+)]
+#[post("/billing/subscription/resume")]
+pub async fn resume_subscription(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+) -> AppResult<HttpResponse> {
+    cancel_at_period_end(&state, &caller, false).await
 }

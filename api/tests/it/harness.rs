@@ -184,6 +184,7 @@ pub struct TestAppBuilder {
     oauth: gatehouse::identity::oauth::OAuthSettings,
     trusted_proxies: Vec<ipnet::IpNet>,
     stripe_webhook_secrets: Vec<String>,
+    stripe: Option<gatehouse::billing::stripe_api::StripeApi>,
 }
 
 impl TestAppBuilder {
@@ -249,6 +250,12 @@ impl TestAppBuilder {
         self
     }
 
+    /// Calls Stripe (or the fake Stripe) through `stripe`.
+    pub fn stripe(mut self, stripe: gatehouse::billing::stripe_api::StripeApi) -> Self {
+        self.stripe = Some(stripe);
+        self
+    }
+
     /// Stripe webhook signing secrets.
     pub fn stripe_webhook_secrets(mut self, secrets: &[&str]) -> Self {
         self.stripe_webhook_secrets = secrets.iter().map(|s| s.to_string()).collect();
@@ -309,6 +316,7 @@ impl TestAppBuilder {
                     .map(|secret| SecretString::from(secret.clone()))
                     .collect(),
                 billing_grace: Duration::from_secs(7 * 86_400),
+                stripe: self.stripe,
             },
         );
         let settings = HttpSettings {

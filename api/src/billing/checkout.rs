@@ -1,0 +1,169 @@
+//! What customers start from Gatehouse and finish at Stripe: checkout for a plan, the
+//! Customer Portal, cancelling at period end and resuming. Each call carries an
+//! idempotency key derived from what it means, so a retry or a second click never does
+//! the thing twice; the local state changes only when Stripe's webhook says so.
+
+use chrono::Utc;
+use uuid::Uuid;
+
+use super::stripe_api::{transient, Checkout, StripeApi};
+use crate::db::{billing as q, catalog, Conn};
+use crate::error::{AppError, AppResult};
+
+fn stripe_failed(err: stripe::StripeError) -> AppError {
+    if transient(&err) {
+        tracing::warn!(error = %err, "Stripe is unavailable");
+        AppError::Unavailable {
+            dependency: "stripe",
+        }
+    } else {
+        AppError::internal(anyhow::anyhow!("Stripe refused: {err}"))
+    }
+}
+
+fn stripe_of(stripe: Option<&StripeApi>) -> AppResult<&StripeApi> {
+    stripe.ok_or_else(|| {
+        tracing::error!("billing was asked for but GATEHOUSE_STRIPE_SECRET_KEY is not set");
+        AppError::Unavailable {
+            dependency: "stripe",
+        }
+    })
+}
+
+/// `ten-minute window` part of idempotency keys: a repeat inside it is the same request.
+fn window(minutes: i64) -> i64 {
+    Utc::now().timestamp() / (minutes * 60)
+}
+
+/// Who is buying.
+pub struct Buyer<'a> {
+    pub account_id: Uuid,
+    pub email: &'a str,
+    pub name: &'a str,
+}
+
+/// Starts a checkout for `price_id`; `(session id, url)`.
+pub async fn start(
+    conn: &mut Conn,
+    stripe: Option<&StripeApi>,
+    public_url: &url::Url,
+    buyer: &Buyer<'_>,
+    price_id: Uuid,
+) -> AppResult<(String, String)> {
+    // Only what the catalog offers, however the request was made.
+    let stripe_price = catalog::purchasable_plan_price(conn, price_id)
+        .await?
+        .ok_or_else(|| {
+            AppError::validation([(
+                "price_id".to_owned(),
+                "is not a plan you can buy".to_owned(),
+            )])
+        })?;
+    let live = q::subscription_statuses(conn, buyer.account_id)
+        .await?
+        .iter()
+        .any(|status| {
+            matches!(
+                status.as_str(),
+                "active" | "trialing" | "past_due" | "unpaid"
+            )
+        });
+    if live {
+        return Err(AppError::Conflict {
+            code: "already_subscribed",
+            message: "This account already has a subscription; change its plan instead.".to_owned(),
+        });
+    }
+    let stripe = stripe_of(stripe)?;
+    let account = q::account_billing(conn, buyer.account_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let customer = match account.stripe_customer_id {
+        Some(customer) => customer,
+        None => {
+            let created = stripe
+                .create_customer(buyer.account_id, buyer.email, buyer.name)
+                .await
+                .map_err(stripe_failed)?;
+            q::claim_customer(conn, buyer.account_id, &created)
+                .await?
+                .unwrap_or(created)
+        }
+    };
+    let success = public_url
+        .join("billing?checkout={CHECKOUT_SESSION_ID}")
+        .map_err(AppError::internal)?
+        .to_string()
+        // Stripe fills the placeholder in; the URL parser escaped its braces.
+        .replace("%7B", "{")
+        .replace("%7D", "}");
+    let cancel = public_url.join("pricing").map_err(AppError::internal)?;
+    let key = format!(
+        "gatehouse-checkout-{}-{price_id}-{}",
+        buyer.account_id,
+        window(10)
+    );
+    stripe
+        .create_checkout(
+            &Checkout {
+                account_id: buyer.account_id,
+                customer: &customer,
+                stripe_price: &stripe_price,
+                success_url: &success,
+                cancel_url: cancel.as_str(),
+            },
+            &key,
+        )
+        .await
+        .map_err(stripe_failed)
+}
+
+/// The Customer Portal for the account.
+pub async fn portal(
+    conn: &mut Conn,
+    stripe: Option<&StripeApi>,
+    public_url: &url::Url,
+    account_id: Uuid,
+) -> AppResult<String> {
+    let account = q::account_billing(conn, account_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let Some(customer) = account.stripe_customer_id else {
+        return Err(AppError::Conflict {
+            code: "no_billing_account",
+            message: "This account has not subscribed yet.".to_owned(),
+        });
+    };
+    let back = public_url.join("billing").map_err(AppError::internal)?;
+    let key = format!("gatehouse-portal-{account_id}-{}", window(1));
+    stripe_of(stripe)?
+        .portal(&customer, back.as_str(), &key)
+        .await
+        .map_err(stripe_failed)
+}
+
+/// Asks Stripe to end the live subscription at its period's end (`cancel`) or not.
+pub async fn set_cancel_at_period_end(
+    conn: &mut Conn,
+    stripe: Option<&StripeApi>,
+    account_id: Uuid,
+    cancel: bool,
+) -> AppResult<()> {
+    let subscription = q::subscriptions_of(conn, account_id)
+        .await?
+        .into_iter()
+        .find(|row| matches!(row.status.as_str(), "active" | "trialing" | "past_due"))
+        .ok_or_else(|| AppError::Conflict {
+            code: "no_subscription",
+            message: "This account has no running subscription.".to_owned(),
+        })?;
+    let key = format!(
+        "gatehouse-cancel-{}-{cancel}-{}",
+        subscription.stripe_subscription_id,
+        window(1)
+    );
+    stripe_of(stripe)?
+        .set_cancel_at_period_end(&subscription.stripe_subscription_id, cancel, &key)
+        .await
+        .map_err(stripe_failed)
+}

@@ -1,0 +1,200 @@
+//! Checkout, the Customer Portal, and cancelling or resuming, against the fake Stripe:
+//! only the catalog's plans can be bought, nothing is granted before Stripe's events,
+//! and Stripe outages are a clear 503 with no duplicate customer.
+
+use std::time::Duration;
+
+use diesel_async::RunQueryDsl;
+use gatehouse_fakes::stripe::ApiFaults;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::harness::TestApp;
+use crate::stripe_world::{
+    catalog_price, events_of, fake_price, Gatehouse, Stripe, WEBHOOK_SECRET,
+};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checkout_buys_only_what_the_catalog_offers_and_the_webhook_grants_it() {
+    use reqwest::Method;
+    use serde_json::json;
+    let stripe = Stripe::start();
+    let price = fake_price(&stripe).await;
+    let gatehouse = Gatehouse::start(&stripe, "", &price).await;
+    let app = &gatehouse.app;
+    stripe
+        .fake
+        .set_webhook_endpoint(gatehouse_fakes::stripe::Endpoint {
+            url: Some(app.url("/api/v1/webhooks/stripe")),
+            secrets: vec![WEBHOOK_SECRET.to_owned()],
+            retry: gatehouse_fakes::stripe::RetryPolicy::fast(),
+        });
+    let (access, _) = app.sign_in("ada").await;
+    let events_before = stripe.fake.events().len();
+    let checkout = |body: Value| {
+        app.authed(
+            Method::POST,
+            "/api/v1/billing/checkout",
+            &access,
+            Some(body),
+        )
+    };
+
+    // Tampered: an unknown price, an add-on's price, a plan price Stripe does not know.
+    let add_on = catalog_price(app, "priority-support").await;
+    let unsynced = catalog_price(app, "starter").await;
+    for price_id in [Uuid::new_v4().to_string(), add_on, unsynced] {
+        let refused = checkout(json!({"price_id": price_id})).await;
+        let body = crate::harness::assert_envelope(refused, 422, "validation_failed").await;
+        assert!(body["error"]["fields"]["price_id"].is_string());
+    }
+    let extra = checkout(json!({"price_id": catalog_price(app, "team").await, "amount": 1})).await;
+    crate::harness::assert_envelope(extra, 422, "validation_failed").await;
+    assert_eq!(
+        stripe.fake.events().len(),
+        events_before,
+        "nothing reached Stripe"
+    );
+
+    let team = catalog_price(app, "team").await;
+    let started = crate::harness::json(checkout(json!({"price_id": team})).await).await;
+    let url = started["url"].as_str().unwrap();
+    assert!(url.starts_with(&stripe.base), "{url}");
+    // A second click is the same checkout.
+    let again = crate::harness::json(checkout(json!({"price_id": team})).await).await;
+    assert_eq!(again["session_id"], started["session_id"]);
+
+    // Nothing is granted from the redirect: only after Stripe's events.
+    let before = crate::harness::json(
+        app.authed(Method::GET, "/api/v1/billing/subscription", &access, None)
+            .await,
+    )
+    .await;
+    assert!(before["subscription"].is_null());
+    stripe
+        .fake
+        .complete_checkout(started["session_id"].as_str().unwrap(), None)
+        .unwrap();
+    assert!(stripe.fake.settled_within(Duration::from_secs(10)).await);
+    gatehouse.settled().await;
+    let after = crate::harness::json(
+        app.authed(Method::GET, "/api/v1/billing/subscription", &access, None)
+            .await,
+    )
+    .await;
+    assert_eq!(after["account_status"], "active");
+    assert_eq!(after["subscription"]["status"], "active");
+    assert_eq!(after["subscription"]["items"][0]["product_slug"], "team");
+    assert!(!after["entitlements"].as_array().unwrap().is_empty());
+
+    let twice = checkout(json!({"price_id": team})).await;
+    crate::harness::assert_envelope(twice, 409, "already_subscribed").await;
+
+    let portal = crate::harness::json(
+        app.authed(Method::POST, "/api/v1/billing/portal", &access, None)
+            .await,
+    )
+    .await;
+    assert!(portal["url"].as_str().unwrap().starts_with(&stripe.base));
+
+    // Cancel at period end, then resume: the state follows Stripe's webhooks.
+    for (path, expected) in [("cancel", true), ("resume", false)] {
+        let answer = app
+            .authed(
+                Method::POST,
+                &format!("/api/v1/billing/subscription/{path}"),
+                &access,
+                None,
+            )
+            .await;
+        assert_eq!(answer.status(), 202);
+        assert!(stripe.fake.settled_within(Duration::from_secs(10)).await);
+        gatehouse.settled().await;
+        let view = crate::harness::json(
+            app.authed(Method::GET, "/api/v1/billing/subscription", &access, None)
+                .await,
+        )
+        .await;
+        assert_eq!(
+            view["subscription"]["cancel_at_period_end"], expected,
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stripe_down_during_checkout_is_a_503_and_makes_one_customer() {
+    use reqwest::Method;
+    use serde_json::json;
+    let stripe = Stripe::start();
+    let price = fake_price(&stripe).await;
+    let gatehouse = Gatehouse::start(&stripe, "", &price).await;
+    let app = &gatehouse.app;
+    let (access, _) = app.sign_in("ada").await;
+    let team = catalog_price(app, "team").await;
+    // Every attempt of the first request fails; the last one after doing the work.
+    stripe.fake.set_api_faults(ApiFaults {
+        fail_next: [503, 503].into(),
+        lose_responses: 1,
+        ..Default::default()
+    });
+    let down = app
+        .authed(
+            Method::POST,
+            "/api/v1/billing/checkout",
+            &access,
+            Some(json!({"price_id": team})),
+        )
+        .await;
+    crate::harness::assert_envelope(down, 503, "service_unavailable").await;
+    let up = app
+        .authed(
+            Method::POST,
+            "/api/v1/billing/checkout",
+            &access,
+            Some(json!({"price_id": team})),
+        )
+        .await;
+    assert_eq!(up.status(), 200);
+    let customers = events_of(&stripe, &["customer.created"]);
+    assert_eq!(customers.len(), 1, "one customer however many attempts");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_stripe_billing_actions_are_unavailable_not_errors() {
+    use reqwest::Method;
+    use serde_json::json;
+    let app = TestApp::builder().seeded().spawn().await;
+    let mut conn = app.db.pool().get().await.unwrap();
+    diesel::sql_query(
+        "UPDATE prices SET stripe_price_id = 'price_' || replace(id::text, '-', '') WHERE billing_period = 'month'",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    app.create_user("ada@example.org", "ada").await;
+    let (access, _) = app.sign_in("ada").await;
+    let team = catalog_price(&app, "team").await;
+    let refused = app
+        .authed(
+            Method::POST,
+            "/api/v1/billing/checkout",
+            &access,
+            Some(json!({"price_id": team})),
+        )
+        .await;
+    crate::harness::assert_envelope(refused, 503, "service_unavailable").await;
+    let portal = app
+        .authed(Method::POST, "/api/v1/billing/portal", &access, None)
+        .await;
+    crate::harness::assert_envelope(portal, 409, "no_billing_account").await;
+    let cancel = app
+        .authed(
+            Method::POST,
+            "/api/v1/billing/subscription/cancel",
+            &access,
+            None,
+        )
+        .await;
+    crate::harness::assert_envelope(cancel, 409, "no_subscription").await;
+}
