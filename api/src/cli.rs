@@ -26,7 +26,8 @@ enum Command {
     Worker,
     /// Apply pending database migrations.
     Migrate,
-    /// Write the demo catalog (idempotent).
+    /// Write the demo catalog (idempotent), and create it at Stripe when
+    /// GATEHOUSE_STRIPE_SECRET_KEY is set.
     Seed,
     /// Print the OpenAPI document as JSON.
     Openapi,
@@ -39,6 +40,15 @@ enum Command {
     /// Manage people.
     #[command(subcommand)]
     Users(UsersCommand),
+    /// Stripe housekeeping.
+    #[command(subcommand)]
+    Stripe(StripeCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum StripeCommand {
+    /// Create the catalog's new products and prices at Stripe and archive retired prices.
+    Sync,
 }
 
 #[derive(Debug, Subcommand)]
@@ -138,6 +148,28 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let mut conn = pool.get().await?;
             let count = crate::catalog::seed::seed_demo_catalog(&mut conn).await?;
             println!("demo catalog seeded ({count} products)");
+            if let Some(stripe) = &config.billing.stripe {
+                let synced = crate::billing::catalog_sync::sync(&mut conn, stripe).await?;
+                println!(
+                    "Stripe: {} products and {} prices created, {} prices archived",
+                    synced.products, synced.prices, synced.archived
+                );
+            }
+            Ok(())
+        }
+        Command::Stripe(StripeCommand::Sync) => {
+            let stripe = config
+                .billing
+                .stripe
+                .as_ref()
+                .ok_or_else(|| anyhow::anyhow!("GATEHOUSE_STRIPE_SECRET_KEY is not set"))?;
+            let pool = crate::db::build_pool(&config.database)?;
+            let mut conn = pool.get().await?;
+            let synced = crate::billing::catalog_sync::sync(&mut conn, stripe).await?;
+            println!(
+                "Stripe: {} products and {} prices created, {} prices archived",
+                synced.products, synced.prices, synced.archived
+            );
             Ok(())
         }
         Command::Openapi => unreachable!("handled before configuration is read"),

@@ -61,7 +61,7 @@ fn cmd_run(root: &Path) -> Result<(), String> {
     tools::ensure_spa_tools(root)?;
     build_spa(root)?;
     step("building gatehouse");
-    cargo(&["build", "-p", "gatehouse"])?;
+    cargo(&["build", "-p", "gatehouse", "-p", "gatehouse-fakes"])?;
     let bin = util::target_dir().join("debug/gatehouse");
     let database = std::env::var("DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/gatehouse".to_owned());
@@ -76,11 +76,37 @@ fn cmd_run(root: &Path) -> Result<(), String> {
     if redis && std::env::var_os("REDIS_URL").is_none() {
         env.push(("REDIS_URL".to_owned(), "redis://127.0.0.1:6379".to_owned()));
     }
+    // No Stripe keys: the fake Stripe (its own checkout page, signed webhooks) stands in,
+    // so the whole paid flow works on this machine. Keys in the environment win.
+    let mut fake_stripe = None;
+    if std::env::var_os("GATEHOUSE_STRIPE_SECRET_KEY").is_none() {
+        let addr = std::env::var("GATEHOUSE_ADDR").unwrap_or_else(|_| "127.0.0.1:8080".to_owned());
+        step("starting the fake Stripe (no GATEHOUSE_STRIPE_SECRET_KEY set)");
+        let (child, stripe_env) = util::spawn_reporting_env(
+            &util::target_dir().join("debug/gatehouse-fakes"),
+            &[
+                "stripe",
+                "--webhook-url",
+                &format!("http://{addr}/api/v1/webhooks/stripe"),
+            ],
+        )?;
+        env.extend(stripe_env);
+        fake_stripe = Some(child);
+    }
     step("migrating and seeding the demo catalog");
-    Cmd::new(&bin).arg("migrate").envs(&env).run()?;
-    Cmd::new(&bin).arg("seed").envs(&env).run()?;
-    step("serving (Ctrl-C stops)");
-    Cmd::new(&bin).arg("serve").envs(&env).run()
+    let result = Cmd::new(&bin)
+        .arg("migrate")
+        .envs(&env)
+        .run()
+        .and_then(|()| Cmd::new(&bin).arg("seed").envs(&env).run())
+        .and_then(|()| {
+            step("serving (Ctrl-C stops)");
+            Cmd::new(&bin).arg("serve").envs(&env).run()
+        });
+    if let Some(mut child) = fake_stripe {
+        util::terminate(&mut child);
+    }
+    result
 }
 
 fn cmd_test(root: &Path) -> Result<(), String> {

@@ -17,6 +17,10 @@ use stripe_checkout::checkout_session::{
     CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionSubscriptionData,
 };
 use stripe_core::customer::CreateCustomer;
+use stripe_product::price::{
+    CreatePrice, CreatePriceRecurring, CreatePriceRecurringInterval, UpdatePrice,
+};
+use stripe_product::product::CreateProduct;
 use stripe_shared::CheckoutSessionMode;
 
 use super::subscriptions::{InvoiceSnapshot, ItemSnapshot, SubscriptionSnapshot};
@@ -24,6 +28,16 @@ use super::subscriptions::{InvoiceSnapshot, ItemSnapshot, SubscriptionSnapshot};
 /// Attempts per call (the first and two retries).
 const ATTEMPTS: u32 = 3;
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+
+/// A catalog price to create at Stripe.
+pub struct NewStripePrice<'a> {
+    pub price_id: uuid::Uuid,
+    pub stripe_product: &'a str,
+    pub amount_minor: i64,
+    pub currency: &'a str,
+    /// `month` or `year`.
+    pub period: &'a str,
+}
 
 /// What a checkout is for.
 pub struct Checkout<'a> {
@@ -250,6 +264,65 @@ impl StripeApi {
     ) -> Result<(), StripeError> {
         let request = UpdateSubscription::new(subscription).cancel_at_period_end(cancel);
         self.send_keyed(&request, Some(key)).await?;
+        Ok(())
+    }
+
+    /// Creates the catalog product at Stripe (once per product); its Stripe id.
+    pub async fn create_product(
+        &self,
+        product_id: uuid::Uuid,
+        name: &str,
+        description: &str,
+    ) -> Result<String, StripeError> {
+        let mut request = CreateProduct::new(name).metadata(std::collections::HashMap::from([(
+            "product_id".to_owned(),
+            product_id.to_string(),
+        )]));
+        if !description.is_empty() {
+            request = request.description(description);
+        }
+        let key = format!("gatehouse-product-{product_id}");
+        Ok(self
+            .send_keyed(&request, Some(&key))
+            .await?
+            .id
+            .as_str()
+            .to_owned())
+    }
+
+    /// Creates the catalog price at Stripe (once per price; prices never change there, a
+    /// new amount is a new price); its Stripe id.
+    pub async fn create_price(&self, price: &NewStripePrice<'_>) -> Result<String, StripeError> {
+        let currency: stripe_types::Currency = price
+            .currency
+            .parse()
+            .map_err(|_| StripeError::ConfigError(format!("currency {:?}", price.currency)))?;
+        let interval = match price.period {
+            "year" => CreatePriceRecurringInterval::Year,
+            _ => CreatePriceRecurringInterval::Month,
+        };
+        let request = CreatePrice::new(currency)
+            .product(price.stripe_product)
+            .unit_amount(price.amount_minor)
+            .recurring(CreatePriceRecurring::new(interval))
+            .metadata(std::collections::HashMap::from([(
+                "price_id".to_owned(),
+                price.price_id.to_string(),
+            )]));
+        let key = format!("gatehouse-price-{}", price.price_id);
+        Ok(self
+            .send_keyed(&request, Some(&key))
+            .await?
+            .id
+            .as_str()
+            .to_owned())
+    }
+
+    /// Archives a price at Stripe (no new checkouts; existing subscriptions keep it).
+    pub async fn archive_price(&self, stripe_price: &str) -> Result<(), StripeError> {
+        let request = UpdatePrice::new(stripe_price).active(false);
+        let key = format!("gatehouse-archive-{stripe_price}");
+        self.send_keyed(&request, Some(&key)).await?;
         Ok(())
     }
 }

@@ -231,3 +231,63 @@ pub async fn purchasable_plan_price(
         .optional()
         .map(Option::flatten)
 }
+
+/// Active products Stripe does not know yet.
+pub async fn products_to_sync(conn: &mut Conn) -> QueryResult<Vec<Product>> {
+    products::table
+        .filter(products::active.eq(true))
+        .filter(products::stripe_product_id.is_null())
+        .select(Product::as_select())
+        .load(conn)
+        .await
+}
+
+/// Prices to create at Stripe (active, unknown there) with their product's Stripe id.
+pub async fn prices_to_create(conn: &mut Conn) -> QueryResult<Vec<(Price, String)>> {
+    prices::table
+        .inner_join(products::table)
+        .filter(prices::active.eq(true))
+        .filter(prices::stripe_price_id.is_null())
+        .filter(products::stripe_product_id.is_not_null())
+        .select((
+            Price::as_select(),
+            products::stripe_product_id.assume_not_null(),
+        ))
+        .load(conn)
+        .await
+}
+
+/// Prices retired here but still open for checkouts at Stripe.
+pub async fn prices_to_archive(conn: &mut Conn) -> QueryResult<Vec<Price>> {
+    prices::table
+        .filter(prices::active.eq(false))
+        .filter(prices::stripe_price_id.is_not_null())
+        .filter(prices::stripe_archived.eq(false))
+        .select(Price::as_select())
+        .load(conn)
+        .await
+}
+
+pub async fn set_stripe_product_id(conn: &mut Conn, id: Uuid, stripe_id: &str) -> QueryResult<()> {
+    diesel::update(products::table.find(id))
+        .set(products::stripe_product_id.eq(stripe_id))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_stripe_price_id(conn: &mut Conn, id: Uuid, stripe_id: &str) -> QueryResult<()> {
+    diesel::update(prices::table.find(id))
+        .set(prices::stripe_price_id.eq(stripe_id))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn mark_price_archived(conn: &mut Conn, id: Uuid) -> QueryResult<()> {
+    diesel::update(prices::table.find(id))
+        .set(prices::stripe_archived.eq(true))
+        .execute(conn)
+        .await?;
+    Ok(())
+}

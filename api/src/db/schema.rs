@@ -139,6 +139,7 @@ diesel::table! {
         stripe_price_id -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        stripe_archived -> Bool,
     }
 }
 

@@ -198,3 +198,52 @@ async fn without_stripe_billing_actions_are_unavailable_not_errors() {
         .await;
     crate::harness::assert_envelope(cancel, 409, "no_subscription").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_catalog_reaches_stripe_once_and_retired_prices_are_archived() {
+    use gatehouse::billing::catalog_sync::{sync, Synced};
+    let stripe = Stripe::start();
+    let app = TestApp::builder().seeded().spawn().await;
+    let mut conn = app.db.pool().get().await.unwrap();
+    let first = sync(&mut conn, &stripe.api()).await.unwrap();
+    assert!(
+        first.products >= 5 && first.prices >= first.products,
+        "{first:?}"
+    );
+    assert_eq!(
+        events_of(&stripe, &["product.created"]).len(),
+        first.products
+    );
+    assert_eq!(
+        sync(&mut conn, &stripe.api()).await.unwrap(),
+        Synced::default()
+    );
+
+    // A new amount is a new price at Stripe; the old one is archived there.
+    let team = gatehouse::db::catalog::find_product_by_slug(&mut conn, "team")
+        .await
+        .unwrap()
+        .unwrap();
+    let old: String = diesel::sql_query(
+        "SELECT stripe_price_id AS id FROM prices WHERE product_id = $1 AND billing_period = 'month' AND active",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(team.id)
+    .get_result::<IdRow>(&mut conn)
+    .await
+    .unwrap()
+    .id;
+    gatehouse::db::catalog::set_active_price(&mut conn, team.id, "month", 3900, "eur")
+        .await
+        .unwrap();
+    let changed = sync(&mut conn, &stripe.api()).await.unwrap();
+    assert_eq!((changed.prices, changed.archived), (1, 1));
+    assert_eq!(stripe.fake.object(&old).unwrap()["active"], false);
+    let app_catalog = crate::harness::json(app.get("/api/v1/catalog").await).await;
+    assert!(app_catalog.to_string().contains("3900"));
+}
+
+#[derive(diesel::QueryableByName)]
+struct IdRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    id: String,
+}
