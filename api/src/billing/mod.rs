@@ -9,3 +9,4 @@ pub mod process;
 pub mod signature;
 pub mod stripe_api;
 pub mod subscriptions;
+pub mod sweep;

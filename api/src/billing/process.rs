@@ -28,7 +28,8 @@ pub const HANDLED: [&str; 8] = [
     "invoice.payment_failed",
 ];
 
-/// Re-reads `subject` from Stripe and applies it; covers the subject's pending events.
+/// Re-reads `subject` from Stripe and applies it; covers the subject's pending events
+/// (a subscription is re-read even with none: the sweep's safety net).
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ProcessStripeSubject {
     /// `sub_…` or `in_…`.
@@ -46,7 +47,8 @@ impl Job for ProcessStripeSubject {
     async fn run(self, ctx: JobContext) -> anyhow::Result<()> {
         let mut conn = ctx.pool.get().await?;
         let events = q::pending_for_subject(&mut conn, &self.subject).await?;
-        if events.is_empty() {
+        // Without events (a sweep's re-read) a subscription is still read again.
+        if events.is_empty() && !self.subject.starts_with("sub_") {
             return Ok(());
         }
         let result = process(&ctx, &self.subject, &events).await;

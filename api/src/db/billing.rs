@@ -358,3 +358,26 @@ pub async fn claim_customer(
         .first(conn)
         .await
 }
+
+/// Accounts in their grace period.
+pub async fn past_due_accounts(conn: &mut Conn) -> QueryResult<Vec<Uuid>> {
+    accounts::table
+        .filter(accounts::status.eq("past_due"))
+        .select(accounts::id)
+        .load(conn)
+        .await
+}
+
+/// Live subscriptions whose period ended before `before` (they should have renewed or
+/// ended, and Stripe said nothing we heard).
+pub async fn subscriptions_past_their_period(
+    conn: &mut Conn,
+    before: DateTime<Utc>,
+) -> QueryResult<Vec<String>> {
+    subscriptions::table
+        .filter(subscriptions::status.eq_any(["active", "trialing", "past_due"]))
+        .filter(subscriptions::current_period_end.lt(before))
+        .select(subscriptions::stripe_subscription_id)
+        .load(conn)
+        .await
+}

@@ -135,7 +135,8 @@ impl Registry {
         registry
             .register::<prune::PruneFinishedJobs>()
             .register::<crate::mail::SendEmail>()
-            .register::<crate::billing::process::ProcessStripeSubject>();
+            .register::<crate::billing::process::ProcessStripeSubject>()
+            .register::<crate::billing::sweep::SweepBilling>();
         registry
     }
 

@@ -169,7 +169,8 @@ impl Worker {
     async fn schedule_housekeeping(&self) {
         let result = async {
             let mut conn = self.pool.get().await?;
-            super::enqueue(&mut conn, &PruneFinishedJobs::default()).await
+            super::enqueue(&mut conn, &PruneFinishedJobs::default()).await?;
+            super::enqueue(&mut conn, &crate::billing::sweep::SweepBilling::default()).await
         }
         .await;
         if let Err(err) = result {

@@ -200,3 +200,91 @@ async fn staff_replay_an_event_and_the_state_stays_the_same() {
         .await;
     crate::harness::assert_envelope(missing, 404, "not_found").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sweep_catches_a_lost_cancellation_and_an_expired_grace_period() {
+    use diesel_async::RunQueryDsl;
+    let stripe = Stripe::start();
+    let (customer, price, subscription) = paid_checkout(&stripe).await;
+    let gatehouse = Gatehouse::start(&stripe, &customer, &price).await;
+    for event in events_of(&stripe, &MAIN_EVENTS) {
+        gatehouse.deliver(&event).await;
+    }
+    gatehouse.settled().await;
+    // Stripe ends the subscription, and the event never arrives.
+    let cancelled = reqwest::Client::new()
+        .delete(format!("{}/v1/subscriptions/{subscription}", stripe.base))
+        .bearer_auth(SECRET_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert!(cancelled.status().is_success());
+    let mut conn = gatehouse.app.db.pool().get().await.unwrap();
+    diesel::sql_query("UPDATE subscriptions SET current_period_end = now() - interval '2 hours'")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    gatehouse::jobs::enqueue(
+        &mut conn,
+        &gatehouse::billing::sweep::SweepBilling::default(),
+    )
+    .await
+    .unwrap();
+    gatehouse.settled().await;
+    wait_for_job_done(&gatehouse, "billing.sweep").await;
+    gatehouse.settled().await;
+    assert_eq!(gatehouse.state().await["account"], "cancelled");
+
+    // A past-due account whose grace ran out while nobody wrote is suspended.
+    let other = Stripe::start();
+    let (customer, price, subscription) = paid_checkout(&other).await;
+    let late = Gatehouse::start(&other, &customer, &price).await;
+    other.fake.fail_payment(&subscription).unwrap();
+    for event in events_of(&other, &["customer.subscription.updated"]) {
+        late.deliver(&event).await;
+    }
+    late.settled().await;
+    assert_eq!(late.state().await["account"], "past_due");
+    let mut conn = late.app.db.pool().get().await.unwrap();
+    diesel::sql_query("UPDATE accounts SET past_due_since = now() - interval '8 days'")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    gatehouse::jobs::enqueue(
+        &mut conn,
+        &gatehouse::billing::sweep::SweepBilling::default(),
+    )
+    .await
+    .unwrap();
+    wait_for_job_done(&late, "billing.sweep").await;
+    assert_eq!(late.state().await["account"], "suspended");
+}
+
+async fn wait_for_job_done(gatehouse: &Gatehouse, kind: &str) {
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        count: i64,
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let mut conn = gatehouse.app.db.pool().get().await.unwrap();
+        let done = diesel::sql_query(
+            "SELECT count(*) AS count FROM jobs WHERE kind = $1 AND state = 'done'",
+        )
+        .bind::<diesel::sql_types::Text, _>(kind)
+        .get_result::<Count>(&mut conn)
+        .await
+        .unwrap()
+        .count;
+        if done > 0 {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{kind} never finished"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
