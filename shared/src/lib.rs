@@ -3,6 +3,7 @@
 //! serde only by default; `feature = "server"` adds OpenAPI schema derives so the
 //! Wasm build never compiles server dependencies.
 
+pub mod admin_catalog;
 pub mod auth;
 pub mod billing;
 pub mod catalog;

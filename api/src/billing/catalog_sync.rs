@@ -49,3 +49,25 @@ pub async fn sync(conn: &mut Conn, stripe: &StripeApi) -> anyhow::Result<Synced>
     }
     Ok(synced)
 }
+
+/// Brings Stripe in step after staff changed the catalog (one queued at a time).
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct SyncCatalog {}
+
+impl crate::jobs::Job for SyncCatalog {
+    const KIND: &'static str = "billing.sync_catalog";
+
+    fn unique_key(&self) -> Option<String> {
+        Some("singleton".to_owned())
+    }
+
+    async fn run(self, ctx: crate::jobs::JobContext) -> anyhow::Result<()> {
+        let Some(stripe) = &ctx.services.stripe else {
+            tracing::info!("catalog changed; Stripe is not configured, nothing to sync");
+            return Ok(());
+        };
+        let mut conn = ctx.pool.get().await?;
+        sync(&mut conn, stripe).await?;
+        Ok(())
+    }
+}

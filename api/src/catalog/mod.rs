@@ -1,5 +1,6 @@
 //! The catalog domain: what can be bought, as the public catalog shows it.
 
+pub mod admin;
 pub mod seed;
 
 use std::collections::HashMap;

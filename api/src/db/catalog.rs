@@ -291,3 +291,69 @@ pub async fn mark_price_archived(conn: &mut Conn, id: Uuid) -> QueryResult<()> {
         .await?;
     Ok(())
 }
+
+/// Every product, active or not, for staff.
+pub async fn all_products(conn: &mut Conn) -> QueryResult<Vec<Product>> {
+    products::table
+        .order((
+            products::pricing_page,
+            products::display_order,
+            products::name,
+        ))
+        .select(Product::as_select())
+        .load(conn)
+        .await
+}
+
+/// Every price of these products, newest first.
+pub async fn all_prices(conn: &mut Conn, product_ids: &[Uuid]) -> QueryResult<Vec<Price>> {
+    prices::table
+        .filter(prices::product_id.eq_any(product_ids))
+        .order(prices::created_at.desc())
+        .select(Price::as_select())
+        .load(conn)
+        .await
+}
+
+pub async fn product_for_update(conn: &mut Conn, id: Uuid) -> QueryResult<Option<Product>> {
+    products::table
+        .find(id)
+        .select(Product::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// The keys among `keys` that exist.
+pub async fn existing_entitlements(conn: &mut Conn, keys: &[String]) -> QueryResult<Vec<String>> {
+    entitlements::table
+        .filter(entitlements::key.eq_any(keys))
+        .select(entitlements::key)
+        .load(conn)
+        .await
+}
+
+/// Retires every active price of the product.
+pub async fn retire_prices(conn: &mut Conn, product_id: Uuid) -> QueryResult<usize> {
+    diesel::update(
+        prices::table
+            .filter(prices::product_id.eq(product_id))
+            .filter(prices::active.eq(true)),
+    )
+    .set((
+        prices::active.eq(false),
+        prices::updated_at.eq(diesel::dsl::now),
+    ))
+    .execute(conn)
+    .await
+}
+
+pub async fn find_product(conn: &mut Conn, id: Uuid) -> QueryResult<Option<Product>> {
+    products::table
+        .find(id)
+        .select(Product::as_select())
+        .first(conn)
+        .await
+        .optional()
+}

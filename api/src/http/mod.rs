@@ -3,6 +3,7 @@
 //! Every route is registered here, in [`api_v1`] and [`operations`], through
 //! utoipa-actix-web so the served routes and the documented ones are the same list.
 
+pub mod admin_catalog;
 pub mod admin_jobs;
 pub mod admin_webhooks;
 pub mod auth;
@@ -125,6 +126,9 @@ fn api_v1(cfg: &mut DocumentedConfig) {
         .service(billing::portal)
         .service(billing::cancel_subscription)
         .service(billing::resume_subscription)
+        .service(admin_catalog::list_products)
+        .service(admin_catalog::create_product)
+        .service(admin_catalog::update_product)
         .service(admin_jobs::dead_jobs)
         .service(admin_jobs::retry_job)
         .service(admin_webhooks::list_events)

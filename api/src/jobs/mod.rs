@@ -136,7 +136,8 @@ impl Registry {
             .register::<prune::PruneFinishedJobs>()
             .register::<crate::mail::SendEmail>()
             .register::<crate::billing::process::ProcessStripeSubject>()
-            .register::<crate::billing::sweep::SweepBilling>();
+            .register::<crate::billing::sweep::SweepBilling>()
+            .register::<crate::billing::catalog_sync::SyncCatalog>();
         registry
     }
 

@@ -4,6 +4,7 @@
 mod harness;
 
 mod account;
+mod admin_catalog;
 mod auth;
 mod billing;
 mod billing_checkout;

@@ -1,0 +1,81 @@
+//! `GET|POST /api/v1/admin/catalog/products` and `PATCH …/products/{id}`: staff manage
+//! products and prices; Stripe follows by a job after each change commits.
+
+use actix_web::{get, patch, post, web, HttpResponse};
+use gatehouse_shared::admin_catalog::{AdminProduct, AdminProducts, NewProduct, ProductPatch};
+use gatehouse_shared::ErrorEnvelope;
+
+use super::json::Json;
+use super::staff::Staff;
+use crate::catalog::admin;
+use crate::error::AppResult;
+use crate::state::AppState;
+
+/// Every product (also inactive ones) with all its prices.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The whole catalog", body = AdminProducts),
+        (status = 401, description = "Not signed in", body = ErrorEnvelope),
+        (status = 403, description = "`forbidden` or `mfa_required`", body = ErrorEnvelope),
+    )
+)]
+#[get("/admin/catalog/products")]
+pub async fn list_products(state: web::Data<AppState>, _staff: Staff) -> AppResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    let products = admin::list(&mut conn).await?;
+    Ok(HttpResponse::Ok().json(AdminProducts { products }))
+}
+
+/// Adds a product with its prices; it reaches Stripe shortly after.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    request_body = NewProduct,
+    responses(
+        (status = 201, description = "Created", body = AdminProduct),
+        (status = 401, description = "Not signed in", body = ErrorEnvelope),
+        (status = 403, description = "`forbidden` or `mfa_required`", body = ErrorEnvelope),
+        (status = 422, description = "Invalid fields (slug taken, unknown entitlement, add-on without a plan, …)", body = ErrorEnvelope),
+    )
+)]
+#[post("/admin/catalog/products")]
+pub async fn create_product(
+    state: web::Data<AppState>,
+    staff: Staff,
+    body: Json<NewProduct>,
+) -> AppResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    let product = admin::create(&mut conn, body.into_inner()).await?;
+    tracing::info!(staff.id = %staff.0.user.id, slug = %product.slug, "catalog: product added");
+    Ok(HttpResponse::Created().json(product))
+}
+
+/// Changes a product; new amounts retire the old prices (as at Stripe); `active: false`
+/// takes it off sale.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "The product")),
+    request_body = ProductPatch,
+    responses(
+        (status = 200, description = "Changed", body = AdminProduct),
+        (status = 401, description = "Not signed in", body = ErrorEnvelope),
+        (status = 403, description = "`forbidden` or `mfa_required`", body = ErrorEnvelope),
+        (status = 404, description = "No such product", body = ErrorEnvelope),
+        (status = 422, description = "Invalid fields", body = ErrorEnvelope),
+    )
+)]
+#[patch("/admin/catalog/products/{id}")]
+pub async fn update_product(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<uuid::Uuid>,
+    body: Json<ProductPatch>,
+) -> AppResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    let product = admin::update(&mut conn, id.into_inner(), body.into_inner()).await?;
+    tracing::info!(staff.id = %staff.0.user.id, slug = %product.slug, "catalog: product changed");
+    Ok(HttpResponse::Ok().json(product))
+}

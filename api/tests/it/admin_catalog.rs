@@ -1,0 +1,229 @@
+//! Staff manage the catalog: products and prices change here whole, and Stripe follows
+//! by a job; prices are immutable (a new amount is a new price), deletion is soft.
+
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::harness::{assert_envelope, json};
+use crate::stripe_world::{fake_price, Gatehouse, Stripe};
+
+async fn public_slugs(gatehouse: &Gatehouse) -> Vec<String> {
+    let catalog = json(gatehouse.app.get("/api/v1/catalog").await).await;
+    catalog["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|page| page["products"].as_array().unwrap().clone())
+        .map(|p| p["slug"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_add_change_and_retire_products_and_stripe_follows() {
+    let stripe = Stripe::start();
+    let price = fake_price(&stripe).await;
+    let gatehouse = Gatehouse::start(&stripe, "", &price).await;
+    let app = &gatehouse.app;
+    let staff = app.staff_session().await;
+    let (customer, _) = app.sign_in("ada").await;
+    let listed = app
+        .authed(
+            Method::GET,
+            "/api/v1/admin/catalog/products",
+            &customer,
+            None,
+        )
+        .await;
+    assert_envelope(listed, 403, "forbidden").await;
+
+    let new_product = json!({
+        "slug": "backups",
+        "name": "Daily backups",
+        "description": "Off-site, encrypted",
+        "kind": "add_on",
+        "parent_slug": "team",
+        "entitlements": ["nextcloud"],
+        "prices": [{"period": "month", "amount_minor": 500, "currency": "eur"}],
+    });
+    let created = app
+        .authed(
+            Method::POST,
+            "/api/v1/admin/catalog/products",
+            &staff,
+            Some(new_product.clone()),
+        )
+        .await;
+    assert_eq!(created.status(), 201);
+    let created = json(created).await;
+    assert_eq!(created["parent_slug"], "team");
+    assert_eq!(created["prices"][0]["amount_minor"], 500);
+    assert!(public_slugs(&gatehouse)
+        .await
+        .contains(&"backups".to_owned()));
+
+    // Stripe follows: the product and its price exist there afterwards.
+    gatehouse.settled().await;
+    wait_for(|| async {
+        let list = json(
+            app.authed(Method::GET, "/api/v1/admin/catalog/products", &staff, None)
+                .await,
+        )
+        .await;
+        find(&list, "backups")["prices"][0]["stripe_price_id"].is_string()
+    })
+    .await;
+
+    // A new amount is a new price; the old one is retired (and archived at Stripe).
+    let id = created["id"].as_str().unwrap();
+    let changed = json(
+        app.authed(
+            Method::PATCH,
+            &format!("/api/v1/admin/catalog/products/{id}"),
+            &staff,
+            Some(json!({"prices": [{"period": "month", "amount_minor": 700, "currency": "eur"}], "name": "Backups"})),
+        )
+        .await,
+    )
+    .await;
+    let prices = changed["prices"].as_array().unwrap();
+    assert_eq!(prices.len(), 2);
+    assert!(prices
+        .iter()
+        .any(|p| p["amount_minor"] == 700 && p["active"] == true));
+    assert!(prices
+        .iter()
+        .any(|p| p["amount_minor"] == 500 && p["active"] == false));
+    assert_eq!(changed["name"], "Backups");
+
+    // Soft delete: off sale, still listed for staff.
+    let retired = json(
+        app.authed(
+            Method::PATCH,
+            &format!("/api/v1/admin/catalog/products/{id}"),
+            &staff,
+            Some(json!({"active": false})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(retired["active"], false);
+    assert!(retired["prices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["active"] == false));
+    assert!(!public_slugs(&gatehouse)
+        .await
+        .contains(&"backups".to_owned()));
+    wait_for(|| async {
+        let list = json(
+            app.authed(Method::GET, "/api/v1/admin/catalog/products", &staff, None)
+                .await,
+        )
+        .await;
+        find(&list, "backups")["prices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["stripe_price_id"].is_string())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_products_are_refused_whole_with_every_reason() {
+    let stripe = Stripe::start();
+    let price = fake_price(&stripe).await;
+    let gatehouse = Gatehouse::start(&stripe, "", &price).await;
+    let app = &gatehouse.app;
+    let staff = app.staff_session().await;
+    let before = public_slugs(&gatehouse).await;
+    let refused = app
+        .authed(
+            Method::POST,
+            "/api/v1/admin/catalog/products",
+            &staff,
+            Some(json!({
+                "slug": "Team!",
+                "name": "",
+                "kind": "add_on",
+                "entitlements": ["teleportation"],
+                "prices": [
+                    {"period": "month", "amount_minor": -1, "currency": "EURO"},
+                    {"period": "month", "amount_minor": 100, "currency": "eur"},
+                ],
+            })),
+        )
+        .await;
+    let body = assert_envelope(refused, 422, "validation_failed").await;
+    let fields = body["error"]["fields"].as_object().unwrap();
+    for field in [
+        "slug",
+        "name",
+        "parent_slug",
+        "entitlements",
+        "prices[0].amount_minor",
+        "prices[0].currency",
+        "prices[1].period",
+    ] {
+        assert!(fields.contains_key(field), "{field}: {body}");
+    }
+    let taken = app
+        .authed(
+            Method::POST,
+            "/api/v1/admin/catalog/products",
+            &staff,
+            Some(json!({"slug": "team", "name": "Again", "kind": "plan",
+                        "prices": [{"period": "month", "amount_minor": 100, "currency": "eur"}]})),
+        )
+        .await;
+    let body = assert_envelope(taken, 422, "validation_failed").await;
+    assert_eq!(body["error"]["fields"]["slug"], "is already taken");
+    let unknown_field = app
+        .authed(
+            Method::POST,
+            "/api/v1/admin/catalog/products",
+            &staff,
+            Some(json!({"slug": "x", "name": "X", "kind": "plan", "prices": [], "stripe_product_id": "prod_1"})),
+        )
+        .await;
+    assert_envelope(unknown_field, 422, "validation_failed").await;
+    let missing = app
+        .authed(
+            Method::PATCH,
+            "/api/v1/admin/catalog/products/00000000-0000-0000-0000-000000000000",
+            &staff,
+            Some(json!({"name": "Ghost"})),
+        )
+        .await;
+    assert_envelope(missing, 404, "not_found").await;
+    assert_eq!(
+        public_slugs(&gatehouse).await,
+        before,
+        "nothing half-written"
+    );
+}
+
+fn find<'a>(list: &'a Value, slug: &str) -> &'a Value {
+    list["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["slug"] == slug)
+        .unwrap()
+}
+
+async fn wait_for<F, Fut>(check: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !check().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "Stripe never caught up"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
