@@ -102,3 +102,32 @@ pub struct CheckoutStarted {
 pub struct PortalSession {
     pub url: String,
 }
+
+/// `POST /api/v1/billing/subscription/change`: move the subscription to another plan's
+/// price, with the proration (credit for the unused time, charge for the new plan)
+/// invoiced at once. `preview: true` only prices it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ChangePlanRequest {
+    pub price_id: crate::ids::PriceId,
+    #[serde(default)]
+    pub preview: bool,
+}
+
+/// What a plan change would cost now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct PlanChangePreview {
+    /// Charged at once (negative amounts become credit).
+    pub amount_due_minor: i64,
+    pub currency: String,
+    pub lines: Vec<PreviewLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct PreviewLine {
+    pub description: String,
+    pub amount_minor: i64,
+}

@@ -4,6 +4,7 @@
 //! the thing twice; the local state changes only when Stripe's webhook says so.
 
 use chrono::Utc;
+use gatehouse_shared::billing::{PlanChangePreview, PreviewLine};
 use uuid::Uuid;
 
 use super::stripe_api::{transient, Checkout, StripeApi};
@@ -166,4 +167,74 @@ pub async fn set_cancel_at_period_end(
         .set_cancel_at_period_end(&subscription.stripe_subscription_id, cancel, &key)
         .await
         .map_err(stripe_failed)
+}
+
+/// What changing plan means: a preview, or the change requested at Stripe.
+pub enum PlanChange {
+    Preview(PlanChangePreview),
+    Requested,
+}
+
+/// Moves the live subscription to another plan's price (prorations invoiced at once), or
+/// only prices that (`preview`).
+pub async fn change_plan(
+    conn: &mut Conn,
+    stripe: Option<&StripeApi>,
+    account_id: Uuid,
+    price_id: Uuid,
+    preview: bool,
+) -> AppResult<PlanChange> {
+    let stripe_price = catalog::purchasable_plan_price(conn, price_id)
+        .await?
+        .ok_or_else(|| {
+            AppError::validation([(
+                "price_id".to_owned(),
+                "is not a plan you can buy".to_owned(),
+            )])
+        })?;
+    let subscription = q::subscriptions_of(conn, account_id)
+        .await?
+        .into_iter()
+        .find(|row| matches!(row.status.as_str(), "active" | "trialing" | "past_due"))
+        .ok_or_else(|| AppError::Conflict {
+            code: "no_subscription",
+            message: "This account has no running subscription; start one through checkout."
+                .to_owned(),
+        })?;
+    let (item, current_price) = q::items_of(conn, subscription.id)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("subscription without items")))?;
+    if current_price == stripe_price {
+        return Err(AppError::validation([(
+            "price_id".to_owned(),
+            "is the plan you already have".to_owned(),
+        )]));
+    }
+    let stripe = stripe_of(stripe)?;
+    let sub = &subscription.stripe_subscription_id;
+    if preview {
+        let (amount_due_minor, currency, lines) = stripe
+            .preview_change(sub, &item, &stripe_price)
+            .await
+            .map_err(stripe_failed)?;
+        return Ok(PlanChange::Preview(PlanChangePreview {
+            amount_due_minor,
+            currency,
+            lines: lines
+                .into_iter()
+                .map(|(description, amount_minor)| PreviewLine {
+                    description,
+                    amount_minor,
+                })
+                .collect(),
+        }));
+    }
+    let key = format!("gatehouse-change-{sub}-{stripe_price}-{}", window(10));
+    stripe
+        .change_price(sub, &item, &stripe_price, &key)
+        .await
+        .map_err(stripe_failed)?;
+    Ok(PlanChange::Requested)
 }

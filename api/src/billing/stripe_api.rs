@@ -11,8 +11,15 @@ use secrecy::{ExposeSecret, SecretString};
 use stripe::{Client, ClientBuilder, IdempotencyKey, RequestStrategy, StripeError, StripeRequest};
 use stripe_billing::billing_portal_session::CreateBillingPortalSession;
 use stripe_billing::invoice::RetrieveInvoice;
+use stripe_billing::invoice::{
+    CreatePreviewInvoice, CreatePreviewInvoiceSubscriptionDetails,
+    CreatePreviewInvoiceSubscriptionDetailsItems,
+    CreatePreviewInvoiceSubscriptionDetailsProrationBehavior,
+};
 use stripe_billing::subscription::RetrieveSubscription;
-use stripe_billing::subscription::UpdateSubscription;
+use stripe_billing::subscription::{
+    UpdateSubscription, UpdateSubscriptionItems, UpdateSubscriptionProrationBehavior,
+};
 use stripe_checkout::checkout_session::{
     CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionSubscriptionData,
 };
@@ -323,6 +330,56 @@ impl StripeApi {
         let request = UpdatePrice::new(stripe_price).active(false);
         let key = format!("gatehouse-archive-{stripe_price}");
         self.send_keyed(&request, Some(&key)).await?;
+        Ok(())
+    }
+
+    /// What moving `item` to `stripe_price` costs now (prorations invoiced at once);
+    /// nothing changes at Stripe. `(amount due, currency, [(description, amount)])`.
+    pub async fn preview_change(
+        &self,
+        subscription: &str,
+        item: &str,
+        stripe_price: &str,
+    ) -> Result<(i64, String, Vec<(String, i64)>), StripeError> {
+        let mut change = CreatePreviewInvoiceSubscriptionDetailsItems::new();
+        change.id = Some(item.to_owned());
+        change.price = Some(stripe_price.to_owned());
+        let mut details = CreatePreviewInvoiceSubscriptionDetails::new();
+        details.items = Some(vec![change]);
+        details.proration_behavior =
+            Some(CreatePreviewInvoiceSubscriptionDetailsProrationBehavior::AlwaysInvoice);
+        let request = CreatePreviewInvoice::new()
+            .subscription(subscription)
+            .subscription_details(details);
+        let preview = self.send(&request).await?;
+        let lines = preview
+            .lines
+            .data
+            .iter()
+            .map(|line| (line.description.clone().unwrap_or_default(), line.amount))
+            .collect();
+        Ok((
+            preview.amount_due,
+            preview.currency.to_string().to_lowercase(),
+            lines,
+        ))
+    }
+
+    /// Moves `item` to `stripe_price`, invoicing the prorations at once.
+    pub async fn change_price(
+        &self,
+        subscription: &str,
+        item: &str,
+        stripe_price: &str,
+        key: &str,
+    ) -> Result<(), StripeError> {
+        let mut change = UpdateSubscriptionItems::new();
+        change.id = Some(item.to_owned());
+        change.price = Some(stripe_price.to_owned());
+        let request = UpdateSubscription::new(subscription)
+            .items(vec![change])
+            .proration_behavior(UpdateSubscriptionProrationBehavior::AlwaysInvoice);
+        self.send_keyed(&request, Some(key)).await?;
         Ok(())
     }
 }

@@ -381,3 +381,18 @@ pub async fn subscriptions_past_their_period(
         .load(conn)
         .await
 }
+
+/// `(Stripe item id, Stripe price id)` of the subscription's items.
+pub async fn items_of(
+    conn: &mut Conn,
+    subscription_id: Uuid,
+) -> QueryResult<Vec<(String, String)>> {
+    subscription_items::table
+        .filter(subscription_items::subscription_id.eq(subscription_id))
+        .select((
+            subscription_items::stripe_item_id,
+            subscription_items::stripe_price_id,
+        ))
+        .load(conn)
+        .await
+}

@@ -4,7 +4,8 @@
 use actix_web::{get, post, web, HttpResponse};
 use gatehouse_shared::auth::StatusResponse;
 use gatehouse_shared::billing::{
-    BillingOverview, CheckoutRequest, CheckoutStarted, Payments, PortalSession,
+    BillingOverview, ChangePlanRequest, CheckoutRequest, CheckoutStarted, Payments,
+    PlanChangePreview, PortalSession,
 };
 use gatehouse_shared::ErrorEnvelope;
 use serde::Deserialize;
@@ -216,4 +217,50 @@ pub async fn resume_subscription(
     caller: Authenticated,
 ) -> AppResult<HttpResponse> {
     cancel_at_period_end(&state, &caller, false).await
+}
+
+/// Moves the subscription to another plan (upgrade or downgrade); the difference is
+/// prorated and invoiced at once. With `preview: true` only prices the change.
+#[utoipa::path(
+    tag = "billing",
+    security(("bearer" = [])),
+    request_body = ChangePlanRequest,
+    responses(
+        (status = 200, description = "The preview (nothing changed)", body = PlanChangePreview),
+        (status = 202, description = "`{\"status\": \"change_requested\"}`: Stripe confirms by webhook", body = StatusResponse),
+        (status = 401, description = "Not signed in", body = ErrorEnvelope),
+        (status = 403, description = "`forbidden`", body = ErrorEnvelope),
+        (status = 409, description = "`no_subscription`", body = ErrorEnvelope),
+        (status = 422, description = "`fields.price_id`: not a plan's price, or the current one", body = ErrorEnvelope),
+        (status = 503, description = "Stripe is unavailable", body = ErrorEnvelope),
+    )
+)]
+#[post("/billing/subscription/change")]
+pub async fn change_plan(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    body: Json<ChangePlanRequest>,
+) -> AppResult<HttpResponse> {
+    let body = body.into_inner();
+    let mut conn = state.pool.get().await?;
+    may_see_billing(&mut conn, &caller).await?;
+    let change = checkout::change_plan(
+        &mut conn,
+        state.stripe.as_ref(),
+        caller.account_id,
+        body.price_id.0,
+        body.preview,
+    )
+    .await?;
+    Ok(match change {
+        checkout::PlanChange::Preview(preview) => HttpResponse::Ok()
+            .insert_header(("cache-control", "no-store"))
+            .json(preview),
+        checkout::PlanChange::Requested => {
+            tracing::info!(account.id = %caller.account_id, "plan change requested");
+            HttpResponse::Accepted().json(StatusResponse {
+                status: "change_requested".to_owned(),
+            })
+        }
+    })
 }

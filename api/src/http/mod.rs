@@ -126,6 +126,7 @@ fn api_v1(cfg: &mut DocumentedConfig) {
         .service(billing::portal)
         .service(billing::cancel_subscription)
         .service(billing::resume_subscription)
+        .service(billing::change_plan)
         .service(admin_catalog::list_products)
         .service(admin_catalog::create_product)
         .service(admin_catalog::update_product)

@@ -247,3 +247,91 @@ struct IdRow {
     #[diesel(sql_type = diesel::sql_types::Text)]
     id: String,
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plan_change_is_previewed_then_made_and_the_webhook_shows_it() {
+    use reqwest::Method;
+    use serde_json::json;
+    let stripe = Stripe::start();
+    let team_price = fake_price(&stripe).await;
+    let business_price = fake_price(&stripe).await;
+    let gatehouse = Gatehouse::start(&stripe, "", &team_price).await;
+    let app = &gatehouse.app;
+    let mut conn = app.db.pool().get().await.unwrap();
+    diesel::sql_query(
+        "UPDATE prices SET stripe_price_id = $1 WHERE billing_period = 'month'
+           AND product_id = (SELECT id FROM products WHERE slug = 'business')",
+    )
+    .bind::<diesel::sql_types::Text, _>(&business_price)
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    stripe
+        .fake
+        .set_webhook_endpoint(gatehouse_fakes::stripe::Endpoint {
+            url: Some(app.url("/api/v1/webhooks/stripe")),
+            secrets: vec![WEBHOOK_SECRET.to_owned()],
+            retry: gatehouse_fakes::stripe::RetryPolicy::fast(),
+        });
+    let (access, _) = app.sign_in("ada").await;
+    let team = catalog_price(app, "team").await;
+    let business = catalog_price(app, "business").await;
+    let change = |body: Value| {
+        app.authed(
+            Method::POST,
+            "/api/v1/billing/subscription/change",
+            &access,
+            Some(body),
+        )
+    };
+    let none = change(json!({"price_id": business})).await;
+    crate::harness::assert_envelope(none, 409, "no_subscription").await;
+
+    let started = crate::harness::json(
+        app.authed(
+            Method::POST,
+            "/api/v1/billing/checkout",
+            &access,
+            Some(json!({"price_id": team})),
+        )
+        .await,
+    )
+    .await;
+    stripe
+        .fake
+        .complete_checkout(started["session_id"].as_str().unwrap(), None)
+        .unwrap();
+    assert!(stripe.fake.settled_within(Duration::from_secs(10)).await);
+    gatehouse.settled().await;
+
+    let same = change(json!({"price_id": team})).await;
+    crate::harness::assert_envelope(same, 422, "validation_failed").await;
+    let events_before = stripe.fake.events().len();
+    let preview = change(json!({"price_id": business, "preview": true})).await;
+    assert_eq!(preview.status(), 200);
+    let preview = crate::harness::json(preview).await;
+    assert!(
+        preview["amount_due_minor"].as_i64().unwrap() >= 0,
+        "{preview}"
+    );
+    assert_eq!(preview["lines"].as_array().unwrap().len(), 2, "{preview}");
+    assert_eq!(
+        stripe.fake.events().len(),
+        events_before,
+        "a preview changes nothing"
+    );
+
+    let made = change(json!({"price_id": business})).await;
+    assert_eq!(made.status(), 202);
+    assert!(stripe.fake.settled_within(Duration::from_secs(10)).await);
+    gatehouse.settled().await;
+    let view = crate::harness::json(
+        app.authed(Method::GET, "/api/v1/billing/subscription", &access, None)
+            .await,
+    )
+    .await;
+    assert_eq!(
+        view["subscription"]["items"][0]["product_slug"], "business",
+        "{view}"
+    );
+}
