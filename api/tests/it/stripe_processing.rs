@@ -288,3 +288,44 @@ async fn wait_for_job_done(gatehouse: &Gatehouse, kind: &str) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trial_is_a_trial_and_its_end_is_announced_once() {
+    let stripe = Stripe::start();
+    let price = crate::stripe_world::fake_price(&stripe).await;
+    let customer = stripe
+        .post("/v1/customers", &[("email", "ada@example.org")])
+        .await;
+    let customer = customer["id"].as_str().unwrap().to_owned();
+    let session = stripe
+        .post(
+            "/v1/checkout/sessions",
+            &[
+                ("mode", "subscription"),
+                ("customer", &customer),
+                ("line_items[0][price]", &price),
+                ("line_items[0][quantity]", "1"),
+                ("subscription_data[trial_period_days]", "3"),
+                ("success_url", "http://gatehouse.test/billing"),
+                ("cancel_url", "http://gatehouse.test/pricing"),
+            ],
+        )
+        .await;
+    stripe
+        .fake
+        .complete_checkout(session["id"].as_str().unwrap(), None)
+        .unwrap();
+    let gatehouse = Gatehouse::start(&stripe, &customer, &price).await;
+    let mut types: Vec<&str> = MAIN_EVENTS.to_vec();
+    types.push("customer.subscription.trial_will_end");
+    let events = events_of(&stripe, &types);
+    assert!(events
+        .iter()
+        .any(|e| e["type"] == "customer.subscription.trial_will_end"));
+    for event in events.iter().chain(events.iter()) {
+        gatehouse.deliver(event).await;
+    }
+    gatehouse.settled().await;
+    assert_eq!(gatehouse.state().await["account"], "trial");
+    assert_eq!(gatehouse.emails("trial_ending").await, 1);
+}
