@@ -82,14 +82,7 @@ fn cmd_run(root: &Path) -> Result<(), String> {
     if std::env::var_os("GATEHOUSE_STRIPE_SECRET_KEY").is_none() {
         let addr = std::env::var("GATEHOUSE_ADDR").unwrap_or_else(|_| "127.0.0.1:8080".to_owned());
         step("starting the fake Stripe (no GATEHOUSE_STRIPE_SECRET_KEY set)");
-        let (child, stripe_env) = util::spawn_reporting_env(
-            &util::target_dir().join("debug/gatehouse-fakes"),
-            &[
-                "stripe",
-                "--webhook-url",
-                &format!("http://{addr}/api/v1/webhooks/stripe"),
-            ],
-        )?;
+        let (child, stripe_env) = spawn_fake_stripe(&addr)?;
         env.extend(stripe_env);
         fake_stripe = Some(child);
     }
@@ -200,6 +193,9 @@ fn e2e(root: &Path) -> Result<(), String> {
         &util::target_dir().join("debug/gatehouse-fakes"),
         &["oauth", "--addr", "127.0.0.1:0"],
     )?;
+    // The fake Stripe, so the browser tests buy a plan through its checkout page.
+    let port = util::free_port()?;
+    let (mut fake_stripe, stripe_env) = spawn_fake_stripe(&format!("127.0.0.1:{port}"))?;
     // One database per run, so two checkouts can run their browser tests side by side.
     let database = services::fresh_database(&format!("gatehouse_test_e2e_{}", std::process::id()))?;
     let env = vec![
@@ -214,9 +210,10 @@ fn e2e(root: &Path) -> Result<(), String> {
         // from 127.0.0.1 in one run never throttle the next.
         ("GATEHOUSE_LOG".to_owned(), "warn".to_owned()),
     ];
+    let env = [env, stripe_env].concat();
     Cmd::new(&bin).arg("migrate").envs(&env).run()?;
+    // Seeding also creates the catalog's products and prices in the fake Stripe.
     Cmd::new(&bin).arg("seed").envs(&env).run()?;
-    let port = util::free_port()?;
     let mut server = Cmd::new(&bin)
         .arg("serve")
         .envs(&env)
@@ -236,7 +233,21 @@ fn e2e(root: &Path) -> Result<(), String> {
     });
     util::terminate(&mut server);
     util::terminate(&mut fake_oauth);
+    util::terminate(&mut fake_stripe);
     result
+}
+
+/// The fake Stripe on a free port, delivering signed webhooks to Gatehouse at `addr`;
+/// returns it with the environment that points Gatehouse at it.
+fn spawn_fake_stripe(addr: &str) -> Result<(std::process::Child, Vec<(String, String)>), String> {
+    util::spawn_reporting_env(
+        &util::target_dir().join("debug/gatehouse-fakes"),
+        &[
+            "stripe",
+            "--webhook-url",
+            &format!("http://{addr}/api/v1/webhooks/stripe"),
+        ],
+    )
 }
 
 fn cmd_bench() -> Result<(), String> {

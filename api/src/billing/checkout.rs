@@ -51,6 +51,8 @@ pub async fn start(
     buyer: &Buyer<'_>,
     price_id: Uuid,
 ) -> AppResult<(String, String)> {
+    // Without Stripe nothing can be bought; say so before judging the price.
+    let stripe = stripe_of(stripe)?;
     // Only what the catalog offers, however the request was made.
     let stripe_price = catalog::purchasable_plan_price(conn, price_id)
         .await?
@@ -75,7 +77,6 @@ pub async fn start(
             message: "This account already has a subscription; change its plan instead.".to_owned(),
         });
     }
-    let stripe = stripe_of(stripe)?;
     let account = q::account_billing(conn, buyer.account_id)
         .await?
         .ok_or(AppError::NotFound)?;
