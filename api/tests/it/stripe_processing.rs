@@ -329,3 +329,84 @@ async fn a_trial_is_a_trial_and_its_end_is_announced_once() {
     assert_eq!(gatehouse.state().await["account"], "trial");
     assert_eq!(gatehouse.emails("trial_ending").await, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_failure_midway_leaves_nothing_half_written_and_the_job_retries() {
+    use diesel_async::RunQueryDsl;
+    let stripe = Stripe::start();
+    let (customer, price, _) = paid_checkout(&stripe).await;
+    let gatehouse = Gatehouse::start(&stripe, &customer, &price).await;
+    let mut conn = gatehouse.app.db.pool().get().await.unwrap();
+    // The database refuses the subscription's items, written after the subscription row
+    // in the same transaction, for as long as the switch is on.
+    for statement in [
+        "CREATE TABLE failing (on_off BOOLEAN NOT NULL)",
+        "INSERT INTO failing VALUES (true)",
+        "CREATE FUNCTION refuse_items() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN
+           IF EXISTS (SELECT 1 FROM failing) THEN RAISE EXCEPTION 'disk full'; END IF;
+           RETURN NEW;
+         END $$",
+        "CREATE TRIGGER refuse_items BEFORE INSERT ON subscription_items
+           FOR EACH ROW EXECUTE FUNCTION refuse_items()",
+    ] {
+        diesel::sql_query(statement)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    let decided = |mut state: Value| {
+        // Everything but the inbox, which holds the event meanwhile.
+        state.as_object_mut().unwrap().remove("unprocessed");
+        state
+    };
+    let before = (decided(gatehouse.state().await), mail_jobs(&mut conn).await);
+    let created = &events_of(&stripe, &["customer.subscription.created"])[0];
+    gatehouse.deliver(created).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let row = gatehouse::db::stripe_events::find(&mut conn, created["id"].as_str().unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        if row.status == "failed" {
+            assert!(row.last_error.unwrap().contains("disk full"));
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "never failed");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // Nothing of the failed attempt is visible: no subscription without its items, the
+    // account as it was, no email queued.
+    assert_eq!(
+        (decided(gatehouse.state().await), mail_jobs(&mut conn).await),
+        before
+    );
+    diesel::sql_query("DELETE FROM failing")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    // The job's next attempt completes the whole change.
+    gatehouse.settled().await;
+    let state = gatehouse.state().await;
+    assert_eq!(state["account"], "active");
+    assert_eq!(
+        state["subscriptions"],
+        serde_json::json!([["active", false, [[price, 1, true]]]])
+    );
+    assert_eq!(state["unprocessed"], 0);
+}
+
+async fn mail_jobs(conn: &mut gatehouse::db::Conn) -> i64 {
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        count: i64,
+    }
+    diesel::sql_query("SELECT count(*) AS count FROM jobs WHERE kind = 'mail.send'")
+        .get_result::<Count>(conn)
+        .await
+        .unwrap()
+        .count
+}
