@@ -92,13 +92,15 @@ fn main() -> ExitCode {
                 (stripe.gatehouse_env(&base), stripe.serve(listener))
             }
         };
+        // Handlers first: whoever reads the list below may signal at once.
+        let signals = Signals::install();
         for (key, value) in env {
             println!("{key}={value}");
         }
         // A blank line ends the list (scripts read up to it).
         println!();
         match server {
-            Ok(server) => run(server).await,
+            Ok(server) => run(server, signals).await,
             Err(err) => {
                 eprintln!("cannot serve: {err}");
                 ExitCode::FAILURE
@@ -107,15 +109,28 @@ fn main() -> ExitCode {
     })
 }
 
-async fn run(server: Server) -> ExitCode {
+/// SIGINT and SIGTERM, listened for from the moment they are installed.
+struct Signals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn install() -> Self {
+        use tokio::signal::unix::{signal, SignalKind};
+        Self {
+            interrupt: signal(SignalKind::interrupt()).expect("a SIGINT handler"),
+            terminate: signal(SignalKind::terminate()).expect("a SIGTERM handler"),
+        }
+    }
+}
+
+async fn run(server: Server, mut signals: Signals) -> ExitCode {
     let handle = server.handle();
     tokio::spawn(async move {
-        let mut terminate =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                .expect("a SIGTERM handler");
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = terminate.recv() => {}
+            _ = signals.interrupt.recv() => {}
+            _ = signals.terminate.recv() => {}
         }
         handle.stop(true).await;
     });
