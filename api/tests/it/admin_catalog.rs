@@ -63,7 +63,7 @@ async fn staff_add_change_and_retire_products_and_stripe_follows() {
 
     // Stripe follows: the product and its price exist there afterwards.
     gatehouse.settled().await;
-    wait_for(|| async {
+    wait_for(app, || async {
         let list = json(
             app.authed(Method::GET, "/api/v1/admin/catalog/products", &staff, None)
                 .await,
@@ -94,6 +94,21 @@ async fn staff_add_change_and_retire_products_and_stripe_follows() {
         .iter()
         .any(|p| p["amount_minor"] == 500 && p["active"] == false));
     assert_eq!(changed["name"], "Backups");
+    // The new price reaches Stripe. (Retired before it did, it never would: nothing
+    // off sale is created there.)
+    wait_for(app, || async {
+        let list = json(
+            app.authed(Method::GET, "/api/v1/admin/catalog/products", &staff, None)
+                .await,
+        )
+        .await;
+        find(&list, "backups")["prices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["amount_minor"] == 700 && p["stripe_price_id"].is_string())
+    })
+    .await;
 
     // Soft delete: off sale, still listed for staff.
     let retired = json(
@@ -115,7 +130,7 @@ async fn staff_add_change_and_retire_products_and_stripe_follows() {
     assert!(!public_slugs(&gatehouse)
         .await
         .contains(&"backups".to_owned()));
-    wait_for(|| async {
+    wait_for(app, || async {
         let list = json(
             app.authed(Method::GET, "/api/v1/admin/catalog/products", &staff, None)
                 .await,
@@ -213,17 +228,30 @@ fn find<'a>(list: &'a Value, slug: &str) -> &'a Value {
         .unwrap()
 }
 
-async fn wait_for<F, Fut>(check: F)
+async fn wait_for<F, Fut>(app: &crate::harness::TestApp, check: F)
 where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
     while !check().await {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "Stripe never caught up"
-        );
+        if tokio::time::Instant::now() >= deadline {
+            use diesel_async::RunQueryDsl;
+            #[derive(diesel::QueryableByName)]
+            struct Row {
+                #[diesel(sql_type = diesel::sql_types::Text)]
+                row: String,
+            }
+            let mut conn = app.db.pool().get().await.unwrap();
+            let jobs: Vec<Row> = diesel::sql_query(
+                "SELECT concat_ws(' ', kind, state, attempts, unique_key, last_error) AS row FROM jobs",
+            )
+            .load(&mut conn)
+            .await
+            .unwrap();
+            let jobs: Vec<&str> = jobs.iter().map(|job| job.row.as_str()).collect();
+            panic!("Stripe never caught up; jobs: {jobs:#?}");
+        }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
