@@ -15,6 +15,7 @@ pub mod http;
 pub mod identity;
 pub mod jobs;
 pub mod mail;
+pub mod onboarding;
 pub mod ratelimit;
 pub mod server;
 pub mod state;

@@ -137,14 +137,10 @@ pub fn job_services(config: &Config) -> JobServices {
     JobServices {
         mailer: config.mail.mailer.clone(),
         stripe: config.billing.stripe.clone(),
-        billing: crate::billing::subscriptions::BillingSettings {
-            grace: config.billing.grace,
-            billing_url: config
-                .http
-                .public_url
-                .join("billing")
-                .unwrap_or_else(|_| config.http.public_url.clone()),
-        },
+        billing: crate::billing::subscriptions::BillingSettings::new(
+            config.billing.grace,
+            &config.http.public_url,
+        ),
     }
 }
 

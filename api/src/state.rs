@@ -115,13 +115,7 @@ impl AppState {
             trusted_proxies: settings.trusted_proxies.clone(),
             stripe_webhook_secrets: settings.stripe_webhook_secrets.clone(),
             stripe: settings.stripe.clone(),
-            billing: BillingSettings {
-                grace: settings.billing_grace,
-                billing_url: settings
-                    .public_url
-                    .join("billing")
-                    .unwrap_or_else(|_| settings.public_url.clone()),
-            },
+            billing: BillingSettings::new(settings.billing_grace, &settings.public_url),
             oauth_http: crate::identity::oauth::client::http_client(),
             mfa: MfaSettings {
                 issuer: auth.totp_issuer.clone(),

@@ -11,5 +11,6 @@ pub mod error;
 pub mod ids;
 pub mod mfa;
 pub mod oauth;
+pub mod onboarding;
 
 pub use error::{ErrorBody, ErrorEnvelope};

@@ -7,11 +7,11 @@ use chrono::Utc;
 use gatehouse_shared::billing::{PlanChangePreview, PreviewLine};
 use uuid::Uuid;
 
-use super::stripe_api::{transient, Checkout, StripeApi};
+use super::stripe_api::{transient, Checkout, Payer, StripeApi};
 use crate::db::{billing as q, catalog, Conn};
 use crate::error::{AppError, AppResult};
 
-fn stripe_failed(err: stripe::StripeError) -> AppError {
+pub(crate) fn stripe_failed(err: stripe::StripeError) -> AppError {
     if transient(&err) {
         tracing::warn!(error = %err, "Stripe is unavailable");
         AppError::Unavailable {
@@ -22,7 +22,7 @@ fn stripe_failed(err: stripe::StripeError) -> AppError {
     }
 }
 
-fn stripe_of(stripe: Option<&StripeApi>) -> AppResult<&StripeApi> {
+pub(crate) fn stripe_of(stripe: Option<&StripeApi>) -> AppResult<&StripeApi> {
     stripe.ok_or_else(|| {
         tracing::error!("billing was asked for but GATEHOUSE_STRIPE_SECRET_KEY is not set");
         AppError::Unavailable {
@@ -32,7 +32,7 @@ fn stripe_of(stripe: Option<&StripeApi>) -> AppResult<&StripeApi> {
 }
 
 /// `ten-minute window` part of idempotency keys: a repeat inside it is the same request.
-fn window(minutes: i64) -> i64 {
+pub(crate) fn window(minutes: i64) -> i64 {
     Utc::now().timestamp() / (minutes * 60)
 }
 
@@ -108,9 +108,9 @@ pub async fn start(
     stripe
         .create_checkout(
             &Checkout {
-                account_id: buyer.account_id,
-                customer: &customer,
-                stripe_price: &stripe_price,
+                payer: Payer::Customer(&customer),
+                items: &[(&stripe_price, 1)],
+                metadata: ("account_id", buyer.account_id.to_string()),
                 success_url: &success,
                 cancel_url: cancel.as_str(),
             },

@@ -46,11 +46,21 @@ pub struct NewStripePrice<'a> {
     pub period: &'a str,
 }
 
-/// What a checkout is for.
+/// Who pays at a checkout.
+pub enum Payer<'a> {
+    /// An account's existing Stripe customer.
+    Customer(&'a str),
+    /// Someone without an account yet: Checkout creates the customer for this address.
+    NewCustomer { email: &'a str },
+}
+
+/// What a checkout is for. `metadata` goes on the session and on the subscription, so
+/// processing can tell whose it is (`account_id`, or `onboarding_id` for a sign-up).
 pub struct Checkout<'a> {
-    pub account_id: uuid::Uuid,
-    pub customer: &'a str,
-    pub stripe_price: &'a str,
+    pub payer: Payer<'a>,
+    /// Stripe prices and quantities.
+    pub items: &'a [(&'a str, u64)],
+    pub metadata: (&'a str, String),
     pub success_url: &'a str,
     pub cancel_url: &'a str,
 }
@@ -154,6 +164,10 @@ impl StripeApi {
                 .metadata
                 .get("account_id")
                 .and_then(|id| id.parse().ok()),
+            onboarding_hint: sub
+                .metadata
+                .get("onboarding_id")
+                .and_then(|id| id.parse().ok()),
             status: sub.status.as_str().to_owned(),
             current_period_start: period_start.and_then(time),
             current_period_end: period_end.and_then(time),
@@ -217,30 +231,38 @@ impl StripeApi {
         Ok(customer.id.as_str().to_owned())
     }
 
-    /// A hosted checkout for one subscription to `stripe_price`; `(session id, url)`.
+    /// A hosted checkout for one subscription to `items`; `(session id, url)`.
     pub async fn create_checkout(
         &self,
         checkout: &Checkout<'_>,
         key: &str,
     ) -> Result<(String, String), StripeError> {
-        let mut item = CreateCheckoutSessionLineItems::new();
-        item.price = Some(checkout.stripe_price.to_owned());
-        item.quantity = Some(1);
-        let metadata = std::collections::HashMap::from([(
-            "account_id".to_owned(),
-            checkout.account_id.to_string(),
-        )]);
+        let items: Vec<CreateCheckoutSessionLineItems> = checkout
+            .items
+            .iter()
+            .map(|(price, quantity)| {
+                let mut item = CreateCheckoutSessionLineItems::new();
+                item.price = Some((*price).to_owned());
+                item.quantity = Some(*quantity);
+                item
+            })
+            .collect();
+        let (name, value) = &checkout.metadata;
+        let metadata = std::collections::HashMap::from([((*name).to_owned(), value.clone())]);
         let mut subscription_data = CreateCheckoutSessionSubscriptionData::new();
         subscription_data.metadata = Some(metadata.clone());
-        let request = CreateCheckoutSession::new()
+        let mut request = CreateCheckoutSession::new()
             .mode(CheckoutSessionMode::Subscription)
-            .customer(checkout.customer)
-            .line_items(vec![item])
+            .line_items(items)
             .success_url(checkout.success_url)
             .cancel_url(checkout.cancel_url)
-            .client_reference_id(checkout.account_id.to_string())
+            .client_reference_id(value.clone())
             .metadata(metadata)
             .subscription_data(subscription_data);
+        request = match checkout.payer {
+            Payer::Customer(customer) => request.customer(customer),
+            Payer::NewCustomer { email } => request.customer_email(email),
+        };
         let session = self.send_keyed(&request, Some(key)).await?;
         let url = session
             .url

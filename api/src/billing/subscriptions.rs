@@ -24,14 +24,28 @@ pub struct BillingSettings {
     pub grace: Duration,
     /// The SPA's billing page, linked from emails.
     pub billing_url: url::Url,
+    /// Where the SPA is served (links in emails).
+    pub public_url: url::Url,
+}
+
+impl BillingSettings {
+    pub fn new(grace: Duration, public_url: &url::Url) -> Self {
+        Self {
+            grace,
+            billing_url: public_url
+                .join("billing")
+                .unwrap_or_else(|_| public_url.clone()),
+            public_url: public_url.clone(),
+        }
+    }
 }
 
 impl Default for BillingSettings {
     fn default() -> Self {
-        Self {
-            grace: Duration::from_secs(7 * 86_400),
-            billing_url: "http://127.0.0.1:8080/billing".parse().expect("a URL"),
-        }
+        Self::new(
+            Duration::from_secs(7 * 86_400),
+            &"http://127.0.0.1:8080/".parse().expect("a URL"),
+        )
     }
 }
 
@@ -54,6 +68,8 @@ pub struct SubscriptionSnapshot {
     pub stripe_customer_id: String,
     /// `metadata.account_id`, set when Gatehouse created the checkout.
     pub account_hint: Option<Uuid>,
+    /// `metadata.onboarding_id`: a sign-up paid for before its account existed.
+    pub onboarding_hint: Option<Uuid>,
     pub status: String,
     pub current_period_start: Option<DateTime<Utc>>,
     pub current_period_end: Option<DateTime<Utc>>,
@@ -129,14 +145,23 @@ fn is_over(stripe_status: &str) -> bool {
 }
 
 /// The account the snapshot belongs to, row-locked; links the customer on first sight.
+/// A paid sign-up's account is created here (see `onboarding::provision`).
 async fn locked_account(
     tx: &mut Conn,
-    customer: &str,
-    hint: Option<Uuid>,
+    settings: &BillingSettings,
+    snapshot: &SubscriptionSnapshot,
 ) -> AppResult<Option<AccountBilling>> {
+    let customer = snapshot.stripe_customer_id.as_str();
     if let Some(account) = q::account_by_customer_for_update(tx, customer).await? {
         return Ok(Some(account));
     }
+    let hint = match (snapshot.account_hint, snapshot.onboarding_hint) {
+        (Some(account), _) => Some(account),
+        (None, Some(onboarding)) => {
+            crate::onboarding::provision::provision(tx, &settings.public_url, onboarding).await?
+        }
+        (None, None) => None,
+    };
     let Some(id) = hint else {
         return Ok(None);
     };
@@ -172,9 +197,7 @@ pub async fn apply_subscription(
         )));
     }
     conn.transaction::<_, AppError, _>(async |tx| {
-        let Some(account) =
-            locked_account(tx, &snapshot.stripe_customer_id, snapshot.account_hint).await?
-        else {
+        let Some(account) = locked_account(tx, settings, snapshot).await? else {
             return Ok(Applied::UnknownCustomer);
         };
         let existing = q::subscription_for_update(tx, &snapshot.stripe_subscription_id).await?;

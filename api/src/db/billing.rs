@@ -15,6 +15,7 @@ use super::Conn;
 #[diesel(table_name = accounts, check_for_backend(diesel::pg::Pg))]
 pub struct AccountBilling {
     pub id: Uuid,
+    pub personal: bool,
     pub status: String,
     pub stripe_customer_id: Option<String>,
     pub past_due_since: Option<DateTime<Utc>>,

@@ -357,3 +357,38 @@ pub async fn find_product(conn: &mut Conn, id: Uuid) -> QueryResult<Option<Produ
         .await
         .optional()
 }
+
+/// A price as a checkout needs it: its product's kind and parent, and its Stripe id.
+#[derive(Debug, Clone, Queryable)]
+pub struct PriceForSale {
+    pub price_id: Uuid,
+    pub product_id: Uuid,
+    pub kind: String,
+    pub parent_product_id: Option<Uuid>,
+    pub billing_period: String,
+    pub currency: String,
+    pub stripe_price_id: Option<String>,
+}
+
+/// Those of `price_ids` that are active prices of active products.
+pub async fn prices_for_sale(
+    conn: &mut Conn,
+    price_ids: &[Uuid],
+) -> QueryResult<Vec<PriceForSale>> {
+    prices::table
+        .inner_join(products::table)
+        .filter(prices::id.eq_any(price_ids))
+        .filter(prices::active.eq(true))
+        .filter(products::active.eq(true))
+        .select((
+            prices::id,
+            products::id,
+            products::kind,
+            products::parent_product_id,
+            prices::billing_period,
+            prices::currency,
+            prices::stripe_price_id,
+        ))
+        .load(conn)
+        .await
+}

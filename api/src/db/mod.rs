@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod identity;
 pub mod mfa;
 pub mod oauth;
+pub mod onboarding;
 pub mod schema;
 pub mod stripe_events;
 pub mod tokens;

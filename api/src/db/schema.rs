@@ -97,6 +97,31 @@ diesel::table! {
 }
 
 diesel::table! {
+    onboarding_checkouts (stripe_session_id) {
+        stripe_session_id -> Text,
+        onboarding_id -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    onboardings (id) {
+        id -> Uuid,
+        email -> Text,
+        username -> Text,
+        first_name -> Text,
+        last_name -> Text,
+        token_hash -> Bytea,
+        expires_at -> Timestamptz,
+        user_id -> Nullable<Uuid>,
+        account_id -> Nullable<Uuid>,
+        new_user -> Bool,
+        provisioned_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     one_time_tokens (id) {
         id -> Uuid,
         purpose -> Text,
@@ -269,10 +294,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    waitlist (id) {
+        id -> Uuid,
+        email -> Text,
+        name -> Text,
+        product_slug -> Nullable<Text>,
+        created_at -> Timestamptz,
+        invited_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(account_members -> accounts (account_id));
 diesel::joinable!(account_members -> users (user_id));
 diesel::joinable!(mfa_recovery_codes -> users (user_id));
 diesel::joinable!(oauth_identities -> users (user_id));
+diesel::joinable!(onboarding_checkouts -> onboardings (onboarding_id));
+diesel::joinable!(onboardings -> accounts (account_id));
+diesel::joinable!(onboardings -> users (user_id));
 diesel::joinable!(one_time_tokens -> users (user_id));
 diesel::joinable!(payments -> accounts (account_id));
 diesel::joinable!(prices -> products (product_id));
@@ -294,6 +333,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     mfa_recovery_codes,
     oauth_identities,
     oauth_states,
+    onboarding_checkouts,
+    onboardings,
     one_time_tokens,
     payments,
     prices,
@@ -306,4 +347,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     subscriptions,
     totp_credentials,
     users,
+    waitlist,
 );

@@ -5,6 +5,7 @@
 
 pub mod admin_catalog;
 pub mod admin_jobs;
+pub mod admin_waitlist;
 pub mod admin_webhooks;
 pub mod auth;
 pub mod authn;
@@ -19,6 +20,7 @@ pub mod metrics;
 pub mod mfa;
 pub mod oauth;
 pub mod observe;
+pub mod onboarding;
 pub mod spa;
 pub mod staff;
 pub mod webhooks;
@@ -67,6 +69,7 @@ pub struct HttpSettings {
         (name = "me", description = "The signed-in user"),
         (name = "catalog", description = "What can be bought"),
         (name = "billing", description = "Subscriptions, payments and Stripe's webhooks"),
+        (name = "onboarding", description = "Sign up and pay in one flow; the waitlist"),
         (name = "admin", description = "For staff: needs a staff account signed in with a second factor"),
         (name = "operations", description = "Health and metrics for operators"),
     )
@@ -135,6 +138,16 @@ fn api_v1(cfg: &mut DocumentedConfig) {
         .service(admin_webhooks::list_events)
         .service(admin_webhooks::get_event)
         .service(admin_webhooks::replay_event)
+        .service(onboarding::validate)
+        .service(onboarding::email_code)
+        .service(onboarding::verify_email_code)
+        .service(onboarding::start_checkout)
+        .service(onboarding::checkout_status)
+        .service(onboarding::resend_password)
+        .service(onboarding::join_waitlist)
+        .service(admin_waitlist::list)
+        .service(admin_waitlist::export)
+        .service(admin_waitlist::invite)
         .service(webhooks::stripe);
 }
 

@@ -27,6 +27,8 @@ pub enum Purpose {
     LoginCode,
     /// The second step of a sign-in with two-factor authentication.
     MfaChallenge,
+    /// Proving a sign-up's address before payment (no user exists yet).
+    OnboardingEmail,
 }
 
 impl Purpose {
@@ -36,6 +38,7 @@ impl Purpose {
             Self::ResetPassword => "reset_password",
             Self::LoginCode => "login_code",
             Self::MfaChallenge => "mfa_challenge",
+            Self::OnboardingEmail => "onboarding_email",
         }
     }
 }

@@ -12,11 +12,31 @@ use crate::db::identity as q;
 use crate::db::Conn;
 use crate::error::{AppError, AppResult};
 use crate::jobs::enqueue;
-use crate::mail::{templates, SendEmail};
+use crate::mail::{templates, Email, SendEmail};
 
 /// Emails a reset link when the address belongs to an active user (at most once a
 /// minute); does nothing otherwise. The caller answers the same either way.
 pub async fn forgot(conn: &mut Conn, public_url: &url::Url, raw_email: &str) -> AppResult<()> {
+    email_password_link(conn, public_url, raw_email, templates::reset_password).await
+}
+
+/// The page where a password link's secret is used.
+pub fn password_link(public_url: &url::Url, secret: &str) -> AppResult<String> {
+    let mut link = public_url
+        .join("reset-password")
+        .map_err(AppError::internal)?;
+    link.query_pairs_mut().append_pair("token", secret);
+    Ok(link.into())
+}
+
+/// Emails a link to choose a password (in the words of `template`) when the address
+/// belongs to an active user and none was sent in the last minute.
+pub async fn email_password_link(
+    conn: &mut Conn,
+    public_url: &url::Url,
+    raw_email: &str,
+    template: fn(&str, &str, &str) -> Email,
+) -> AppResult<()> {
     let Some(email) = normalize_email(raw_email) else {
         return Ok(());
     };
@@ -26,19 +46,8 @@ pub async fn forgot(conn: &mut Conn, public_url: &url::Url, raw_email: &str) -> 
         };
         let secret =
             one_time::issue_link(tx, Purpose::ResetPassword, Some(user.id), &email).await?;
-        let mut link = public_url
-            .join("reset-password")
-            .map_err(AppError::internal)?;
-        link.query_pairs_mut().append_pair("token", &secret);
-        enqueue(
-            tx,
-            &SendEmail(templates::reset_password(
-                &email,
-                &user.first_name,
-                link.as_str(),
-            )),
-        )
-        .await?;
+        let link = password_link(public_url, &secret)?;
+        enqueue(tx, &SendEmail(template(&email, &user.first_name, &link))).await?;
         Ok(())
     })
     .await

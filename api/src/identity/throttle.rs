@@ -34,6 +34,14 @@ pub enum Attempt {
     CodeVerify,
     /// Entering an authenticator or recovery code.
     MfaCode,
+    /// The sign-up wizard's availability check.
+    SignUpCheck,
+    /// Asking for a sign-up code (keyed by the address).
+    SignUpCode,
+    /// Entering a sign-up code.
+    SignUpCodeVerify,
+    /// Joining the waitlist.
+    Waitlist,
 }
 
 impl Attempt {
@@ -45,6 +53,10 @@ impl Attempt {
             Self::CodeRequest => "coderequest",
             Self::CodeVerify => "codeverify",
             Self::MfaCode => "mfacode",
+            Self::SignUpCheck => "signupcheck",
+            Self::SignUpCode => "signupcode",
+            Self::SignUpCodeVerify => "signupverify",
+            Self::Waitlist => "waitlist",
         }
     }
 }

@@ -193,6 +193,64 @@ pub fn trial_ending(to: &str, name: &str, ends_on: &str, billing_link: &str) -> 
     )
 }
 
+/// Sent during sign-up: a code proving the address before payment.
+pub fn onboarding_code(to: &str, name: &str, code: &str) -> Email {
+    let code_line = format!("Your code: {code}");
+    notice(
+        to,
+        name,
+        "onboarding_code",
+        &format!("Your Gatehouse sign-up code: {code}"),
+        &[
+            "Enter this code to confirm your email address and continue to payment. It works once and for 10 minutes.",
+            &code_line,
+            "If you are not signing up for Gatehouse, ignore this email.",
+        ],
+        None,
+    )
+}
+
+/// Sent after a paid sign-up created the account: choose a password.
+pub fn set_password(to: &str, name: &str, link: &str) -> Email {
+    notice(
+        to,
+        name,
+        "set_password",
+        "Welcome to Gatehouse: choose your password",
+        &[
+            "Thank you for your purchase; your account is ready. Choose a password to sign in. The link works once and for 10 minutes; the sign-up page can send a new one, and so can \"Forgot password\".",
+        ],
+        Some(("Choose my password", link)),
+    )
+}
+
+/// Sent when someone joins the waitlist.
+pub fn waitlist_joined(to: &str, name: &str) -> Email {
+    notice(
+        to,
+        name,
+        "waitlist_joined",
+        "You are on the Gatehouse waitlist",
+        &[
+            "Thank you for your interest. You are on the waitlist; we will email you as soon as there is a place for you.",
+            "If you did not ask for this, ignore this email and you will not hear from us again.",
+        ],
+        None,
+    )
+}
+
+/// Sent when staff invite someone from the waitlist.
+pub fn waitlist_invite(to: &str, name: &str, link: &str) -> Email {
+    notice(
+        to,
+        name,
+        "waitlist_invite",
+        "Your place at Gatehouse is ready",
+        &["Thank you for waiting. You can now sign up and choose your plan."],
+        Some(("Sign up now", link)),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

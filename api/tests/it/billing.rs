@@ -16,10 +16,10 @@ use uuid::Uuid;
 use crate::harness::TestApp;
 
 fn settings() -> BillingSettings {
-    BillingSettings {
-        grace: Duration::from_secs(7 * 86_400),
-        billing_url: "http://gatehouse.test/billing".parse().unwrap(),
-    }
+    BillingSettings::new(
+        Duration::from_secs(7 * 86_400),
+        &"http://gatehouse.test/".parse().unwrap(),
+    )
 }
 
 fn at(days_from_now: i64) -> DateTime<Utc> {
@@ -31,6 +31,7 @@ fn snapshot(account: Option<Uuid>, status: &str) -> SubscriptionSnapshot {
         stripe_subscription_id: "sub_1".into(),
         stripe_customer_id: "cus_1".into(),
         account_hint: account,
+        onboarding_hint: None,
         status: status.into(),
         current_period_start: Some(at(-1)),
         current_period_end: Some(at(29)),

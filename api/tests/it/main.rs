@@ -19,6 +19,7 @@ mod mail;
 mod metrics;
 mod mfa;
 mod oauth;
+mod onboarding;
 mod openapi;
 mod ratelimit;
 mod schema;

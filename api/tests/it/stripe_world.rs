@@ -133,6 +133,7 @@ pub struct Gatehouse {
 }
 
 impl Gatehouse {
+    /// With `price` empty, the seeded catalog is synced to the fake instead.
     pub async fn start(stripe: &Stripe, customer: &str, price: &str) -> Self {
         let app = TestApp::builder()
             .seeded()
@@ -142,14 +143,21 @@ impl Gatehouse {
             .await;
         let (_, account) = app.create_user("ada@example.org", "ada").await;
         let mut conn = app.db.pool().get().await.unwrap();
-        diesel::sql_query(
-            "UPDATE prices SET stripe_price_id = $1 WHERE billing_period = 'month'
-               AND product_id = (SELECT id FROM products WHERE slug = 'team')",
-        )
-        .bind::<diesel::sql_types::Text, _>(price)
-        .execute(&mut conn)
-        .await
-        .unwrap();
+        if price.is_empty() {
+            // The whole catalog, as `gatehouse seed` makes it with Stripe configured.
+            gatehouse::billing::catalog_sync::sync(&mut conn, &stripe.api())
+                .await
+                .unwrap();
+        } else {
+            diesel::sql_query(
+                "UPDATE prices SET stripe_price_id = $1 WHERE billing_period = 'month'
+                   AND product_id = (SELECT id FROM products WHERE slug = 'team')",
+            )
+            .bind::<diesel::sql_types::Text, _>(price)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        }
         if !customer.is_empty() {
             diesel::sql_query("UPDATE accounts SET stripe_customer_id = $1 WHERE id = $2")
                 .bind::<diesel::sql_types::Text, _>(customer)
