@@ -131,3 +131,35 @@ pub struct PreviewLine {
     pub description: String,
     pub amount_minor: i64,
 }
+
+/// A product the account has now (from its live subscriptions).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct OwnedProduct {
+    pub slug: String,
+    pub name: String,
+    /// `plan`, `add_on` or `storage_add_on`.
+    pub kind: String,
+    pub quantity: i32,
+    /// Whether it runs on a product instance (the link arrives once a seat is placed).
+    pub needs_instance: bool,
+}
+
+/// Something the signed-in person should act on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct Attention {
+    /// `email_unverified`, `payment_failed`, `suspended`, `cancelled` or `pending_payment`.
+    pub code: String,
+    pub message: String,
+}
+
+/// `GET /api/v1/me/products`: the dashboard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct MyProducts {
+    pub account_id: crate::ids::AccountId,
+    pub account_status: String,
+    pub products: Vec<OwnedProduct>,
+    pub attention: Vec<Attention>,
+}

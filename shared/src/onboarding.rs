@@ -119,15 +119,7 @@ pub struct OnboardingStatus {
     /// purchase joined the existing user's account: sign in as usual).
     pub new_user: bool,
     /// The products the account now has (empty while pending).
-    pub products: Vec<ProvisionedProduct>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
-pub struct ProvisionedProduct {
-    pub slug: String,
-    pub name: String,
-    pub quantity: i32,
+    pub products: Vec<crate::billing::OwnedProduct>,
 }
 
 /// `POST /api/v1/onboarding/resend-password`: another "set your password" email.

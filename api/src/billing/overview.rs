@@ -1,7 +1,8 @@
 //! What the customer sees of billing, read from the local cache (never from Stripe).
 
 use gatehouse_shared::billing::{
-    BillingOverview, PaymentView, Payments, SubscriptionItemView, SubscriptionView,
+    Attention, BillingOverview, MyProducts, OwnedProduct, PaymentView, Payments,
+    SubscriptionItemView, SubscriptionView,
 };
 use gatehouse_shared::catalog::{BillingPeriod, Entitlement};
 use uuid::Uuid;
@@ -18,6 +19,18 @@ pub async fn entitlements(conn: &mut Conn, account_id: Uuid) -> AppResult<Vec<En
         .into_iter()
         .map(|(key, label)| Entitlement { key, label })
         .collect())
+}
+
+/// When a past-due account's access ends (RFC 3339).
+fn grace_ends_at(
+    settings: &BillingSettings,
+    account: &q::AccountBilling,
+) -> AppResult<Option<String>> {
+    let grace = chrono::Duration::from_std(settings.grace).map_err(AppError::internal)?;
+    Ok(account
+        .past_due_since
+        .filter(|_| account.status == "past_due")
+        .map(|since| (since + grace).to_rfc3339()))
 }
 
 pub async fn overview(
@@ -60,12 +73,8 @@ pub async fn overview(
             })
         }
     };
-    let grace = chrono::Duration::from_std(settings.grace).map_err(AppError::internal)?;
     Ok(BillingOverview {
-        grace_ends_at: account
-            .past_due_since
-            .filter(|_| account.status == "past_due")
-            .map(|since| (since + grace).to_rfc3339()),
+        grace_ends_at: grace_ends_at(settings, &account)?,
         account_status: account.status,
         subscription,
         entitlements: entitlements(conn, account_id).await?,
@@ -89,5 +98,86 @@ pub async fn payments(conn: &mut Conn, account_id: Uuid, limit: i64) -> AppResul
                 created: row.created.to_rfc3339(),
             })
             .collect(),
+    })
+}
+
+/// The products the account may use now.
+pub async fn owned_products(conn: &mut Conn, account_id: Uuid) -> AppResult<Vec<OwnedProduct>> {
+    Ok(q::live_products(conn, account_id)
+        .await?
+        .into_iter()
+        .map(|p| OwnedProduct {
+            slug: p.slug,
+            name: p.name,
+            kind: p.kind,
+            quantity: p.quantity,
+            needs_instance: p.needs_instance,
+        })
+        .collect())
+}
+
+/// What needs the person's attention, most pressing first.
+pub fn attention(
+    account_status: &str,
+    grace_ends_at: Option<&str>,
+    email_verified: bool,
+) -> Vec<Attention> {
+    let mut items = Vec::new();
+    let account = match account_status {
+        "past_due" => Some((
+            "payment_failed",
+            match grace_ends_at {
+                Some(ends) => format!(
+                    "Your last payment did not go through. Update your payment method before {} to keep access.",
+                    &ends[..10.min(ends.len())]
+                ),
+                None => "Your last payment did not go through. Update your payment method to keep access.".to_owned(),
+            },
+        )),
+        "suspended" => Some((
+            "suspended",
+            "Access is suspended until the open invoice is paid.".to_owned(),
+        )),
+        "cancelled" => Some((
+            "cancelled",
+            "There is no active subscription. Choose a plan to use the products again.".to_owned(),
+        )),
+        "pending_payment" => Some((
+            "pending_payment",
+            "The first payment has not been confirmed yet.".to_owned(),
+        )),
+        _ => None,
+    };
+    if let Some((code, message)) = account {
+        items.push(Attention {
+            code: code.to_owned(),
+            message,
+        });
+    }
+    if !email_verified {
+        items.push(Attention {
+            code: "email_unverified".to_owned(),
+            message: "Please confirm your email address: we sent you a link.".to_owned(),
+        });
+    }
+    items
+}
+
+/// The dashboard: the account's products and what needs attention.
+pub async fn dashboard(
+    conn: &mut Conn,
+    settings: &BillingSettings,
+    account_id: Uuid,
+    email_verified: bool,
+) -> AppResult<MyProducts> {
+    let account = q::account_billing(conn, account_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let grace_ends_at = grace_ends_at(settings, &account)?;
+    Ok(MyProducts {
+        account_id: gatehouse_shared::ids::AccountId(account_id),
+        attention: attention(&account.status, grace_ends_at.as_deref(), email_verified),
+        products: owned_products(conn, account_id).await?,
+        account_status: account.status,
     })
 }

@@ -190,6 +190,9 @@ pub async fn subscription_statuses(conn: &mut Conn, account_id: Uuid) -> QueryRe
 
 /// What the account's live subscriptions grant: the entitlement keys of the products of
 /// their items, while the account may act (not suspended or cancelled).
+/// Subscription statuses whose items the account may use.
+const LIVE: [&str; 3] = ["trialing", "active", "past_due"];
+
 pub async fn entitlement_keys(conn: &mut Conn, account_id: Uuid) -> QueryResult<Vec<String>> {
     let mut keys: Vec<String> = subscription_items::table
         .inner_join(subscriptions::table)
@@ -199,7 +202,7 @@ pub async fn entitlement_keys(conn: &mut Conn, account_id: Uuid) -> QueryResult<
         )
         .inner_join(accounts::table.on(accounts::id.eq(subscriptions::account_id)))
         .filter(subscriptions::account_id.eq(account_id))
-        .filter(subscriptions::status.eq_any(["trialing", "active", "past_due"]))
+        .filter(subscriptions::status.eq_any(LIVE))
         .filter(accounts::status.ne_all(["suspended", "cancelled"]))
         .select(product_entitlements::entitlement_key)
         .load(conn)
@@ -393,6 +396,40 @@ pub async fn items_of(
         .select((
             subscription_items::stripe_item_id,
             subscription_items::stripe_price_id,
+        ))
+        .load(conn)
+        .await
+}
+
+/// A product of the account's live subscriptions (what its entitlements come from).
+#[derive(Debug, Clone, Queryable)]
+pub struct LiveProduct {
+    pub slug: String,
+    pub name: String,
+    pub kind: String,
+    pub needs_instance: bool,
+    pub quantity: i32,
+}
+
+/// The products the account may use now: items of trialing, active or past-due
+/// subscriptions while the account is neither suspended nor cancelled.
+pub async fn live_products(conn: &mut Conn, account_id: Uuid) -> QueryResult<Vec<LiveProduct>> {
+    use super::schema::products;
+    subscription_items::table
+        .inner_join(subscriptions::table)
+        .inner_join(prices::table.on(subscription_items::price_id.eq(prices::id.nullable())))
+        .inner_join(products::table.on(products::id.eq(prices::product_id)))
+        .inner_join(accounts::table.on(accounts::id.eq(subscriptions::account_id)))
+        .filter(subscriptions::account_id.eq(account_id))
+        .filter(subscriptions::status.eq_any(LIVE))
+        .filter(accounts::status.ne_all(["suspended", "cancelled"]))
+        .order((products::display_order, products::name))
+        .select((
+            products::slug,
+            products::name,
+            products::kind,
+            products::needs_instance,
+            subscription_items::quantity,
         ))
         .load(conn)
         .await

@@ -2,7 +2,7 @@
 
 use actix_web::{delete, get, patch, web, HttpResponse};
 use gatehouse_shared::auth::{DeactivateRequest, Me, PersonalDataExport, UpdateMeRequest};
-use gatehouse_shared::billing::Entitlements;
+use gatehouse_shared::billing::{Entitlements, MyProducts};
 use gatehouse_shared::ErrorEnvelope;
 
 use super::authn::Authenticated;
@@ -123,4 +123,32 @@ pub async fn entitlements(
             account_id: gatehouse_shared::ids::AccountId(caller.account_id),
             entitlements,
         }))
+}
+
+/// The dashboard: the account's products and what needs attention (a failed payment,
+/// an unconfirmed address).
+#[utoipa::path(
+    tag = "me",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Products of the active account's live subscriptions", body = MyProducts),
+        (status = 401, description = "Not signed in", body = ErrorEnvelope),
+    )
+)]
+#[get("/me/products")]
+pub async fn products(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+) -> AppResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    let view = crate::billing::overview::dashboard(
+        &mut conn,
+        &state.billing,
+        caller.account_id,
+        caller.user.email_verified_at.is_some(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("cache-control", "no-store"))
+        .json(view))
 }

@@ -123,6 +123,7 @@ fn api_v1(cfg: &mut DocumentedConfig) {
         .service(me::delete_me)
         .service(me::export_me)
         .service(me::entitlements)
+        .service(me::products)
         .service(billing::subscription)
         .service(billing::payments)
         .service(billing::start_checkout)

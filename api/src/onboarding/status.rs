@@ -2,9 +2,9 @@
 //! paid subscription's webhook has been applied; the redirect from Stripe alone never
 //! counts.
 
-use gatehouse_shared::onboarding::{OnboardingState, OnboardingStatus, ProvisionedProduct};
+use gatehouse_shared::onboarding::{OnboardingState, OnboardingStatus};
 
-use crate::db::{billing, onboarding as q, Conn};
+use crate::db::{onboarding as q, Conn};
 use crate::error::{AppError, AppResult};
 
 pub async fn status(conn: &mut Conn, session_id: &str) -> AppResult<OnboardingStatus> {
@@ -22,18 +22,7 @@ pub async fn status(conn: &mut Conn, session_id: &str) -> AppResult<OnboardingSt
             products: Vec::new(),
         });
     };
-    let mut products = Vec::new();
-    for subscription in billing::subscriptions_of(conn, account).await? {
-        for item in billing::items_with_products(conn, subscription.id).await? {
-            if let (Some(slug), Some(name)) = (item.product_slug, item.product_name) {
-                products.push(ProvisionedProduct {
-                    slug,
-                    name,
-                    quantity: item.quantity,
-                });
-            }
-        }
-    }
+    let products = crate::billing::overview::owned_products(conn, account).await?;
     Ok(OnboardingStatus {
         state: OnboardingState::Provisioned,
         email: onboarding.email,

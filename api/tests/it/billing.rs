@@ -333,6 +333,28 @@ async fn customers_read_their_subscription_payments_and_entitlements() {
     assert_eq!(mine["account_id"], account.to_string());
     assert_eq!(mine["entitlements"], overview["entitlements"]);
 
+    // The dashboard: the plan, and what needs doing (the payment; the address).
+    let dashboard = crate::harness::json(
+        app.authed(Method::GET, "/api/v1/me/products", &access, None)
+            .await,
+    )
+    .await;
+    assert_eq!(dashboard["account_status"], "past_due");
+    assert_eq!(dashboard["products"][0]["slug"], "team");
+    assert_eq!(dashboard["products"][0]["kind"], "plan");
+    assert_eq!(dashboard["products"][0]["quantity"], 1);
+    let codes: Vec<&str> = dashboard["attention"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["payment_failed", "email_unverified"]);
+    assert!(dashboard["attention"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains(&overview["grace_ends_at"].as_str().unwrap()[..10]));
+
     // A plain member of the account does not see its billing.
     let (bob, _) = app.create_user("bob@example.org", "bob").await;
     diesel::sql_query(

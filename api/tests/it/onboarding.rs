@@ -282,6 +282,13 @@ async fn sign_up_pay_and_the_webhook_makes_the_account() {
         billing["subscription"]["items"].as_array().unwrap().len(),
         3
     );
+    let dashboard = json(
+        app.authed(Method::GET, "/api/v1/me/products", &access, None)
+            .await,
+    )
+    .await;
+    assert_eq!(dashboard["products"], done["products"]);
+    assert_eq!(dashboard["attention"], json!([]));
 
     // Delivering everything again changes nothing: one user, one welcome email.
     for event in events_of(&stripe, &MAIN_EVENTS) {
