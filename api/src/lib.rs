@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod mail;
 pub mod onboarding;
 pub mod ratelimit;
+pub mod recovery;
 pub mod server;
 pub mod state;
 pub mod telemetry;

@@ -43,7 +43,9 @@ CREATE TABLE waitlist (
     invited_at   TIMESTAMPTZ
 );
 
--- Codes proving a sign-up's address before payment (and, later, recovery codes).
+-- Codes proving a sign-up's address before payment; account recovery's codes and the
+-- token that pays for a recovery.
 ALTER TABLE one_time_tokens DROP CONSTRAINT one_time_tokens_purpose_check;
 ALTER TABLE one_time_tokens ADD CONSTRAINT one_time_tokens_purpose_check
-    CHECK (purpose IN ('verify_email', 'reset_password', 'login_code', 'mfa_challenge', 'onboarding_email'));
+    CHECK (purpose IN ('verify_email', 'reset_password', 'login_code', 'mfa_challenge',
+                       'onboarding_email', 'recovery_code', 'recovery_checkout'));

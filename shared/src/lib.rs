@@ -12,5 +12,6 @@ pub mod ids;
 pub mod mfa;
 pub mod oauth;
 pub mod onboarding;
+pub mod recovery;
 
 pub use error::{ErrorBody, ErrorEnvelope};

@@ -434,3 +434,54 @@ pub async fn live_products(conn: &mut Conn, account_id: Uuid) -> QueryResult<Vec
         .load(conn)
         .await
 }
+
+/// The accounts whose billing the user manages (owner, admin or billing member), with
+/// their status; personal first.
+pub async fn managed_accounts(conn: &mut Conn, user_id: Uuid) -> QueryResult<Vec<(Uuid, String)>> {
+    account_members::table
+        .inner_join(accounts::table)
+        .filter(account_members::user_id.eq(user_id))
+        .filter(account_members::role.eq_any(["owner", "admin", "billing"]))
+        .order((accounts::personal.desc(), account_members::created_at.asc()))
+        .select((accounts::id, accounts::status))
+        .load(conn)
+        .await
+}
+
+/// The Stripe price to sell instead of `price_id` now: itself while on sale, else the
+/// product's current price for the same period and currency; `None` when the product
+/// is off sale or Stripe does not know the price yet.
+pub async fn current_stripe_price(conn: &mut Conn, price_id: Uuid) -> QueryResult<Option<String>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        stripe_price_id: String,
+    }
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT now_.stripe_price_id
+           FROM prices was
+           JOIN prices now_ ON now_.product_id = was.product_id
+                           AND now_.billing_period = was.billing_period
+                           AND now_.currency = was.currency
+           JOIN products p ON p.id = now_.product_id
+          WHERE was.id = $1 AND now_.active AND p.active AND now_.stripe_price_id IS NOT NULL
+          ORDER BY (now_.id = was.id) DESC, now_.created_at DESC
+          LIMIT 1",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(price_id)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().next().map(|row| row.stripe_price_id))
+}
+
+/// The items of a subscription with the catalog price each stands for.
+pub async fn items_with_prices(
+    conn: &mut Conn,
+    subscription_id: Uuid,
+) -> QueryResult<Vec<(Option<Uuid>, i32)>> {
+    subscription_items::table
+        .filter(subscription_items::subscription_id.eq(subscription_id))
+        .select((subscription_items::price_id, subscription_items::quantity))
+        .load(conn)
+        .await
+}

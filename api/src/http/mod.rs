@@ -21,6 +21,7 @@ pub mod mfa;
 pub mod oauth;
 pub mod observe;
 pub mod onboarding;
+pub mod recovery;
 pub mod spa;
 pub mod staff;
 pub mod webhooks;
@@ -70,6 +71,7 @@ pub struct HttpSettings {
         (name = "catalog", description = "What can be bought"),
         (name = "billing", description = "Subscriptions, payments and Stripe's webhooks"),
         (name = "onboarding", description = "Sign up and pay in one flow; the waitlist"),
+        (name = "recovery", description = "Getting back in after a cancellation or a failed payment"),
         (name = "admin", description = "For staff: needs a staff account signed in with a second factor"),
         (name = "operations", description = "Health and metrics for operators"),
     )
@@ -146,6 +148,9 @@ fn api_v1(cfg: &mut DocumentedConfig) {
         .service(onboarding::checkout_status)
         .service(onboarding::resend_password)
         .service(onboarding::join_waitlist)
+        .service(recovery::request_code)
+        .service(recovery::verify_code)
+        .service(recovery::checkout)
         .service(admin_waitlist::list)
         .service(admin_waitlist::export)
         .service(admin_waitlist::invite)

@@ -29,6 +29,10 @@ pub enum Purpose {
     MfaChallenge,
     /// Proving a sign-up's address before payment (no user exists yet).
     OnboardingEmail,
+    /// Proving the address to recover a cancelled or unpaid account.
+    RecoveryCode,
+    /// Paying to recover an account, once the address is proved.
+    RecoveryCheckout,
 }
 
 impl Purpose {
@@ -39,6 +43,8 @@ impl Purpose {
             Self::LoginCode => "login_code",
             Self::MfaChallenge => "mfa_challenge",
             Self::OnboardingEmail => "onboarding_email",
+            Self::RecoveryCode => "recovery_code",
+            Self::RecoveryCheckout => "recovery_checkout",
         }
     }
 }

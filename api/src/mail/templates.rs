@@ -251,6 +251,23 @@ pub fn waitlist_invite(to: &str, name: &str, link: &str) -> Email {
     )
 }
 
+/// Sent on request: a code to recover a cancelled or unpaid account.
+pub fn recovery_code(to: &str, name: &str, code: &str) -> Email {
+    let code_line = format!("Your code: {code}");
+    notice(
+        to,
+        name,
+        "recovery_code",
+        &format!("Your Gatehouse recovery code: {code}"),
+        &[
+            "Someone, probably you, asked to recover your Gatehouse account. Enter this code to continue. It works once and for 10 minutes.",
+            &code_line,
+            "If it was not you, ignore this email: nothing changes without the code.",
+        ],
+        None,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

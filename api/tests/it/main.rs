@@ -22,6 +22,7 @@ mod oauth;
 mod onboarding;
 mod openapi;
 mod ratelimit;
+mod recovery;
 mod schema;
 mod shutdown;
 mod signup;

@@ -10,14 +10,14 @@ use crate::stripe_world::{events_of, Gatehouse, Stripe, MAIN_EVENTS};
 
 /// A Gatehouse with the seeded catalog synced to the fake Stripe (events are delivered
 /// by hand, so the tests decide when the webhook arrives). Ada already has an account.
-async fn world() -> (Stripe, Gatehouse) {
+pub(crate) async fn world() -> (Stripe, Gatehouse) {
     let stripe = Stripe::start();
     let gatehouse = Gatehouse::start(&stripe, "", "").await;
     (stripe, gatehouse)
 }
 
 /// A catalog price of `slug` for `period`.
-async fn price(app: &TestApp, slug: &str, period: &str) -> String {
+pub(crate) async fn price(app: &TestApp, slug: &str, period: &str) -> String {
     let catalog = json(app.get("/api/v1/catalog").await).await;
     catalog["pages"]
         .as_array()
@@ -37,17 +37,17 @@ async fn price(app: &TestApp, slug: &str, period: &str) -> String {
 }
 
 #[derive(diesel::QueryableByName)]
-struct Mail {
+pub(crate) struct Mail {
     #[diesel(sql_type = diesel::sql_types::Text)]
-    subject: String,
+    pub subject: String,
     #[diesel(sql_type = diesel::sql_types::Text)]
-    text: String,
+    pub text: String,
 }
 
 /// Every email of `template` to `to`, sent or still to send, newest first. One
 /// statement, so one snapshot: a message being sent is counted once, from `emails` once
 /// its row is there, else from its job.
-async fn mails(app: &TestApp, to: &str, template: &str) -> Vec<Mail> {
+pub(crate) async fn mails(app: &TestApp, to: &str, template: &str) -> Vec<Mail> {
     let mut conn = app.db.pool().get().await.unwrap();
     diesel::sql_query(
         "SELECT subject, text FROM (
@@ -93,7 +93,7 @@ async fn verify(app: &TestApp, email: &str, code: &str, username: &str) -> reqwe
 }
 
 /// Proves `email` and returns the checkout token.
-async fn proved(app: &TestApp, email: &str, username: &str) -> String {
+pub(crate) async fn proved(app: &TestApp, email: &str, username: &str) -> String {
     ask_code(app, email).await;
     let code = code_for(app, &email.to_lowercase()).await;
     let answer = verify(app, email, &code, username).await;
@@ -112,7 +112,7 @@ async fn status(app: &TestApp, session: &str) -> Value {
     json(answer).await
 }
 
-async fn count(app: &TestApp, sql: &str) -> i64 {
+pub(crate) async fn count(app: &TestApp, sql: &str) -> i64 {
     #[derive(diesel::QueryableByName)]
     struct Count {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
