@@ -264,3 +264,46 @@ pub async fn checkout(
         session_id: Some(session_id),
     })
 }
+
+/// Deletes the personal data of cancelled accounts past their retention (hourly with
+/// the housekeeping). Each account is purged in its own transaction.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct PurgeExpiredAccounts {}
+
+impl crate::jobs::Job for PurgeExpiredAccounts {
+    const KIND: &'static str = "recovery.purge_expired";
+    const MAX_ATTEMPTS: i32 = 3;
+
+    fn unique_key(&self) -> Option<String> {
+        Some("singleton".to_owned())
+    }
+
+    async fn run(self, ctx: crate::jobs::JobContext) -> anyhow::Result<()> {
+        let mut conn = ctx.pool.get().await?;
+        let purged = purge_expired(&mut conn, Utc::now()).await?;
+        if purged > 0 {
+            tracing::info!(purged, "accounts past their retention purged");
+        }
+        Ok(())
+    }
+}
+
+/// Purges every cancelled account whose subscriptions all ended more than
+/// [`RETENTION_DAYS`] before `now`; how many.
+pub async fn purge_expired(conn: &mut Conn, now: DateTime<Utc>) -> AppResult<usize> {
+    use crate::db::retention;
+    let cutoff = now - chrono::Duration::days(RETENTION_DAYS);
+    let mut purged = 0;
+    for account in retention::accounts_past_retention(conn, cutoff).await? {
+        let done = conn
+            .transaction::<_, AppError, _>(async |tx| {
+                Ok(retention::purge_account(tx, account, cutoff).await?)
+            })
+            .await?;
+        if done {
+            tracing::info!(account.id = %account, "account past its retention purged");
+            purged += 1;
+        }
+    }
+    Ok(purged)
+}

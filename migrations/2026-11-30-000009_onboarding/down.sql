@@ -1,3 +1,4 @@
+ALTER TABLE accounts DROP COLUMN purged_at;
 DELETE FROM one_time_tokens WHERE purpose IN ('onboarding_email', 'recovery_code', 'recovery_checkout');
 ALTER TABLE one_time_tokens DROP CONSTRAINT one_time_tokens_purpose_check;
 ALTER TABLE one_time_tokens ADD CONSTRAINT one_time_tokens_purpose_check

@@ -49,3 +49,6 @@ ALTER TABLE one_time_tokens DROP CONSTRAINT one_time_tokens_purpose_check;
 ALTER TABLE one_time_tokens ADD CONSTRAINT one_time_tokens_purpose_check
     CHECK (purpose IN ('verify_email', 'reset_password', 'login_code', 'mfa_challenge',
                        'onboarding_email', 'recovery_code', 'recovery_checkout'));
+
+-- Retention: when a cancelled account's data was deleted (see api/src/recovery.rs).
+ALTER TABLE accounts ADD COLUMN purged_at TIMESTAMPTZ;

@@ -8,6 +8,7 @@ pub mod identity;
 pub mod mfa;
 pub mod oauth;
 pub mod onboarding;
+pub mod retention;
 pub mod schema;
 pub mod stripe_events;
 pub mod tokens;

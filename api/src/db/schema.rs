@@ -19,6 +19,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         stripe_customer_id -> Nullable<Text>,
         past_due_since -> Nullable<Timestamptz>,
+        purged_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -137,7 +137,8 @@ impl Registry {
             .register::<crate::mail::SendEmail>()
             .register::<crate::billing::process::ProcessStripeSubject>()
             .register::<crate::billing::sweep::SweepBilling>()
-            .register::<crate::billing::catalog_sync::SyncCatalog>();
+            .register::<crate::billing::catalog_sync::SyncCatalog>()
+            .register::<crate::recovery::PurgeExpiredAccounts>();
         registry
     }
 

@@ -170,7 +170,8 @@ impl Worker {
         let result = async {
             let mut conn = self.pool.get().await?;
             super::enqueue(&mut conn, &PruneFinishedJobs::default()).await?;
-            super::enqueue(&mut conn, &crate::billing::sweep::SweepBilling::default()).await
+            super::enqueue(&mut conn, &crate::billing::sweep::SweepBilling::default()).await?;
+            super::enqueue(&mut conn, &crate::recovery::PurgeExpiredAccounts::default()).await
         }
         .await;
         if let Err(err) = result {

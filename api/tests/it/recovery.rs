@@ -292,3 +292,104 @@ async fn an_unpaid_subscription_is_recovered_by_paying_it_in_the_portal() {
     assert!(payment["url"].as_str().unwrap().starts_with(&stripe.base));
     assert!(payment["session_id"].is_null());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accounts_past_their_retention_are_purged_and_no_others() {
+    use diesel_async::RunQueryDsl;
+    let app = TestApp::builder().seeded().spawn().await;
+    let (_, old) = app.create_user("old@example.org", "old").await;
+    let (_, recent) = app.create_user("recent@example.org", "recent").await;
+    // Someone who is also a member of the old account but has a live one of their own.
+    let (shared, _) = app.create_user("shared@example.org", "shared").await;
+    app.sign_in("old").await;
+    let mut conn = app.db.pool().get().await.unwrap();
+    for (account, days) in [(old, 91), (recent, 30)] {
+        diesel::sql_query(format!(
+            "INSERT INTO subscriptions (account_id, stripe_subscription_id, stripe_customer_id,
+                                        status, ended_at)
+             VALUES ($1, 'sub_' || md5($1::text), 'cus_x', 'canceled', now() - interval '{days} days')"
+        ))
+        .bind::<diesel::sql_types::Uuid, _>(account)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        diesel::sql_query("UPDATE accounts SET status = 'cancelled' WHERE id = $1")
+            .bind::<diesel::sql_types::Uuid, _>(account)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    diesel::sql_query(
+        "INSERT INTO account_members (account_id, user_id, role) VALUES ($1, $2, 'member')",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(old)
+    .bind::<diesel::sql_types::Uuid, _>(shared)
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    diesel::sql_query("INSERT INTO waitlist (email) VALUES ('old@example.org')")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+
+    let now = chrono::Utc::now();
+    assert_eq!(
+        gatehouse::recovery::purge_expired(&mut conn, now)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        gatehouse::recovery::purge_expired(&mut conn, now)
+            .await
+            .unwrap(),
+        0
+    );
+
+    let gone = "SELECT count(*) AS count FROM users WHERE email LIKE 'deleted-%@deleted.invalid'
+                  AND username LIKE 'deleted-%' AND first_name = '' AND password_hash IS NULL
+                  AND deactivated_at IS NOT NULL";
+    assert_eq!(count(&app, gone).await, 1);
+    for table in ["users", "waitlist"] {
+        let left = format!("SELECT count(*) AS count FROM {table} WHERE email = 'old@example.org'");
+        assert_eq!(count(&app, &left).await, 0, "{table}");
+    }
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS count FROM refresh_tokens r JOIN users u ON u.id = r.user_id
+              WHERE u.email LIKE 'deleted-%'"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS count FROM users
+              WHERE email IN ('recent@example.org', 'shared@example.org') AND deactivated_at IS NULL"
+        )
+        .await,
+        2
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS count FROM accounts WHERE purged_at IS NOT NULL AND name = 'Deleted account'"
+        )
+        .await,
+        1
+    );
+    // The accounting records stay.
+    assert_eq!(
+        count(&app, "SELECT count(*) AS count FROM subscriptions").await,
+        2
+    );
+    let refused = app
+        .post_json(
+            "/api/v1/auth/login",
+            json!({"login": "old@example.org", "password": crate::harness::TEST_PASSWORD}),
+        )
+        .await;
+    assert_envelope(refused, 401, "invalid_credentials").await;
+}
