@@ -10,7 +10,7 @@ use diesel_async::AsyncConnection;
 use gatehouse_shared::recovery::{RecoveryGranted, RecoveryItem, RecoveryPayment};
 use uuid::Uuid;
 
-use crate::billing::checkout::{stripe_failed, stripe_of, window};
+use crate::billing::checkout::{stripe_failed, stripe_of, success_url, window};
 use crate::billing::stripe_api::{Checkout, Payer, StripeApi};
 use crate::db::{billing as q, identity as users, Conn};
 use crate::error::{AppError, AppResult};
@@ -232,12 +232,7 @@ pub async fn checkout(
             }
         }
     }
-    let success = public_url
-        .join("billing?checkout={CHECKOUT_SESSION_ID}")
-        .map_err(AppError::internal)?
-        .to_string()
-        .replace("%7B", "{")
-        .replace("%7D", "}");
+    let success = success_url(public_url, "billing?checkout=")?;
     let cancel = public_url.join("recovery").map_err(AppError::internal)?;
     let key = format!(
         "gatehouse-recovery-{account_id}-{}-{}",

@@ -36,6 +36,13 @@ pub(crate) fn window(minutes: i64) -> i64 {
     Utc::now().timestamp() / (minutes * 60)
 }
 
+/// Where Stripe sends the customer after paying: `page` of the SPA with Stripe's
+/// `{CHECKOUT_SESSION_ID}` placeholder appended (which Stripe fills in).
+pub(crate) fn success_url(public_url: &url::Url, page: &str) -> AppResult<String> {
+    let base = public_url.join(page).map_err(AppError::internal)?;
+    Ok(format!("{base}{{CHECKOUT_SESSION_ID}}"))
+}
+
 /// Who is buying.
 pub struct Buyer<'a> {
     pub account_id: Uuid,
@@ -92,13 +99,7 @@ pub async fn start(
                 .unwrap_or(created)
         }
     };
-    let success = public_url
-        .join("billing?checkout={CHECKOUT_SESSION_ID}")
-        .map_err(AppError::internal)?
-        .to_string()
-        // Stripe fills the placeholder in; the URL parser escaped its braces.
-        .replace("%7B", "{")
-        .replace("%7D", "}");
+    let success = success_url(public_url, "billing?checkout=")?;
     let cancel = public_url.join("pricing").map_err(AppError::internal)?;
     let key = format!(
         "gatehouse-checkout-{}-{price_id}-{}",

@@ -12,7 +12,7 @@ use gatehouse_shared::onboarding::OnboardingCheckoutRequest;
 use uuid::Uuid;
 
 use super::Fields;
-use crate::billing::checkout::{stripe_failed, stripe_of, window};
+use crate::billing::checkout::{stripe_failed, stripe_of, success_url, window};
 use crate::billing::stripe_api::{Checkout, Payer, StripeApi};
 use crate::db::catalog::{self as catalog, PriceForSale};
 use crate::db::onboarding as q;
@@ -116,13 +116,7 @@ pub async fn start(
         )]));
     };
     let items = line_items(conn, request).await?;
-    let success = public_url
-        .join("onboarding/success?session_id={CHECKOUT_SESSION_ID}")
-        .map_err(AppError::internal)?
-        .to_string()
-        // Stripe fills the placeholder in; the URL parser escaped its braces.
-        .replace("%7B", "{")
-        .replace("%7D", "}");
+    let success = success_url(public_url, "onboarding/success?session_id=")?;
     let cancel = public_url
         .join("onboarding/cancelled")
         .map_err(AppError::internal)?;
