@@ -1,7 +1,6 @@
 //! The application shell: document metadata, landmarks, and the route table.
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::hooks::use_location;
 use leptos_router::path;
@@ -15,6 +14,7 @@ use crate::pricing::PricingRoute;
 use crate::reset_password::ResetPasswordRoute;
 use crate::sign_in::SignInRoute;
 use crate::sign_up::SignUpRoute;
+use crate::title::Title;
 use crate::verify_email::VerifyEmailRoute;
 
 /// The product's name, used in the header and in every document title.
@@ -22,7 +22,6 @@ pub const PRODUCT_NAME: &str = "Gatehouse";
 
 #[component]
 pub fn App() -> impl IntoView {
-    provide_meta_context();
     let auth = provide_auth();
     provide_notice();
     // The signed-in person's colour scheme, on the whole page.
@@ -30,9 +29,6 @@ pub fn App() -> impl IntoView {
     Effect::new(move || apply_theme(theme.get()));
 
     view! {
-        <Title formatter=|page: String| {
-            if page.is_empty() { PRODUCT_NAME.to_string() } else { format!("{page} · {PRODUCT_NAME}") }
-        } />
         <Router>
             <a class="skip-link" href="#main">"Skip to content"</a>
             <SiteHeader />

@@ -17,6 +17,7 @@ mod reset_password;
 mod second_factor;
 mod sign_in;
 mod sign_up;
+mod title;
 mod verify_email;
 
 fn main() {

@@ -4,10 +4,10 @@ use gatehouse_shared::catalog::{
     format_amount, BillingPeriod, CatalogProduct, CatalogResponse, PricingPage, ProductKind,
 };
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::{self, ApiError};
+use crate::title::Title;
 
 /// The pricing page shown at `/`.
 const DEFAULT_PAGE: &str = "default";

@@ -6,7 +6,6 @@ use gatehouse_shared::auth::{
 use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::{ApiError, UnauthorizedApi};
@@ -14,6 +13,7 @@ use crate::auth::{use_auth, Auth, SignInStep};
 use crate::form::{sentence, server_errors, Field, FieldErrors, FormError, SubmitButton};
 use crate::guard::{with_next, RedirectWhenSignedIn, NEXT};
 use crate::oauth::OAuthButtons;
+use crate::title::Title;
 
 /// The form's fields in order: API name and label.
 const FIELDS: [(&str, &str); 5] = [

@@ -10,11 +10,11 @@ mod two_factor;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_meta::Title;
 
 use crate::auth::{display_name, use_auth};
 use crate::form::FormError;
 use crate::guard::RequireSignIn;
+use crate::title::Title;
 
 #[component]
 pub fn AccountRoute() -> impl IntoView {
