@@ -21,6 +21,5 @@ mod title;
 mod verify_email;
 
 fn main() {
-    console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(app::App);
 }
