@@ -30,7 +30,7 @@ use gatehouse_shared::oauth::OAuthProviders;
 use gatehouse_shared::ErrorEnvelope;
 use gloo_net::http::{Method, RequestBuilder};
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Where the versioned JSON API lives, relative to the page's origin.
 const API_PREFIX: &str = "/api/v1";
@@ -179,7 +179,9 @@ pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
 fn decode<T: DeserializeOwned>(status: u16, text: &str) -> Result<T, ApiError> {
     if (200..300).contains(&status) {
         let text = if text.trim().is_empty() { "null" } else { text };
-        serde_json::from_str(text).map_err(|_| ApiError::UnexpectedResponse { status })
+        parse(text)
+            .and_then(|value| T::deserialize(&value).ok())
+            .ok_or(ApiError::UnexpectedResponse { status })
     } else {
         Err(error_from(status, text))
     }
@@ -187,15 +189,22 @@ fn decode<T: DeserializeOwned>(status: u16, text: &str) -> Result<T, ApiError> {
 
 /// The error a non-2xx answer stands for.
 fn error_from(status: u16, text: &str) -> ApiError {
-    match serde_json::from_str::<ErrorEnvelope>(text) {
-        Ok(envelope) => ApiError::Api {
+    match parse(text).and_then(|value| ErrorEnvelope::deserialize(&value).ok()) {
+        Some(envelope) => ApiError::Api {
             status,
             code: envelope.error.code,
             message: envelope.error.message,
             fields: envelope.error.fields,
         },
-        Err(_) => ApiError::UnexpectedResponse { status },
+        None => ApiError::UnexpectedResponse { status },
     }
+}
+
+/// JSON text as a document. One copy of the text parser serves every answer; reading a
+/// type out of the parsed document takes far less code per type than reading it from the
+/// text, and the app reads many types.
+fn parse(text: &str) -> Option<serde_json::Value> {
+    serde_json::from_str(text).ok()
 }
 
 /// `GET /api/v1/catalog`: every pricing page and what it sells.
