@@ -2,7 +2,7 @@
 //! and the page's colour scheme. Small JavaScript shims, so the app needs no more web-sys
 //! features than its libraries already build.
 
-use gatehouse_shared::auth::Theme;
+use gatehouse_shared::auth::{plausible_email, Theme};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(inline_js = r#"
@@ -23,6 +23,10 @@ export function copy_text(text, done) {
   navigator.clipboard.writeText(text).then(() => done(true), () => done(false));
 }
 
+export function lower_case(text) {
+  return text.toLowerCase();
+}
+
 export function set_theme(theme) {
   if (theme) document.documentElement.dataset.theme = theme;
   else delete document.documentElement.dataset.theme;
@@ -35,6 +39,10 @@ extern "C" {
 
     #[wasm_bindgen(js_name = copy_text)]
     fn copy_text_then(text: &str, done: &JsValue);
+
+    /// Unicode lower case, by the browser's tables (Rust's would add kilobytes to the app).
+    #[wasm_bindgen(js_name = lower_case)]
+    fn browser_lower_case(text: &str) -> String;
 
     #[wasm_bindgen(js_name = set_theme)]
     fn set_theme_attribute(theme: Option<&str>);
@@ -53,4 +61,18 @@ pub fn apply_theme(theme: Theme) {
         Theme::Light => Some("light"),
         Theme::Dark => Some("dark"),
     });
+}
+
+/// Unicode lower case: the browser's in the app, Rust's in unit tests (which run natively).
+fn lower_case(text: &str) -> String {
+    #[cfg(target_arch = "wasm32")]
+    return browser_lower_case(text);
+    #[cfg(not(target_arch = "wasm32"))]
+    return text.to_lowercase();
+}
+
+/// The shared rule for email addresses (trimmed, lower-cased, `local@domain.tld`), with
+/// the browser lower-casing. `None` when it does not look like an address.
+pub fn normalize_email(raw: &str) -> Option<String> {
+    plausible_email(lower_case(raw.trim()))
 }
