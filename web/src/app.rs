@@ -7,6 +7,7 @@ use leptos_router::path;
 
 use crate::account::AccountRoute;
 use crate::auth::{display_name, provide_auth, use_auth};
+use crate::billing::BillingRoute;
 use crate::browser::apply_theme;
 use crate::forgot_password::ForgotPasswordRoute;
 use crate::notice::{provide_notice, NoticeBanner};
@@ -36,10 +37,11 @@ pub fn App() -> impl IntoView {
                 <NoticeBanner />
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=PricingRoute />
-                    <Route path=path!("/pricing/:page") view=PricingRoute />
+                    <Route path=path!("/pricing/:page?") view=PricingRoute />
                     <Route path=path!("/sign-up") view=SignUpRoute />
                     <Route path=path!("/sign-in") view=SignInRoute />
                     <Route path=path!("/account") view=AccountRoute />
+                    <Route path=path!("/billing") view=BillingRoute />
                     <Route path=path!("/verify-email") view=VerifyEmailRoute />
                     <Route path=path!("/forgot-password") view=ForgotPasswordRoute />
                     <Route path=path!("/reset-password") view=ResetPasswordRoute />
@@ -55,8 +57,11 @@ fn SiteHeader() -> impl IntoView {
     let location = use_location();
     let on_pricing = move || {
         let path = location.pathname.get();
-        (path == "/" || path.starts_with("/pricing/")).then_some("page")
+        (path == "/" || path == "/pricing" || path.starts_with("/pricing/")).then_some("page")
     };
+    let auth = use_auth();
+    let signed_in = Memo::new(move |_| auth.signed_in() == Some(true));
+    let on_billing = move || (location.pathname.get() == "/billing").then_some("page");
 
     view! {
         <header class="site-header">
@@ -70,6 +75,11 @@ fn SiteHeader() -> impl IntoView {
                         <li>
                             <a href="/" aria-current=on_pricing>
                                 "Pricing"
+                            </a>
+                        </li>
+                        <li hidden=move || !signed_in.get()>
+                            <a href="/billing" aria-current=on_billing>
+                                "Billing"
                             </a>
                         </li>
                         <li>

@@ -5,6 +5,7 @@ mod account;
 mod api;
 mod app;
 mod auth;
+mod billing;
 mod browser;
 mod code_sign_in;
 mod forgot_password;
@@ -17,6 +18,7 @@ mod reset_password;
 mod second_factor;
 mod sign_in;
 mod sign_up;
+mod subscribe;
 mod title;
 mod verify_email;
 

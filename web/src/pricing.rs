@@ -8,6 +8,7 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::{self, ApiError};
+use crate::subscribe::SubscribeButton;
 use crate::title::Title;
 
 /// The pricing page shown at `/`.
@@ -198,9 +199,7 @@ fn PlanCard(product: CatalogProduct, period: RwSignal<BillingPeriod>) -> impl In
             <Price product=product.clone() period />
             <h4 class="card__subtitle">"Includes"</h4>
             <ul class="features">{features}</ul>
-            <button class="button button--primary card__action" type="button" disabled>
-                "Sign-up opens soon"
-            </button>
+            <SubscribeButton plan=product.name.clone() prices=product.prices.clone() period />
         </article>
     }
 }
