@@ -57,6 +57,7 @@ fn set_ending(billing: Billing, cancel: bool) {
         if cancel {
             billing.watch(
                 Expect::Ending(true),
+                0,
                 "Waiting for Stripe to confirm the cancellation…",
                 "Your subscription is cancelled: it ends at the end of the period.".to_owned(),
                 "Stripe has not confirmed the cancellation yet. It shows here as soon as it does.",
@@ -64,6 +65,7 @@ fn set_ending(billing: Billing, cancel: bool) {
         } else {
             billing.watch(
                 Expect::Ending(false),
+                0,
                 "Waiting for Stripe to confirm…",
                 "Your subscription is resumed: it renews as usual.".to_owned(),
                 "Stripe has not confirmed that your subscription is resumed yet. It shows here as soon as it does.",

@@ -92,6 +92,8 @@ fn change(billing: Billing, option: PlanOption) {
             focus_id(HEADING);
             billing.watch(
                 Expect::Plan(option.slug, option.period),
+                // The proration is invoiced at once.
+                billing.payment_count() + 1,
                 "Waiting for Stripe to confirm the new plan…",
                 format!("Your plan is now {} at {}.", option.name, option.price),
                 "Stripe has not confirmed the new plan yet. It shows here as soon as it does.",

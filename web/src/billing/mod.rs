@@ -138,19 +138,51 @@ impl Billing {
     }
 
     fn load_payments(self) {
-        spawn_local(async move {
+        spawn_local(self.read_payments(0));
+    }
+
+    /// How many payments the page shows.
+    pub fn payment_count(self) -> usize {
+        self.payments.with_untracked(|answer| {
+            answer
+                .as_ref()
+                .and_then(|answer| answer.as_ref().ok())
+                .map_or(0, |answer| answer.payments.len())
+        })
+    }
+
+    /// Reads the payments, again every second while there are fewer than `at_least`: the
+    /// invoice of a checkout or a plan change comes by a webhook of its own, maybe a
+    /// moment after the change itself.
+    async fn read_payments(self, at_least: usize) {
+        for attempt in 0..POLLS {
+            if attempt > 0 {
+                sleep(POLL_EVERY).await;
+            }
             let answer = self
                 .auth
                 .call(|api| async move { api.payments().await })
                 .await;
-            _ = self.payments.try_set(Some(answer));
-        });
+            let enough = answer
+                .as_ref()
+                .map_or(true, |answer| answer.payments.len() >= at_least);
+            if self.payments.try_set(Some(answer)).is_some() || enough {
+                return; // the page is gone, or the payments are there
+            }
+        }
     }
 
     /// Reads the account's billing every second until `expect` shows (then says `done`
-    /// and reads the payments again), or says `late` after a while. Meanwhile the page
-    /// says `waiting`.
-    pub fn watch(self, expect: Expect, waiting: &str, done: String, late: &'static str) {
+    /// and reads the payments again, until there are `payments` of them), or says `late`
+    /// after a while. Meanwhile the page says `waiting`.
+    pub fn watch(
+        self,
+        expect: Expect,
+        payments: usize,
+        waiting: &str,
+        done: String,
+        late: &'static str,
+    ) {
         self.working.set(Some(waiting.to_owned()));
         spawn_local(async move {
             for attempt in 0..POLLS {
@@ -175,10 +207,10 @@ impl Billing {
                     _ = self.overview.try_set(Some(answer));
                 }
                 if met {
-                    self.load_payments();
                     _ = self.working.try_set(None);
                     _ = self.status.try_set(Some(done));
                     focus_id(HEADING);
+                    self.read_payments(payments).await;
                     return;
                 }
             }
@@ -205,6 +237,7 @@ fn BillingPage() -> impl IntoView {
         billing.load_payments();
         billing.watch(
             Expect::Running,
+            1,
             "Confirming your payment…",
             "Your payment is confirmed: welcome aboard!".to_owned(),
             "Stripe has not confirmed your payment yet. If you paid, your plan shows here within a few minutes: reload this page to check.",
