@@ -123,3 +123,17 @@ where
         }
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_addresses_follow_the_shared_rule() {
+        assert_eq!(
+            normalize_email("  Ada@Example.ORG "),
+            Some("ada@example.org".to_owned())
+        );
+        assert_eq!(normalize_email("ada@example"), None);
+    }
+}

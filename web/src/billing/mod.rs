@@ -298,3 +298,49 @@ fn BillingPage() -> impl IntoView {
         })}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use gatehouse_shared::billing::{SubscriptionItemView, SubscriptionView};
+
+    use super::*;
+
+    fn on_plan(slug: &str, period: BillingPeriod, ending: bool) -> BillingOverview {
+        BillingOverview {
+            account_status: "active".into(),
+            grace_ends_at: None,
+            subscription: Some(SubscriptionView {
+                status: "active".into(),
+                current_period_end: None,
+                cancel_at_period_end: ending,
+                trial_end: None,
+                items: vec![SubscriptionItemView {
+                    product_slug: Some(slug.into()),
+                    product_name: None,
+                    period: Some(period),
+                    amount_minor: None,
+                    currency: None,
+                    quantity: 1,
+                }],
+            }),
+            entitlements: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_page_waits_until_stripe_shows_the_change() {
+        let team = on_plan("team", BillingPeriod::Month, false);
+        assert!(Expect::Running.met(&team));
+        assert!(Expect::Ending(false).met(&team));
+        assert!(!Expect::Ending(true).met(&team));
+        assert!(Expect::Ending(true).met(&on_plan("team", BillingPeriod::Month, true)));
+        assert!(Expect::Plan("team".into(), BillingPeriod::Month).met(&team));
+        assert!(!Expect::Plan("team".into(), BillingPeriod::Year).met(&team));
+        assert!(!Expect::Plan("business".into(), BillingPeriod::Month).met(&team));
+
+        let mut never = team;
+        never.subscription = None;
+        assert!(!Expect::Running.met(&never));
+        assert!(!Expect::Ending(false).met(&never));
+    }
+}
