@@ -131,8 +131,21 @@ browserTest('a new customer subscribes, cancels, resumes and changes plan', asyn
   await visible(phone.getByRole('region', { name: 'Payments' }).getByText('Paid', { exact: true }).first());
   await assertNoHorizontalScroll(phone);
 
-  // Payment methods and invoices live in Stripe's Customer Portal; it links back.
-  await subscription(page).getByRole('button', { name: 'Manage payment methods and invoices' }).click();
+  // Payment methods and invoices live in Stripe's Customer Portal. When Stripe is down,
+  // the API's message shows next to the buttons, which work again after it.
+  await page.route('**/api/v1/billing/portal', (route) =>
+    route.fulfill({
+      status: 503,
+      contentType: 'application/json',
+      body: JSON.stringify({ error: { code: 'unavailable', message: 'Stripe is unavailable. Please try again.' } }),
+    }),
+  );
+  const portalButton = subscription(page).getByRole('button', { name: 'Manage payment methods and invoices' });
+  await portalButton.click();
+  await visible(subscription(page).getByRole('alert').filter({ hasText: 'Stripe is unavailable. Please try again.' }));
+  assert.equal(await portalButton.isEnabled(), true);
+  await page.unroute('**/api/v1/billing/portal');
+  await portalButton.click();
   await page.waitForURL((url) => url.pathname.startsWith('/portal/'));
   await visible(page.getByRole('heading', { name: 'Your subscriptions' }));
   await session.screenshot(page, 'fake-stripe-portal');
