@@ -273,7 +273,13 @@ pub const NAME_MAX: usize = 100;
 
 /// Trims and lower-cases; `None` unless it looks like `local@domain.tld`.
 pub fn normalize_email(raw: &str) -> Option<String> {
-    let email = raw.trim().to_lowercase();
+    plausible_email(raw.trim().to_lowercase())
+}
+
+/// [`normalize_email`] of an address already trimmed and lower-cased: `None` unless it
+/// looks like `local@domain.tld`. For clients that lower-case with their platform's own
+/// Unicode tables (the SPA uses the browser's, so its Wasm carries none of Rust's).
+pub fn plausible_email(email: String) -> Option<String> {
     let (local, domain) = email.split_once('@')?;
     let plausible = !local.is_empty()
         && local.len() <= 64
@@ -339,7 +345,12 @@ mod tests {
             "a@.x.org",
         ] {
             assert_eq!(normalize_email(bad), None, "{bad}");
+            assert_eq!(plausible_email(bad.to_owned()), None, "{bad}");
         }
+        assert_eq!(
+            plausible_email("ada@example.org".to_owned()),
+            Some("ada@example.org".to_owned())
+        );
     }
 
     #[test]

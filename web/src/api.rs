@@ -21,7 +21,11 @@ use gatehouse_shared::auth::{
     RegisterRequest, ResendVerificationRequest, ResetPasswordRequest, StatusResponse,
     TokenResponse, UpdateMeRequest, VerifyEmailRequest,
 };
+use gatehouse_shared::billing::{
+    BillingOverview, ChangePlanRequest, CheckoutRequest, Payments, PlanChangePreview,
+};
 use gatehouse_shared::catalog::CatalogResponse;
+use gatehouse_shared::ids::PriceId;
 use gatehouse_shared::mfa::{
     MfaChallenge, MfaVerifyRequest, RecoveryCodes, SignInResponse, TotpConfirmRequest,
     TotpDisableRequest, TotpSetupResponse,
@@ -29,8 +33,8 @@ use gatehouse_shared::mfa::{
 use gatehouse_shared::oauth::OAuthProviders;
 use gatehouse_shared::ErrorEnvelope;
 use gloo_net::http::{Method, RequestBuilder};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::de::{DeserializeOwned, IgnoredAny};
+use serde::{Deserialize, Serialize};
 
 /// Where the versioned JSON API lives, relative to the page's origin.
 const API_PREFIX: &str = "/api/v1";
@@ -179,7 +183,9 @@ pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
 fn decode<T: DeserializeOwned>(status: u16, text: &str) -> Result<T, ApiError> {
     if (200..300).contains(&status) {
         let text = if text.trim().is_empty() { "null" } else { text };
-        serde_json::from_str(text).map_err(|_| ApiError::UnexpectedResponse { status })
+        parse(text)
+            .and_then(|value| T::deserialize(&value).ok())
+            .ok_or(ApiError::UnexpectedResponse { status })
     } else {
         Err(error_from(status, text))
     }
@@ -187,15 +193,21 @@ fn decode<T: DeserializeOwned>(status: u16, text: &str) -> Result<T, ApiError> {
 
 /// The error a non-2xx answer stands for.
 fn error_from(status: u16, text: &str) -> ApiError {
-    match serde_json::from_str::<ErrorEnvelope>(text) {
-        Ok(envelope) => ApiError::Api {
+    match parse(text).and_then(|value| ErrorEnvelope::deserialize(&value).ok()) {
+        Some(envelope) => ApiError::Api {
             status,
             code: envelope.error.code,
             message: envelope.error.message,
             fields: envelope.error.fields,
         },
-        Err(_) => ApiError::UnexpectedResponse { status },
+        None => ApiError::UnexpectedResponse { status },
     }
+}
+
+/// JSON text as a document: parsed by one copy of the parser, then read into each
+/// type from the document, which takes far less code per type than reading it from text.
+fn parse(text: &str) -> Option<serde_json::Value> {
+    serde_json::from_str(text).ok()
 }
 
 /// `GET /api/v1/catalog`: every pricing page and what it sells.
@@ -535,6 +547,83 @@ impl AuthorizedApi {
         let token = self.inner.token.borrow().value.clone();
         fetch(method, path, json, Some(&token)).await
     }
+}
+
+/// Billing: what the account has bought and paid, and the ways to change that. Every
+/// change is made at Stripe; the account's billing shows it once Stripe's webhook has
+/// arrived, so pages poll [`AuthorizedApi::billing`] after asking for one.
+impl AuthorizedApi {
+    /// `GET /api/v1/billing/subscription`: standing, subscription and entitlements.
+    pub async fn billing(&self) -> Result<BillingOverview, ApiError> {
+        self.call::<(), _>(Method::GET, "/billing/subscription", None)
+            .await
+    }
+
+    /// `GET /api/v1/billing/payments`: the account's invoices, newest first.
+    pub async fn payments(&self) -> Result<Payments, ApiError> {
+        self.call::<(), _>(Method::GET, "/billing/payments", None)
+            .await
+    }
+
+    /// `POST /api/v1/billing/checkout`: where to pay for a plan's price (Stripe Checkout).
+    /// `409 already_subscribed` when the account has a subscription (change its plan).
+    pub async fn checkout(&self, price_id: PriceId) -> Result<Redirect, ApiError> {
+        let body = CheckoutRequest { price_id };
+        self.call(Method::POST, "/billing/checkout", Some(&body))
+            .await
+    }
+
+    /// `POST /api/v1/billing/portal`: Stripe's Customer Portal (payment methods, invoices).
+    pub async fn portal(&self) -> Result<Redirect, ApiError> {
+        self.call(Method::POST, "/billing/portal", Some(&EmptyBody {}))
+            .await
+    }
+
+    /// `POST /api/v1/billing/subscription/cancel` (`cancel`: ends at the period's end) or
+    /// `…/resume` (keeps it going). Accepted; Stripe confirms by webhook.
+    pub async fn cancel_at_period_end(&self, cancel: bool) -> Result<(), ApiError> {
+        let path = if cancel {
+            "/billing/subscription/cancel"
+        } else {
+            "/billing/subscription/resume"
+        };
+        self.call::<_, IgnoredAny>(Method::POST, path, Some(&EmptyBody {}))
+            .await
+            .map(drop)
+    }
+
+    /// `POST /api/v1/billing/subscription/change` with `preview`: what moving to
+    /// `price_id` would cost now (the proration), changing nothing.
+    pub async fn preview_plan_change(
+        &self,
+        price_id: PriceId,
+    ) -> Result<PlanChangePreview, ApiError> {
+        let body = ChangePlanRequest {
+            price_id,
+            preview: true,
+        };
+        self.call(Method::POST, "/billing/subscription/change", Some(&body))
+            .await
+    }
+
+    /// `POST /api/v1/billing/subscription/change`: moves the subscription to `price_id`,
+    /// the proration invoiced at once. Accepted; Stripe confirms by webhook.
+    pub async fn change_plan(&self, price_id: PriceId) -> Result<(), ApiError> {
+        let body = ChangePlanRequest {
+            price_id,
+            preview: false,
+        };
+        self.call::<_, IgnoredAny>(Method::POST, "/billing/subscription/change", Some(&body))
+            .await
+            .map(drop)
+    }
+}
+
+/// Where to send the browser next: Stripe's checkout page or its Customer Portal (both
+/// answers carry the address as `url`; one type decodes both).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Redirect {
+    pub url: String,
 }
 
 /// `{}`: the body of calls that take no parameters.

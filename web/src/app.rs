@@ -1,13 +1,13 @@
 //! The application shell: document metadata, landmarks, and the route table.
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::hooks::use_location;
 use leptos_router::path;
 
 use crate::account::AccountRoute;
 use crate::auth::{display_name, provide_auth, use_auth};
+use crate::billing::BillingRoute;
 use crate::browser::apply_theme;
 use crate::forgot_password::ForgotPasswordRoute;
 use crate::notice::{provide_notice, NoticeBanner};
@@ -15,6 +15,7 @@ use crate::pricing::PricingRoute;
 use crate::reset_password::ResetPasswordRoute;
 use crate::sign_in::SignInRoute;
 use crate::sign_up::SignUpRoute;
+use crate::title::Title;
 use crate::verify_email::VerifyEmailRoute;
 
 /// The product's name, used in the header and in every document title.
@@ -22,7 +23,6 @@ pub const PRODUCT_NAME: &str = "Gatehouse";
 
 #[component]
 pub fn App() -> impl IntoView {
-    provide_meta_context();
     let auth = provide_auth();
     provide_notice();
     // The signed-in person's colour scheme, on the whole page.
@@ -30,9 +30,6 @@ pub fn App() -> impl IntoView {
     Effect::new(move || apply_theme(theme.get()));
 
     view! {
-        <Title formatter=|page: String| {
-            if page.is_empty() { PRODUCT_NAME.to_string() } else { format!("{page} · {PRODUCT_NAME}") }
-        } />
         <Router>
             <a class="skip-link" href="#main">"Skip to content"</a>
             <SiteHeader />
@@ -40,10 +37,11 @@ pub fn App() -> impl IntoView {
                 <NoticeBanner />
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=PricingRoute />
-                    <Route path=path!("/pricing/:page") view=PricingRoute />
+                    <Route path=path!("/pricing/:page?") view=PricingRoute />
                     <Route path=path!("/sign-up") view=SignUpRoute />
                     <Route path=path!("/sign-in") view=SignInRoute />
                     <Route path=path!("/account") view=AccountRoute />
+                    <Route path=path!("/billing") view=BillingRoute />
                     <Route path=path!("/verify-email") view=VerifyEmailRoute />
                     <Route path=path!("/forgot-password") view=ForgotPasswordRoute />
                     <Route path=path!("/reset-password") view=ResetPasswordRoute />
@@ -59,8 +57,11 @@ fn SiteHeader() -> impl IntoView {
     let location = use_location();
     let on_pricing = move || {
         let path = location.pathname.get();
-        (path == "/" || path.starts_with("/pricing/")).then_some("page")
+        (path == "/" || path == "/pricing" || path.starts_with("/pricing/")).then_some("page")
     };
+    let auth = use_auth();
+    let signed_in = Memo::new(move |_| auth.signed_in() == Some(true));
+    let on_billing = move || (location.pathname.get() == "/billing").then_some("page");
 
     view! {
         <header class="site-header">
@@ -74,6 +75,11 @@ fn SiteHeader() -> impl IntoView {
                         <li>
                             <a href="/" aria-current=on_pricing>
                                 "Pricing"
+                            </a>
+                        </li>
+                        <li hidden=move || !signed_in.get()>
+                            <a href="/billing" aria-current=on_billing>
+                                "Billing"
                             </a>
                         </li>
                         <li>

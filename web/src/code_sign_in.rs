@@ -1,13 +1,13 @@
 //! Signing in without a password, on `/sign-in`: an email address, then the 6-digit code
 //! Gatehouse emailed to it. The answer to the first step is the same for every address.
 
-use gatehouse_shared::auth::normalize_email;
 use gatehouse_shared::mfa::MfaChallenge;
 use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::auth::{use_auth, SignInStep};
+use crate::browser::normalize_email;
 use crate::form::{email_problem, Field, FormError, SubmitButton};
 
 /// How many digits the emailed code has.

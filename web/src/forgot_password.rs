@@ -1,14 +1,14 @@
 //! `/forgot-password`: asks for a link to choose a new password. The answer is the same
 //! whether or not the address has an account, so the page never tells.
 
-use gatehouse_shared::auth::normalize_email;
 use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_meta::Title;
 
 use crate::api::UnauthorizedApi;
+use crate::browser::normalize_email;
 use crate::form::{email_problem, Field, FormError, SubmitButton};
+use crate::title::Title;
 
 /// What the page says once the request went through, whoever owns the address.
 pub const SENT: &str = "If an account uses that address, we sent a link to reset its password.";

@@ -3,21 +3,22 @@
 
 use std::collections::BTreeMap;
 
-use gatehouse_shared::auth::normalize_email;
 use leptos::html::Input;
 use leptos::prelude::*;
 
 use crate::api::ApiError;
+use crate::browser::normalize_email;
 
 /// Inline errors by field name (the API's names: `email`, `username`, …).
 pub type FieldErrors = BTreeMap<&'static str, String>;
 
 /// A field's message as a sentence. The shared validators and the API's `fields` speak in
 /// fragments that follow the field's name ("must be at least 8 characters"); anything
-/// that already reads as a sentence is kept as it is.
+/// that already reads as a sentence is kept as it is. (The messages are English: an ASCII
+/// check spares the app Unicode's case tables.)
 pub fn sentence(label: &str, message: &str) -> String {
     let message = message.trim();
-    let mut text = if message.starts_with(|c: char| c.is_lowercase()) {
+    let mut text = if message.starts_with(|c: char| c.is_ascii_lowercase()) {
         format!("{label} {message}")
     } else {
         message.to_owned()

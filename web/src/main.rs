@@ -5,6 +5,7 @@ mod account;
 mod api;
 mod app;
 mod auth;
+mod billing;
 mod browser;
 mod code_sign_in;
 mod forgot_password;
@@ -17,9 +18,10 @@ mod reset_password;
 mod second_factor;
 mod sign_in;
 mod sign_up;
+mod subscribe;
+mod title;
 mod verify_email;
 
 fn main() {
-    console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(app::App);
 }

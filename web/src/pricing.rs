@@ -4,10 +4,12 @@ use gatehouse_shared::catalog::{
     format_amount, BillingPeriod, CatalogProduct, CatalogResponse, PricingPage, ProductKind,
 };
 use leptos::prelude::*;
-use leptos_meta::Title;
+use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::{self, ApiError};
+use crate::subscribe::SubscribeButton;
+use crate::title::Title;
 
 /// The pricing page shown at `/`.
 const DEFAULT_PAGE: &str = "default";
@@ -22,7 +24,17 @@ pub fn PricingRoute() -> impl IntoView {
             .get("page")
             .unwrap_or_else(|| DEFAULT_PAGE.to_string())
     });
-    let catalog = LocalResource::new(api::catalog);
+    // Held in a signal and drawn by one closure: far less code than a resource under
+    // `Suspense`, which this page alone used.
+    let catalog = RwSignal::new(None::<Result<CatalogResponse, ApiError>>);
+    let fetch = move || {
+        catalog.set(None);
+        spawn_local(async move {
+            let answer = api::catalog().await;
+            _ = catalog.try_set(Some(answer));
+        });
+    };
+    fetch();
     let period = RwSignal::new(BillingPeriod::Month);
 
     view! {
@@ -34,19 +46,15 @@ pub fn PricingRoute() -> impl IntoView {
                     "Everything your team needs in one account. Switch plans or cancel whenever you like."
                 </p>
             </header>
-            <Suspense fallback=Loading>
-                {move || Suspend::new(async move {
-                    match catalog.await {
-                        Ok(catalog) => {
-                            view! { <CatalogView catalog slug period /> }.into_any()
-                        }
-                        Err(error) => {
-                            view! { <LoadFailed error on_retry=move || catalog.refetch() /> }
-                                .into_any()
-                        }
-                    }
-                })}
-            </Suspense>
+            {move || catalog.with(|answer| match answer {
+                None => view! { <Loading /> }.into_any(),
+                Some(Ok(catalog)) => {
+                    view! { <CatalogView catalog=catalog.clone() slug period /> }.into_any()
+                }
+                Some(Err(error)) => {
+                    view! { <LoadFailed error=error.clone() on_retry=fetch /> }.into_any()
+                }
+            })}
         </div>
     }
 }
@@ -191,9 +199,7 @@ fn PlanCard(product: CatalogProduct, period: RwSignal<BillingPeriod>) -> impl In
             <Price product=product.clone() period />
             <h4 class="card__subtitle">"Includes"</h4>
             <ul class="features">{features}</ul>
-            <button class="button button--primary card__action" type="button" disabled>
-                "Sign-up opens soon"
-            </button>
+            <SubscribeButton plan=product.name.clone() prices=product.prices.clone() period />
         </article>
     }
 }

@@ -6,12 +6,12 @@ use gatehouse_shared::auth::password_length_problem;
 use leptos::html::{Input, H1};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::UnauthorizedApi;
 use crate::auth::use_auth;
 use crate::form::{sentence, server_errors, Field, FormError, SubmitButton};
+use crate::title::Title;
 
 /// What the API names the field, and its label.
 const FIELDS: [(&str, &str); 1] = [("password", "New password")];

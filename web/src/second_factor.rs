@@ -67,7 +67,8 @@ pub fn code_value(typed: &str, recovery: bool) -> Result<String, String> {
     let code: String = typed
         .chars()
         .filter(|c| !c.is_whitespace())
-        .flat_map(char::to_lowercase)
+        // Codes are ASCII; anything else is refused below either way.
+        .map(|c| c.to_ascii_lowercase())
         .collect();
     if recovery {
         let code = if code.len() == 10 && code.is_ascii() && !code.contains('-') {

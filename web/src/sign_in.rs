@@ -8,7 +8,6 @@ use gatehouse_shared::mfa::MfaChallenge;
 use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 
@@ -18,6 +17,7 @@ use crate::form::{server_errors, Field, FieldErrors, FormError, SubmitButton};
 use crate::guard::{with_next, RedirectWhenSignedIn, NEXT};
 use crate::oauth::{self, OAuthButtons};
 use crate::second_factor::{token_from_fragment, Challenge, SecondFactor};
+use crate::title::Title;
 
 impl From<MfaChallenge> for Challenge {
     fn from(challenge: MfaChallenge) -> Self {

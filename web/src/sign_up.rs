@@ -1,19 +1,20 @@
 //! `/sign-up`: create an account, then carry on signed in.
 
 use gatehouse_shared::auth::{
-    normalize_email, password_length_problem, username_problem, RegisterRequest, NAME_MAX,
+    password_length_problem, username_problem, RegisterRequest, NAME_MAX,
 };
 use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::{ApiError, UnauthorizedApi};
 use crate::auth::{use_auth, Auth, SignInStep};
+use crate::browser::normalize_email;
 use crate::form::{sentence, server_errors, Field, FieldErrors, FormError, SubmitButton};
 use crate::guard::{with_next, RedirectWhenSignedIn, NEXT};
 use crate::oauth::OAuthButtons;
+use crate::title::Title;
 
 /// The form's fields in order: API name and label.
 const FIELDS: [(&str, &str); 5] = [

@@ -3,11 +3,11 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::{ApiError, UnauthorizedApi};
 use crate::auth::use_auth;
+use crate::title::Title;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Outcome {

@@ -10,11 +10,12 @@ mod two_factor;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_meta::Title;
 
 use crate::auth::{display_name, use_auth};
+use crate::browser::focus_soon;
 use crate::form::FormError;
 use crate::guard::RequireSignIn;
+use crate::title::Title;
 
 #[component]
 pub fn AccountRoute() -> impl IntoView {
@@ -69,6 +70,13 @@ fn AccountPage() -> impl IntoView {
             </div>
         })}
         <profile::Profile />
+        <section class="card account__card" aria-labelledby="billing-link-title">
+            <h2 id="billing-link-title" class="account__title">"Billing"</h2>
+            <p class="account__text">"Your plan, what it includes, your payments and payment methods."</p>
+            <div class="account__actions">
+                <a class="button button--secondary" href="/billing">"Go to billing"</a>
+            </div>
+        </section>
         <two_factor::TwoFactor />
         <password::Password />
         <preferences::Preferences />
@@ -133,18 +141,4 @@ fn SignOut() -> impl IntoView {
             </div>
         </section>
     }
-}
-
-/// Focuses `node` once the browser has drawn the latest changes (an element that was
-/// hidden a moment ago can only take focus once it shows).
-fn focus_soon<E>(node: NodeRef<E>)
-where
-    E: leptos::html::ElementType,
-    E::Output: wasm_bindgen::JsCast + AsRef<leptos::web_sys::HtmlElement> + Clone + 'static,
-{
-    request_animation_frame(move || {
-        if let Some(element) = node.get_untracked() {
-            _ = AsRef::<leptos::web_sys::HtmlElement>::as_ref(&element).focus();
-        }
-    });
 }
