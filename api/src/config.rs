@@ -42,6 +42,9 @@ pub struct BillingConfig {
     pub webhook_secrets: Vec<SecretString>,
     /// `GATEHOUSE_BILLING_GRACE_DAYS`: how long a past-due account keeps access.
     pub grace: Duration,
+    /// `GATEHOUSE_RETENTION_DAYS`: how long a cancelled account can be recovered before
+    /// its personal data is deleted.
+    pub retention: Duration,
     /// `GATEHOUSE_STRIPE_SECRET_KEY` (with `GATEHOUSE_STRIPE_API_BASE`): the client;
     /// `None` when no key is set.
     pub stripe: Option<crate::billing::stripe_api::StripeApi>,
@@ -253,6 +256,9 @@ impl Config {
                 webhook_secrets,
                 grace: Duration::from_secs(
                     86_400 * r.positive("GATEHOUSE_BILLING_GRACE_DAYS", 7) as u64,
+                ),
+                retention: Duration::from_secs(
+                    86_400 * r.positive("GATEHOUSE_RETENTION_DAYS", 90) as u64,
                 ),
             },
             mail: MailConfig {

@@ -2,8 +2,9 @@
 //! payment: an emailed code (the identity code rules) proves the address, then they pay
 //! again for what the account had. The same account comes back: its data, its members.
 //!
-//! Retention policy: a cancelled account can be recovered for [`RETENTION_DAYS`] after
-//! its subscription ended; after that it cannot (and its data is due for deletion).
+//! Retention policy: a cancelled account can be recovered for `GATEHOUSE_RETENTION_DAYS`
+//! (90 by default) after its subscription ended; after that it cannot, and
+//! [`PurgeExpiredAccounts`] deletes its personal data.
 
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
@@ -17,9 +18,6 @@ use crate::error::{AppError, AppResult};
 use crate::identity::one_time::{self, Purpose};
 use crate::jobs::enqueue;
 use crate::mail::{templates, SendEmail};
-
-/// How long after its end a cancelled account can still be recovered.
-pub const RETENTION_DAYS: i64 = 90;
 
 /// Statuses recovery is for.
 const RECOVERABLE: [&str; 3] = ["cancelled", "past_due", "suspended"];
@@ -91,24 +89,25 @@ fn ended_at(subscription: &q::SubscriptionRow) -> Option<DateTime<Utc>> {
 /// recovered; refused past it.
 async fn last_subscription(
     conn: &mut Conn,
+    retention: std::time::Duration,
     account_id: Uuid,
     status: &str,
 ) -> AppResult<(Option<q::SubscriptionRow>, Option<DateTime<Utc>>)> {
+    let retention = chrono::Duration::from_std(retention).map_err(AppError::internal)?;
     let newest = q::subscriptions_of(conn, account_id)
         .await?
         .into_iter()
         .next();
     let until = match (&newest, status) {
-        (Some(subscription), "cancelled") => {
-            ended_at(subscription).map(|end| end + chrono::Duration::days(RETENTION_DAYS))
-        }
+        (Some(subscription), "cancelled") => ended_at(subscription).map(|end| end + retention),
         _ => None,
     };
     if until.is_some_and(|until| until < Utc::now()) {
         return Err(AppError::Conflict {
             code: "beyond_retention",
             message: format!(
-                "This account ended more than {RETENTION_DAYS} days ago and can no longer be recovered; you can sign up again."
+                "This account ended more than {} days ago and can no longer be recovered; you can sign up again.",
+                retention.num_days()
             ),
         });
     }
@@ -116,7 +115,12 @@ async fn last_subscription(
 }
 
 /// Checks the code; a token to pay with when the account needs recovering.
-pub async fn verify(conn: &mut Conn, login: &str, code: &str) -> AppResult<RecoveryGranted> {
+pub async fn verify(
+    conn: &mut Conn,
+    retention: std::time::Duration,
+    login: &str,
+    code: &str,
+) -> AppResult<RecoveryGranted> {
     let code = code.trim();
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
         return Err(wrong_code());
@@ -133,7 +137,7 @@ pub async fn verify(conn: &mut Conn, login: &str, code: &str) -> AppResult<Recov
         return Err(wrong_code());
     }
     let (account_id, status) = account_to_recover(conn, user.id).await?;
-    let (subscription, until) = last_subscription(conn, account_id, &status).await?;
+    let (subscription, until) = last_subscription(conn, retention, account_id, &status).await?;
     let items = match &subscription {
         Some(subscription) => q::items_with_products(conn, subscription.id)
             .await?
@@ -166,9 +170,10 @@ pub async fn verify(conn: &mut Conn, login: &str, code: &str) -> AppResult<Recov
 pub async fn checkout(
     conn: &mut Conn,
     stripe: Option<&StripeApi>,
-    public_url: &url::Url,
+    settings: &crate::billing::subscriptions::BillingSettings,
     token: &str,
 ) -> AppResult<RecoveryPayment> {
+    let public_url = &settings.public_url;
     let stripe = stripe_of(stripe)?;
     let invalid = || {
         AppError::validation([(
@@ -184,7 +189,8 @@ pub async fn checkout(
         .ok_or_else(invalid)?;
     let user_id = token.user_id.ok_or_else(invalid)?;
     let (account_id, status) = account_to_recover(conn, user_id).await?;
-    let (subscription, _) = last_subscription(conn, account_id, &status).await?;
+    let (subscription, _) =
+        last_subscription(conn, settings.retention, account_id, &status).await?;
     let account = q::account_billing(conn, account_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -275,7 +281,7 @@ impl crate::jobs::Job for PurgeExpiredAccounts {
 
     async fn run(self, ctx: crate::jobs::JobContext) -> anyhow::Result<()> {
         let mut conn = ctx.pool.get().await?;
-        let purged = purge_expired(&mut conn, Utc::now()).await?;
+        let purged = purge_expired(&mut conn, ctx.services.billing.retention, Utc::now()).await?;
         if purged > 0 {
             tracing::info!(purged, "accounts past their retention purged");
         }
@@ -283,11 +289,15 @@ impl crate::jobs::Job for PurgeExpiredAccounts {
     }
 }
 
-/// Purges every cancelled account whose subscriptions all ended more than
-/// [`RETENTION_DAYS`] before `now`; how many.
-pub async fn purge_expired(conn: &mut Conn, now: DateTime<Utc>) -> AppResult<usize> {
+/// Purges every cancelled account whose subscriptions all ended more than `retention`
+/// before `now`; how many.
+pub async fn purge_expired(
+    conn: &mut Conn,
+    retention: std::time::Duration,
+    now: DateTime<Utc>,
+) -> AppResult<usize> {
     use crate::db::retention;
-    let cutoff = now - chrono::Duration::days(RETENTION_DAYS);
+    let cutoff = now - chrono::Duration::from_std(retention).map_err(AppError::internal)?;
     let mut purged = 0;
     for account in retention::accounts_past_retention(conn, cutoff).await? {
         let done = conn

@@ -140,7 +140,8 @@ pub fn job_services(config: &Config) -> JobServices {
         billing: crate::billing::subscriptions::BillingSettings::new(
             config.billing.grace,
             &config.http.public_url,
-        ),
+        )
+        .with_retention(config.billing.retention),
     }
 }
 

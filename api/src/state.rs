@@ -50,6 +50,8 @@ pub struct StateSettings {
     pub stripe_webhook_secrets: Vec<SecretString>,
     /// How long a past-due account keeps access.
     pub billing_grace: Duration,
+    /// How long a cancelled account can be recovered.
+    pub billing_retention: Duration,
     pub stripe: Option<crate::billing::stripe_api::StripeApi>,
 }
 
@@ -82,6 +84,7 @@ impl AppState {
                 trusted_proxies: config.http.trusted_proxies.clone(),
                 stripe_webhook_secrets: config.billing.webhook_secrets.clone(),
                 billing_grace: config.billing.grace,
+                billing_retention: config.billing.retention,
                 stripe: config.billing.stripe.clone(),
             },
         ))
@@ -115,7 +118,8 @@ impl AppState {
             trusted_proxies: settings.trusted_proxies.clone(),
             stripe_webhook_secrets: settings.stripe_webhook_secrets.clone(),
             stripe: settings.stripe.clone(),
-            billing: BillingSettings::new(settings.billing_grace, &settings.public_url),
+            billing: BillingSettings::new(settings.billing_grace, &settings.public_url)
+                .with_retention(settings.billing_retention),
             oauth_http: crate::identity::oauth::client::http_client(),
             mfa: MfaSettings {
                 issuer: auth.totp_issuer.clone(),

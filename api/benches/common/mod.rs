@@ -72,6 +72,7 @@ pub fn state(pool: Pool, webhook_secrets: &[&str]) -> anyhow::Result<AppState> {
                 .map(|secret| SecretString::from(secret.to_string()))
                 .collect(),
             billing_grace: Duration::from_secs(7 * 86_400),
+            billing_retention: Duration::from_secs(90 * 86_400),
             stripe: None,
         },
     ))

@@ -26,6 +26,9 @@ pub struct BillingSettings {
     pub billing_url: url::Url,
     /// Where the SPA is served (links in emails).
     pub public_url: url::Url,
+    /// How long after its subscription ended a cancelled account can be recovered
+    /// (then its personal data is deleted).
+    pub retention: Duration,
 }
 
 impl BillingSettings {
@@ -36,7 +39,13 @@ impl BillingSettings {
                 .join("billing")
                 .unwrap_or_else(|_| public_url.clone()),
             public_url: public_url.clone(),
+            retention: Duration::from_secs(90 * 86_400),
         }
+    }
+
+    pub fn with_retention(mut self, retention: Duration) -> Self {
+        self.retention = retention;
+        self
     }
 }
 

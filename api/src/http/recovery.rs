@@ -72,7 +72,8 @@ pub async fn verify_code(
     )
     .await?;
     let mut conn = state.pool.get().await?;
-    let granted = recovery::verify(&mut conn, &body.login, &body.code).await?;
+    let granted =
+        recovery::verify(&mut conn, state.billing.retention, &body.login, &body.code).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
         .json(granted))
@@ -99,7 +100,7 @@ pub async fn checkout(
     let payment = recovery::checkout(
         &mut conn,
         state.stripe.as_ref(),
-        &state.public_url,
+        &state.billing,
         &body.into_inner().recovery_token,
     )
     .await?;

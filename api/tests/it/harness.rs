@@ -316,6 +316,7 @@ impl TestAppBuilder {
                     .map(|secret| SecretString::from(secret.clone()))
                     .collect(),
                 billing_grace: Duration::from_secs(7 * 86_400),
+                billing_retention: Duration::from_secs(90 * 86_400),
                 stripe: self.stripe,
             },
         );

@@ -333,14 +333,15 @@ async fn accounts_past_their_retention_are_purged_and_no_others() {
         .unwrap();
 
     let now = chrono::Utc::now();
+    let retention = std::time::Duration::from_secs(90 * 86_400);
     assert_eq!(
-        gatehouse::recovery::purge_expired(&mut conn, now)
+        gatehouse::recovery::purge_expired(&mut conn, retention, now)
             .await
             .unwrap(),
         1
     );
     assert_eq!(
-        gatehouse::recovery::purge_expired(&mut conn, now)
+        gatehouse::recovery::purge_expired(&mut conn, retention, now)
             .await
             .unwrap(),
         0
