@@ -4,7 +4,9 @@
 //! This library holds every module; each binary mounts one app and links only what that
 //! app reaches (fat LTO and the linker drop the rest), so each Wasm bundle keeps its own
 //! size budget:
-//! - `gatehouse-web` (`src/main.rs`, `web/index.html`): the main app, [`app::App`];
+//! - `gatehouse-web` (`src/main.rs`, `web/index.html`): the main app, [`app::App`]. That
+//!   binary declares the same module files itself rather than linking this library (see
+//!   its comment: one crate keeps its Wasm as small as before the split);
 //! - `gatehouse-onboarding` (`src/bin/gatehouse-onboarding.rs`, `web/onboarding.html`):
 //!   everything under `/onboarding/`, [`onboarding::OnboardingApp`].
 
