@@ -18,11 +18,12 @@ use crate::error::AppError;
 #[derive(Debug, Clone)]
 pub struct WebDir(pub PathBuf);
 
-/// The bundles besides the main app: paths whose first segment is one of these get the
-/// `index.html` of the subdirectory of that name (`/onboarding/plan` gets
-/// `onboarding/index.html`). Their assets live there too (Trunk's `--public-url
-/// /onboarding/`), so they are served as ordinary files.
-pub const BUNDLES: &[&str] = &["onboarding"];
+/// The bundles besides the main app, as (first path segment, bundle directory): a path
+/// whose first segment is listed gets the `index.html` of that bundle's directory
+/// (`/onboarding/plan` gets `onboarding/index.html`). A bundle's assets live in its
+/// directory too (Trunk's `--public-url /onboarding/`), so they are served as ordinary
+/// files. A bundle may own several segments (say `("recovery", "onboarding")` later).
+pub const BUNDLES: &[(&str, &str)] = &[("onboarding", "onboarding")];
 
 /// Default service: static files and the SPA fallback; the JSON 404 under `/api`.
 pub async fn fallback(req: HttpRequest, dir: web::Data<WebDir>) -> Result<HttpResponse, AppError> {
@@ -59,10 +60,13 @@ fn shell_for(relative: &Path) -> PathBuf {
         Component::Normal(part) => part.to_str(),
         _ => None,
     });
-    match first {
-        Some(bundle) if BUNDLES.contains(&bundle) => Path::new(bundle).join("index.html"),
-        _ => PathBuf::from("index.html"),
-    }
+    BUNDLES
+        .iter()
+        .find(|(segment, _)| first == Some(*segment))
+        .map_or_else(
+            || PathBuf::from("index.html"),
+            |(_, bundle)| Path::new(bundle).join("index.html"),
+        )
 }
 
 fn serve(req: &HttpRequest, file: &Path, immutable: bool) -> Result<HttpResponse, AppError> {
