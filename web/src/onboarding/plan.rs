@@ -57,7 +57,7 @@ pub fn PlanStep() -> impl IntoView {
                     view! { <LoadFailed error=error.clone() on_retry=fetch /> }.into_any()
                 }
             })}
-            <p>
+            <p class="wizard-nav">
                 <a class="button button--secondary" href=BASE>
                     "Back"
                 </a>
