@@ -10,7 +10,8 @@ WORKDIR /src
 ENV CARGO_TARGET_DIR=/src/target
 COPY . .
 # Installs the wasm target, Trunk, wasm-bindgen-cli (Cargo.lock's version) and the npm
-# packages, then builds web/dist in release mode.
+# packages, then builds both SPA bundles in release mode (web/dist, web/dist/onboarding;
+# each within its size budget). The runtime stage copies web/dist whole.
 RUN cargo xtask spa
 RUN cargo build --release --locked -p gatehouse
 

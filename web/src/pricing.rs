@@ -12,7 +12,7 @@ use crate::subscribe::SubscribeButton;
 use crate::title::Title;
 
 /// The pricing page shown at `/`.
-const DEFAULT_PAGE: &str = "default";
+pub const DEFAULT_PAGE: &str = "default";
 
 /// `/` and `/pricing/:page`: fetches the catalog once and shows the requested page.
 #[component]
@@ -44,6 +44,12 @@ pub fn PricingRoute() -> impl IntoView {
                 <h1>"Plans and pricing"</h1>
                 <p class="lead">
                     "Everything your team needs in one account. Switch plans or cancel whenever you like."
+                </p>
+                // The onboarding wizard is the other bundle: a full page load, not a route.
+                <p>
+                    <a class="button button--primary" href="/onboarding" rel="external">
+                        "Get started"
+                    </a>
                 </p>
             </header>
             {move || catalog.with(|answer| match answer {
@@ -139,7 +145,7 @@ fn PageView(page: PricingPage, period: RwSignal<BillingPeriod>) -> impl IntoView
 
 /// Monthly / Yearly, as a native radio group (arrow keys move between the options).
 #[component]
-fn PeriodSwitch(period: RwSignal<BillingPeriod>, best_saving: Option<u32>) -> impl IntoView {
+pub fn PeriodSwitch(period: RwSignal<BillingPeriod>, best_saving: Option<u32>) -> impl IntoView {
     let option = move |value: BillingPeriod, label: &'static str| {
         view! {
             <label class="period-switch__option">
@@ -246,7 +252,7 @@ fn AddOnCard(
 /// The product's price for the selected period, or a note that it is not sold that way.
 /// With `saving`, a "Save N%" badge follows the yearly price.
 #[component]
-fn Price(
+pub fn Price(
     product: CatalogProduct,
     period: RwSignal<BillingPeriod>,
     #[prop(default = None)] saving: Option<u32>,
@@ -280,7 +286,7 @@ fn Price(
 }
 
 #[component]
-fn Loading() -> impl IntoView {
+pub fn Loading() -> impl IntoView {
     view! {
         <div class="loading" role="status" aria-live="polite" aria-busy="true">
             <span class="spinner" aria-hidden="true"></span>
@@ -295,7 +301,7 @@ fn Loading() -> impl IntoView {
 }
 
 #[component]
-fn LoadFailed(error: ApiError, on_retry: impl Fn() + 'static) -> impl IntoView {
+pub fn LoadFailed(error: ApiError, on_retry: impl Fn() + 'static) -> impl IntoView {
     view! {
         <div class="notice notice--error" role="alert">
             <h2 class="notice__title">"Plans could not be loaded"</h2>

@@ -1,5 +1,8 @@
-//! The SPA: files from Trunk's `dist`, with `index.html` for every other path so deep
-//! links work. Hashed assets (`name-0123456789abcdef.ext`) are cached for a year;
+//! The SPA: files from Trunk's `dist`, with an app shell (`index.html`) for every other
+//! path so deep links work. The SPA is several Wasm bundles, each its own Trunk build:
+//! the main app in the directory's root, and each other bundle in a subdirectory named
+//! after the first path segment it owns (see [`BUNDLES`]), whose `index.html` is the
+//! shell for that segment and everything below it. Hashed assets (`name-0123456789abcdef.ext`) are cached for a year;
 //! `index.html` is revalidated on every load so a deploy takes effect at once.
 
 use std::path::{Component, Path, PathBuf};
@@ -14,6 +17,13 @@ use crate::error::AppError;
 /// Where the built SPA lives.
 #[derive(Debug, Clone)]
 pub struct WebDir(pub PathBuf);
+
+/// The bundles besides the main app, as (first path segment, bundle directory): a path
+/// whose first segment is listed gets the `index.html` of that bundle's directory
+/// (`/onboarding/plan` gets `onboarding/index.html`). A bundle's assets live in its
+/// directory too (Trunk's `--public-url /onboarding/`), so they are served as ordinary
+/// files. A bundle may own several segments (say `("recovery", "onboarding")` later).
+pub const BUNDLES: &[(&str, &str)] = &[("onboarding", "onboarding")];
 
 /// Default service: static files and the SPA fallback; the JSON 404 under `/api`.
 pub async fn fallback(req: HttpRequest, dir: web::Data<WebDir>) -> Result<HttpResponse, AppError> {
@@ -36,12 +46,27 @@ pub async fn fallback(req: HttpRequest, dir: web::Data<WebDir>) -> Result<HttpRe
     if relative.extension().is_some() {
         return Err(AppError::NotFound);
     }
-    let index = dir.0.join("index.html");
+    let index = dir.0.join(shell_for(&relative));
     if !index.is_file() {
-        tracing::warn!(dir = %dir.0.display(), "the SPA is not built (no index.html)");
+        tracing::warn!(shell = %index.display(), "the SPA is not built (no index.html)");
         return Err(AppError::NotFound);
     }
     serve(&req, &index, false)
+}
+
+/// The app shell, relative to the web directory, for a path that is not a file.
+fn shell_for(relative: &Path) -> PathBuf {
+    let first = relative.components().next().and_then(|c| match c {
+        Component::Normal(part) => part.to_str(),
+        _ => None,
+    });
+    BUNDLES
+        .iter()
+        .find(|(segment, _)| first == Some(*segment))
+        .map_or_else(
+            || PathBuf::from("index.html"),
+            |(_, bundle)| Path::new(bundle).join("index.html"),
+        )
 }
 
 fn serve(req: &HttpRequest, file: &Path, immutable: bool) -> Result<HttpResponse, AppError> {
@@ -133,6 +158,25 @@ mod tests {
         ] {
             assert_eq!(safe_relative(hostile), None, "{hostile}");
         }
+    }
+
+    #[test]
+    fn each_bundle_owns_its_first_path_segment() {
+        let shell = |path: &str| shell_for(&safe_relative(path).unwrap());
+        assert_eq!(shell("/"), PathBuf::from("index.html"));
+        assert_eq!(shell("/pricing/default"), PathBuf::from("index.html"));
+        assert_eq!(shell("/onboarding"), PathBuf::from("onboarding/index.html"));
+        assert_eq!(
+            shell("/onboarding/"),
+            PathBuf::from("onboarding/index.html")
+        );
+        assert_eq!(
+            shell("/onboarding/plan"),
+            PathBuf::from("onboarding/index.html")
+        );
+        // Only the whole segment counts.
+        assert_eq!(shell("/onboardings"), PathBuf::from("index.html"));
+        assert_eq!(shell("/account/onboarding"), PathBuf::from("index.html"));
     }
 
     #[test]

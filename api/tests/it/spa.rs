@@ -19,6 +19,20 @@ fn built_spa() -> PathBuf {
     .unwrap();
     std::fs::write(dir.join("robots.txt"), "User-agent: *").unwrap();
     std::fs::write(dir.join(".env"), "SECRET=1").unwrap();
+    // The onboarding bundle: its own shell and assets under `onboarding/`.
+    let onboarding = dir.join("onboarding");
+    std::fs::create_dir_all(&onboarding).unwrap();
+    std::fs::write(
+        onboarding.join("index.html"),
+        "<!doctype html><title>Welcome · Gatehouse</title>",
+    )
+    .unwrap();
+    std::fs::write(
+        onboarding.join("gatehouse-onboarding-fedcba9876543210_bg.wasm"),
+        b"\0asm\x01\0\0\0",
+    )
+    .unwrap();
+    std::fs::write(onboarding.join(".secret"), "SECRET=1").unwrap();
     dir
 }
 
@@ -69,6 +83,66 @@ async fn deep_links_get_the_app_shell_but_missing_assets_and_api_paths_do_not() 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn onboarding_paths_get_the_onboarding_shell_and_its_assets() {
+    let app = TestApp::builder().web_dir(built_spa()).spawn().await;
+    for path in [
+        "/onboarding",
+        "/onboarding/",
+        "/onboarding/plan",
+        "/onboarding/a/b",
+    ] {
+        let shell = app.get(path).await;
+        assert_eq!(shell.status(), 200, "{path}");
+        assert_eq!(shell.headers()["cache-control"], "no-cache", "{path}");
+        assert!(
+            shell
+                .text()
+                .await
+                .unwrap()
+                .contains("<title>Welcome · Gatehouse</title>"),
+            "{path}"
+        );
+    }
+    // Other paths, even ones that merely start with the same letters, get the main app.
+    for path in ["/onboardings", "/account/onboarding", "/pricing/onboarding"] {
+        let shell = app.get(path).await;
+        assert_eq!(shell.status(), 200, "{path}");
+        assert!(
+            shell
+                .text()
+                .await
+                .unwrap()
+                .contains("<title>Gatehouse</title>"),
+            "{path}"
+        );
+    }
+    let asset = app
+        .get("/onboarding/gatehouse-onboarding-fedcba9876543210_bg.wasm")
+        .await;
+    assert_eq!(asset.status(), 200);
+    assert_eq!(
+        asset.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert_envelope(
+        app.get("/onboarding/gatehouse-onboarding-0000000000000000.js")
+            .await,
+        404,
+        "not_found",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn onboarding_paths_are_a_404_while_that_bundle_is_not_built() {
+    let dir = built_spa();
+    std::fs::remove_dir_all(dir.join("onboarding")).unwrap();
+    let app = TestApp::builder().web_dir(dir).spawn().await;
+    assert_envelope(app.get("/onboarding/plan").await, 404, "not_found").await;
+    assert_eq!(app.get("/pricing").await.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn files_outside_the_build_and_hidden_files_are_never_served() {
     let app = TestApp::builder().web_dir(built_spa()).spawn().await;
     for path in [
@@ -77,6 +151,9 @@ async fn files_outside_the_build_and_hidden_files_are_never_served() {
         "/%2e%2e/%2e%2e/etc/passwd",
         "/..%2f..%2fetc%2fpasswd",
         "/assets/..%5c..%5cCargo.toml",
+        "/onboarding/.secret",
+        "/onboarding/%2e%2e/.env",
+        "/onboarding/../.env",
     ] {
         // Sent raw: an HTTP client library would normalise the dots away.
         let status = raw_get_status(&app.base, path).await;

@@ -1,0 +1,33 @@
+//! Gatehouse's single-page apps: client-side rendered Leptos, built by Trunk and served
+//! by the API with an `index.html` fallback for deep links.
+//!
+//! This library holds every module; each binary mounts one app and links only what that
+//! app reaches (fat LTO and the linker drop the rest), so each Wasm bundle keeps its own
+//! size budget:
+//! - `gatehouse-web` (`src/main.rs`, `web/index.html`): the main app, [`app::App`]. That
+//!   binary declares the same module files itself rather than linking this library (see
+//!   its comment: one crate keeps its Wasm as small as before the split);
+//! - `gatehouse-onboarding` (`src/bin/gatehouse-onboarding.rs`, `web/onboarding.html`):
+//!   everything under `/onboarding/`, [`onboarding::OnboardingApp`].
+
+pub mod account;
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod billing;
+pub mod browser;
+pub mod code_sign_in;
+pub mod forgot_password;
+pub mod form;
+pub mod guard;
+pub mod notice;
+pub mod oauth;
+pub mod onboarding;
+pub mod pricing;
+pub mod reset_password;
+pub mod second_factor;
+pub mod sign_in;
+pub mod sign_up;
+pub mod subscribe;
+pub mod title;
+pub mod verify_email;
