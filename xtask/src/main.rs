@@ -82,7 +82,7 @@ fn cmd_run(root: &Path) -> Result<(), String> {
     if std::env::var_os("GATEHOUSE_STRIPE_SECRET_KEY").is_none() {
         let addr = std::env::var("GATEHOUSE_ADDR").unwrap_or_else(|_| "127.0.0.1:8080".to_owned());
         step("starting the fake Stripe (no GATEHOUSE_STRIPE_SECRET_KEY set)");
-        let (child, stripe_env) = spawn_fake_stripe(&addr)?;
+        let (child, stripe_env) = spawn_fake_stripe("127.0.0.1:12111", &addr)?;
         env.extend(stripe_env);
         fake_stripe = Some(child);
     }
@@ -235,7 +235,9 @@ fn e2e(root: &Path) -> Result<(), String> {
     )?;
     // The fake Stripe, so the browser tests buy a plan through its checkout page.
     let port = util::free_port()?;
-    let (mut fake_stripe, stripe_env) = spawn_fake_stripe(&format!("127.0.0.1:{port}"))?;
+    // On a free port: two runs on one machine never collide.
+    let (mut fake_stripe, stripe_env) =
+        spawn_fake_stripe("127.0.0.1:0", &format!("127.0.0.1:{port}"))?;
     // One database per run, so two checkouts can run their browser tests side by side.
     let database = services::fresh_database(&format!("gatehouse_test_e2e_{}", std::process::id()))?;
     let env = vec![
@@ -277,13 +279,18 @@ fn e2e(root: &Path) -> Result<(), String> {
     result
 }
 
-/// The fake Stripe on a free port, delivering signed webhooks to Gatehouse at `addr`;
+/// The fake Stripe listening on `listen`, delivering signed webhooks to Gatehouse at `addr`;
 /// returns it with the environment that points Gatehouse at it.
-fn spawn_fake_stripe(addr: &str) -> Result<(std::process::Child, Vec<(String, String)>), String> {
+fn spawn_fake_stripe(
+    listen: &str,
+    addr: &str,
+) -> Result<(std::process::Child, Vec<(String, String)>), String> {
     util::spawn_reporting_env(
         &util::target_dir().join("debug/gatehouse-fakes"),
         &[
             "stripe",
+            "--addr",
+            listen,
             "--webhook-url",
             &format!("http://{addr}/api/v1/webhooks/stripe"),
         ],
