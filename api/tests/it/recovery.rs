@@ -4,16 +4,11 @@
 use serde_json::{json, Value};
 
 use crate::harness::{assert_envelope, json, TestApp};
-use crate::onboarding::{count, mails, price, proved, world};
+use crate::onboarding::{count, open_code, price, proved, world};
 use crate::stripe_world::{events_of, Gatehouse, Stripe, MAIN_EVENTS};
 
 async fn code(app: &TestApp, email: &str) -> String {
-    let mail = mails(app, email, "recovery_code").await;
-    let newest = mail
-        .into_iter()
-        .next()
-        .expect("a recovery code was emailed");
-    newest.subject.rsplit(' ').next().unwrap().to_owned()
+    open_code(app, "recovery_code", "recovery_code", email).await
 }
 
 async fn ask(app: &TestApp, login: &str) {
