@@ -62,10 +62,10 @@ browserTest('onboarding keeps the first name across a reload and lists the plans
   await assertNoHorizontalScroll(page);
   await session.screenshot(page, 'plan-phone');
 
-  // A reload of the plan page comes back with the same bundle and the name.
+  // A reload of the plan page comes back with the same bundle, the name and the period.
   await page.reload();
   await visible(page.getByRole('heading', { name: 'Ada, choose your plan', level: 1 }));
-  await visible(card(page, 'Team').getByText('29.00 EUR', { exact: true }));
+  await visible(card(page, 'Team').getByText('290.00 EUR', { exact: true }));
 
   // Back to step 1, then reload: the name is still in the field.
   await page.getByRole('link', { name: 'Back' }).click();

@@ -120,8 +120,11 @@ browserTest('the account step refuses a taken username inline; later steps need 
   await visible(page.getByRole('link', { name: 'Sign in' }));
   await session.screenshot(page, 'wizard-taken-phone');
 
-  const cancelled = await session.open('/onboarding/cancelled', { viewport: PHONE, label: 'signup-cancelled' });
+  // Stripe's way back on cancel, in the same tab (the choices live in its sessionStorage).
+  await page.goto(new URL('/onboarding/cancelled', page.url()).toString());
+  const cancelled = page;
   await visible(cancelled.getByRole('heading', { name: 'Payment cancelled — nothing was charged', level: 1 }));
+  await session.screenshot(cancelled, 'wizard-cancelled-phone');
   await cancelled.getByRole('link', { name: 'Back to your plan' }).click();
   await cancelled.waitForURL('**/onboarding/plan');
   assert.ok(await cancelled.getByRole('radio', { name: 'Choose Team' }).isChecked());

@@ -77,7 +77,7 @@ fn StepHeading(id: &'static str, children: Children) -> impl IntoView {
     let node = NodeRef::<leptos::html::H1>::new();
     focus_soon(node);
     view! {
-        <h1 id=id tabindex="-1" node_ref=node>
+        <h1 id=id tabindex="-1" node_ref=node style="outline:none">
             {children()}
         </h1>
     }

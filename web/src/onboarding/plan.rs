@@ -234,8 +234,8 @@ fn PlanList(
             })
             .collect_view();
         Some(view! {
-            <section class="plans" aria-labelledby="add-ons-title">
-                <h2 id="add-ons-title">"Add-ons"</h2>
+            <section class="plans" aria-labelledby="add-ons-title" style="margin-top:2rem">
+                <h2 id="add-ons-title" style="margin-bottom:1rem">"Add-ons"</h2>
                 <div class="plan-grid">{items}</div>
             </section>
         })

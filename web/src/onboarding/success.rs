@@ -68,7 +68,7 @@ pub fn SuccessPage() -> impl IntoView {
         <Title text="Your account" />
         <div class="container auth-page">
             <section class="card auth-card" aria-labelledby="success-title">
-                <div role="status" aria-live="polite">
+                <div role="status" aria-live="polite" style="display:grid;gap:1rem">
                     {move || match phase.get() {
                         Phase::Waiting => view! {
                             <StepHeading id="success-title">"Confirming your payment…"</StepHeading>

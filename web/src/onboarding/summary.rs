@@ -20,7 +20,7 @@ pub fn SummaryView(summary: Summary) -> impl IntoView {
             view! {
                 <li style="display:flex;justify-content:space-between;gap:1rem">
                     <span>{line.name.clone()}{quantity}</span>
-                    <span>{format_amount(line.amount_minor, &currency)}</span>
+                    <span style="white-space:nowrap">{format_amount(line.amount_minor, &currency)}</span>
                 </li>
             }
         })
@@ -28,10 +28,10 @@ pub fn SummaryView(summary: Summary) -> impl IntoView {
     view! {
         <section class="notice" aria-labelledby="summary-title">
             <h2 id="summary-title" class="notice__title">"Your order"</h2>
-            <ul class="features" style="list-style:none;padding:0">{lines}</ul>
+            <ul style="list-style:none;padding:0;margin:0;display:grid;gap:0.4rem">{lines}</ul>
             <p style="display:flex;justify-content:space-between;gap:1rem">
                 <strong>"Total"</strong>
-                <strong>{format_amount(summary.total_minor, &summary.currency)}{per}</strong>
+                <strong style="white-space:nowrap">{format_amount(summary.total_minor, &summary.currency)}{per}</strong>
             </p>
         </section>
     }
