@@ -116,7 +116,9 @@ browserTest('the account step refuses a taken username inline; later steps need 
   const username = page.getByLabel('Username');
   await page.waitForFunction(() => document.getElementById('username')?.getAttribute('aria-invalid') === 'true');
   assert.equal(await username.getAttribute('aria-invalid'), 'true');
+  await visible(page.getByText('Username is taken.'));
   await page.getByLabel('Email').fill(taken.email);
+  await visible(page.getByText(/^This address already has an account/));
   await visible(page.getByRole('link', { name: 'Sign in' }));
   await session.screenshot(page, 'wizard-taken-phone');
 

@@ -15,7 +15,7 @@ use super::wizard::{summary, Step, Wizard};
 use super::{calls, first_name, redirect_if_missing, store, StepHeading, StepIndicator};
 use crate::api::{self, ApiError};
 use crate::browser::{go_to, normalize_email, sleep};
-use crate::form::{email_problem, server_errors, Field, FormError, FormStatus};
+use crate::form::{email_problem, sentence, server_errors, Field, FormError, FormStatus};
 use crate::pricing::{LoadFailed, Loading};
 use crate::title::Title;
 
@@ -100,12 +100,10 @@ pub fn AccountStep() -> impl IntoView {
 }
 
 /// A field's live answer from `onboarding/validate`, as its inline message.
-fn check_message(check: &FieldCheck) -> Option<String> {
-    (!check.ok).then(|| {
-        check
-            .message
-            .clone()
-            .unwrap_or_else(|| "This can’t be used.".to_owned())
+fn check_message(label: &str, check: &FieldCheck) -> Option<String> {
+    (!check.ok).then(|| match &check.message {
+        Some(message) => sentence(label, message),
+        None => "This can’t be used.".to_owned(),
     })
 }
 
@@ -205,14 +203,15 @@ fn AccountForm(
             // A failed check is not the person's mistake: the submit checks again.
             if let Ok(validation) = answer {
                 if let Some(check) = validation.username {
-                    _ = username_error.try_set(check_message(&check));
+                    _ = username_error.try_set(check_message("Username", &check));
                 }
                 if let Some(check) = validation.email {
                     if check.ok {
-                        _ = has_account.try_set(check.message.clone());
+                        _ = has_account
+                            .try_set(check.message.map(|hint| sentence("This address", &hint)));
                         _ = email_error.try_set(None);
                     } else {
-                        _ = email_error.try_set(check_message(&check));
+                        _ = email_error.try_set(check_message("This address", &check));
                     }
                 }
             }

@@ -26,7 +26,11 @@ pub fn SummaryView(summary: Summary) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <section class="notice" aria-labelledby="summary-title">
+        <section
+            class="notice"
+            aria-labelledby="summary-title"
+            style="justify-items:stretch;margin:0;padding:1.25rem"
+        >
             <h2 id="summary-title" class="notice__title">"Your order"</h2>
             <ul style="list-style:none;padding:0;margin:0;display:grid;gap:0.4rem">{lines}</ul>
             <p style="display:flex;justify-content:space-between;gap:1rem">
