@@ -37,7 +37,7 @@ browserTest('onboarding keeps the first name across a reload and lists the plans
   const page = await session.open('/onboarding', { viewport: PHONE, label: 'welcome-phone' });
   await visible(page.getByRole('heading', { name: 'Welcome to Gatehouse', level: 1 }));
   assert.equal(await page.title(), 'Welcome · Gatehouse');
-  await visible(page.getByText('Step 1 of 2'));
+  await visible(page.getByText('Step 1 of 4'));
   // Its own bundle, not the main app's.
   assert.match(await wasmUrl(page), /\/onboarding\/gatehouse-onboarding-[0-9a-f]+_bg\.wasm$/);
   await assertNoHorizontalScroll(page);
@@ -62,10 +62,10 @@ browserTest('onboarding keeps the first name across a reload and lists the plans
   await assertNoHorizontalScroll(page);
   await session.screenshot(page, 'plan-phone');
 
-  // A reload of the plan page comes back with the same bundle and the name.
+  // A reload of the plan page comes back with the same bundle, the name and the period.
   await page.reload();
   await visible(page.getByRole('heading', { name: 'Ada, choose your plan', level: 1 }));
-  await visible(card(page, 'Team').getByText('29.00 EUR', { exact: true }));
+  await visible(card(page, 'Team').getByText('290.00 EUR', { exact: true }));
 
   // Back to step 1, then reload: the name is still in the field.
   await page.getByRole('link', { name: 'Back' }).click();
@@ -83,10 +83,10 @@ browserTest('the pricing page links to onboarding, a deep link works, and the br
   await pricing.waitForURL('**/onboarding');
   await visible(pricing.getByRole('heading', { name: 'Welcome to Gatehouse', level: 1 }));
 
-  // A deep link straight to step 2 (no name yet) still works.
+  // A deep link straight to step 2 (no name yet) starts at step 1.
   const plan = await session.open('/onboarding/plan', { label: 'plan-deep-link' });
-  await visible(plan.getByRole('heading', { name: 'Choose your plan', level: 1 }));
-  await visible(card(plan, 'Business').getByText('79.00 EUR', { exact: true }));
+  await plan.waitForURL((url) => url.pathname === '/onboarding');
+  await visible(plan.getByRole('heading', { name: 'Welcome to Gatehouse', level: 1 }));
   await plan.getByRole('link', { name: 'Gatehouse' }).click();
   await plan.waitForURL((url) => url.pathname === '/');
   await visible(card(plan, 'Starter'));

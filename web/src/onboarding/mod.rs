@@ -8,18 +8,28 @@
 //! pages never reach this bundle. Links to the main app carry `rel="external"`: they are
 //! a full page load into the other bundle, not a client-side route.
 
+mod account;
+mod calls;
+mod cancelled;
 mod plan;
+mod storage;
 mod store;
+mod success;
+mod summary;
 mod welcome;
+pub mod wizard;
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::hooks::use_navigate;
+use leptos_router::{path, NavigateOptions};
 
 use crate::app::PRODUCT_NAME;
+use crate::browser::focus_soon;
 use crate::title::Title;
 
 pub use store::{first_name, set_first_name};
+use wizard::Step;
 
 /// Every onboarding path starts with this (the server sends this bundle's `index.html`
 /// for it and everything below it).
@@ -42,20 +52,55 @@ pub fn OnboardingApp() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=path!("/onboarding") view=welcome::WelcomeStep />
                     <Route path=path!("/onboarding/plan") view=plan::PlanStep />
+                    <Route path=path!("/onboarding/storage") view=storage::StorageStep />
+                    <Route path=path!("/onboarding/account") view=account::AccountStep />
+                    <Route path=path!("/onboarding/success") view=success::SuccessPage />
+                    <Route path=path!("/onboarding/cancelled") view=cancelled::CancelledPage />
                 </Routes>
             </main>
         </Router>
     }
 }
 
-/// Where the person is in the wizard: "Step 1 of 2".
+/// Where the person is in the wizard: "Step 1 of 4".
 #[component]
 fn StepIndicator(step: u8) -> impl IntoView {
     view! { <p class="eyebrow">"Step "{step}" of "{STEPS}</p> }
 }
 
-/// How many steps the wizard has so far.
-const STEPS: u8 = 2;
+/// How many steps the wizard has.
+const STEPS: u8 = 4;
+
+/// A page's `h1`, focused when the page opens (so screen readers start at the new step).
+#[component]
+fn StepHeading(id: &'static str, children: Children) -> impl IntoView {
+    let node = NodeRef::<leptos::html::H1>::new();
+    focus_soon(node);
+    view! {
+        <h1 id=id tabindex="-1" node_ref=node style="outline:none">
+            {children()}
+        </h1>
+    }
+}
+
+/// Sends the person to the first unanswered step before `step`; `true` when it did (the
+/// page should then show nothing).
+fn redirect_if_missing(step: Step) -> bool {
+    let missing = store::wizard().missing_before(step, first_name().is_some());
+    if let Some(missing) = missing {
+        let navigate = use_navigate();
+        request_animation_frame(move || {
+            navigate(
+                missing.path(),
+                NavigateOptions {
+                    replace: true,
+                    ..Default::default()
+                },
+            );
+        });
+    }
+    missing.is_some()
+}
 
 #[component]
 fn NotFound() -> impl IntoView {

@@ -32,3 +32,58 @@ pub fn first_name() -> Option<String> {
 pub fn set_first_name(name: &str) {
     session_set(FIRST_NAME, name.trim());
 }
+
+#[wasm_bindgen(inline_js = r#"
+export function session_remove(key) {
+  try { window.sessionStorage.removeItem(key); } catch (_) {}
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = session_remove)]
+    fn session_remove(key: &str);
+}
+
+const WIZARD: &str = "gatehouse.onboarding.wizard";
+const TOKEN: &str = "gatehouse.onboarding.token";
+
+/// The wizard's choices so far (empty when none, or unreadable).
+pub fn wizard() -> super::wizard::Wizard {
+    session_get(WIZARD)
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default()
+}
+
+/// Keeps the wizard's choices for the rest of the tab's life.
+pub fn save_wizard(wizard: &super::wizard::Wizard) {
+    if let Ok(text) = serde_json::to_string(wizard) {
+        session_set(WIZARD, &text);
+    }
+}
+
+/// Changes the kept choices in place.
+pub fn update_wizard(change: impl FnOnce(&mut super::wizard::Wizard)) {
+    let mut state = wizard();
+    change(&mut state);
+    save_wizard(&state);
+}
+
+/// The token `onboarding/email-code/verify` gave, if any.
+pub fn token() -> Option<String> {
+    session_get(TOKEN).filter(|token| !token.is_empty())
+}
+
+pub fn set_token(token: &str) {
+    session_set(TOKEN, token);
+}
+
+/// Forgets the token (a changed address needs proving again).
+pub fn forget_token() {
+    session_remove(TOKEN);
+}
+
+/// Forgets everything the wizard kept (once the account exists).
+pub fn clear() {
+    for key in [FIRST_NAME, WIZARD, TOKEN] {
+        session_remove(key);
+    }
+}

@@ -2,9 +2,10 @@
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
+use leptos_router::hooks::{use_navigate, use_query_map};
 
-use super::{first_name, set_first_name, StepIndicator};
+use super::store::update_wizard;
+use super::{first_name, set_first_name, StepHeading, StepIndicator};
 use crate::form::{Field, SubmitButton};
 use crate::title::Title;
 
@@ -22,6 +23,21 @@ pub fn first_name_problem(name: &str) -> Option<&'static str> {
 
 #[component]
 pub fn WelcomeStep() -> impl IntoView {
+    // A waitlist invitation: `?email=…&product=…` fills in the address and the plan.
+    use_query_map().with_untracked(|query| {
+        let email = query.get("email").filter(|email| !email.trim().is_empty());
+        let product = query.get("product").filter(|slug| !slug.trim().is_empty());
+        if email.is_some() || product.is_some() {
+            update_wizard(|state| {
+                if let Some(email) = email {
+                    state.email = email.trim().to_owned();
+                }
+                if let Some(product) = product {
+                    state.choose_plan(product.trim());
+                }
+            });
+        }
+    });
     let name = RwSignal::new(first_name().unwrap_or_default());
     let error = RwSignal::new(None::<String>);
     let input = NodeRef::<leptos::html::Input>::new();
@@ -51,7 +67,7 @@ pub fn WelcomeStep() -> impl IntoView {
             <section class="card auth-card" aria-labelledby="welcome-title">
                 <header class="auth-card__head">
                     <StepIndicator step=1 />
-                    <h1 id="welcome-title">"Welcome to Gatehouse"</h1>
+                    <StepHeading id="welcome-title">"Welcome to Gatehouse"</StepHeading>
                     <p class="auth-card__lead">"Let’s set up your account. First, what should we call you?"</p>
                 </header>
                 <form class="form" novalidate on:submit=on_submit>

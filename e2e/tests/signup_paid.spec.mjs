@@ -1,0 +1,133 @@
+// The sign-up-and-pay wizard end to end: plan, add-ons, storage, account with an emailed
+// code, the fake Stripe checkout, and the success page that waits for the webhook.
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+
+import { browserTest, PHONE, visible } from '../lib/browser.mjs';
+import { freshUser, registerThroughApi } from '../lib/people.mjs';
+
+/** The newest onboarding code emailed to `address` (the last word of the subject). */
+async function onboardingCode(address) {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const subject = execFileSync(
+      'psql',
+      [process.env.GATEHOUSE_E2E_DATABASE_URL, '-tA', '-v', `to=${address}`],
+      {
+        encoding: 'utf8',
+        input:
+          "SELECT subject FROM emails WHERE to_address = :'to' AND template = 'onboarding_code' ORDER BY created_at DESC LIMIT 1;\n",
+      },
+    ).trim();
+    const code = subject.split(/\s+/).pop();
+    if (/^\d{6}$/.test(code ?? '')) return code;
+    if (Date.now() > deadline) throw new Error(`no onboarding code emailed to ${address}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function assertNoHorizontalScroll(page) {
+  const { scrollWidth, innerWidth } = await page.evaluate(() => ({
+    scrollWidth: document.documentElement.scrollWidth,
+    innerWidth: window.innerWidth,
+  }));
+  assert.ok(scrollWidth <= innerWidth, `page is ${scrollWidth}px wide in a ${innerWidth}px viewport`);
+}
+
+async function toAccountStep(page, user) {
+  await page.getByLabel('Your first name').fill(user.firstName);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.waitForURL('**/onboarding/plan');
+  await page.getByRole('radio', { name: 'Choose Team' }).check();
+}
+
+browserTest('a new customer signs up, pays for Team with extras, and gets the account', async (session) => {
+  const user = freshUser();
+  const page = await session.open('/onboarding', { viewport: PHONE, label: 'signup-paid' });
+  await visible(page.getByRole('heading', { name: 'Welcome to Gatehouse', level: 1 }));
+  await toAccountStep(page, user);
+  await page.getByRole('checkbox', { name: 'Priority support' }).check();
+  await assertNoHorizontalScroll(page);
+  await session.screenshot(page, 'wizard-plan-chosen-phone');
+  await page.getByRole('button', { name: 'Continue' }).click();
+
+  await page.waitForURL('**/onboarding/storage');
+  await visible(page.getByRole('heading', { name: 'Add storage', level: 1 }));
+  await page.getByLabel('Extra storage 100 GB (units)').fill('2');
+  await session.screenshot(page, 'wizard-storage-phone');
+  // Back keeps the choices.
+  await page.getByRole('link', { name: 'Back' }).click();
+  await page.waitForURL('**/onboarding/plan');
+  assert.ok(await page.getByRole('checkbox', { name: 'Priority support' }).isChecked());
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.waitForURL('**/onboarding/storage');
+  assert.equal(await page.getByLabel('Extra storage 100 GB (units)').inputValue(), '2');
+  await page.getByRole('button', { name: 'Continue' }).click();
+
+  await page.waitForURL('**/onboarding/account');
+  await visible(page.getByRole('heading', { name: 'Create your account', level: 1 }));
+  await visible(page.getByText('Extra storage 100 GB × 2'));
+  await page.getByLabel('Last name').fill(user.lastName);
+  await page.getByLabel('Username').fill(user.username);
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByRole('button', { name: 'Send code' }).click();
+  await visible(page.getByText(`We sent a 6-digit code to ${user.email}.`));
+  assert.ok(await page.getByRole('button', { name: /Resend code in/ }).isDisabled());
+  await page.getByLabel('6-digit code').fill(await onboardingCode(user.email));
+  await assertNoHorizontalScroll(page);
+  await session.screenshot(page, 'wizard-account-phone');
+  await page.getByRole('button', { name: 'Verify' }).click();
+  await page.getByRole('button', { name: 'Pay with Stripe' }).click();
+
+  // The fake Stripe's hosted page.
+  await page.getByRole('button', { name: 'Pay', exact: true }).click();
+  await page.waitForURL(/\/onboarding\/success\?session_id=/);
+  await visible(page.getByRole('heading', { name: 'Your account is ready', level: 1 }));
+  for (const product of ['Team', 'Priority support', 'Extra storage 100 GB × 2']) {
+    await visible(page.getByRole('listitem').filter({ hasText: product }).first());
+  }
+  await visible(page.getByText('We emailed you a link to set your password.'));
+  await assertNoHorizontalScroll(page);
+  await session.screenshot(page, 'wizard-success-phone');
+  await page.getByRole('button', { name: 'Resend' }).click();
+  await visible(page.getByText('We sent the link again.'));
+
+  // The wizard forgot the choices: step 2 sends a fresh visitor back to step 1.
+  await page.goto(new URL('/onboarding/plan', page.url()).toString());
+  await page.waitForURL((url) => url.pathname === '/onboarding');
+});
+
+browserTest('the account step refuses a taken username inline; later steps need earlier ones', async (session) => {
+  const taken = freshUser();
+  await registerThroughApi(taken);
+  const early = await session.open('/onboarding/account', { viewport: PHONE, label: 'signup-guard' });
+  await early.waitForURL((url) => url.pathname === '/onboarding');
+  await visible(early.getByRole('heading', { name: 'Welcome to Gatehouse', level: 1 }));
+
+  const user = freshUser();
+  const page = early;
+  await toAccountStep(page, user);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.waitForURL('**/onboarding/storage');
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.waitForURL('**/onboarding/account');
+  await page.getByLabel('Username').fill(taken.username);
+  const username = page.getByLabel('Username');
+  await page.waitForFunction(() => document.getElementById('username')?.getAttribute('aria-invalid') === 'true');
+  assert.equal(await username.getAttribute('aria-invalid'), 'true');
+  await visible(page.getByText('Username is taken.'));
+  await page.getByLabel('Email').fill(taken.email);
+  await visible(page.getByText(/^This address already has an account/));
+  await visible(page.getByRole('link', { name: 'Sign in' }));
+  await session.screenshot(page, 'wizard-taken-phone');
+
+  // Stripe's way back on cancel, in the same tab (the choices live in its sessionStorage).
+  await page.goto(new URL('/onboarding/cancelled', page.url()).toString());
+  const cancelled = page;
+  await visible(cancelled.getByRole('heading', { name: 'Payment cancelled — nothing was charged', level: 1 }));
+  await session.screenshot(cancelled, 'wizard-cancelled-phone');
+  await cancelled.getByRole('link', { name: 'Back to your plan' }).click();
+  await cancelled.waitForURL('**/onboarding/plan');
+  assert.ok(await cancelled.getByRole('radio', { name: 'Choose Team' }).isChecked());
+});
