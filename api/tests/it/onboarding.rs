@@ -110,6 +110,22 @@ pub(crate) async fn open_code(
         .expect("the open code was emailed")
 }
 
+/// What the tests buy: Team, two units of storage and priority support.
+pub(crate) const TEAM_WITH_ADD_ONS: [(&str, i64); 3] =
+    [("priority-support", 1), ("storage-100gb", 2), ("team", 1)];
+
+/// `(slug, quantity)` of each product in `list` (its slug under `key`), sorted.
+pub(crate) fn slugs_and_quantities<'a>(list: &'a Value, key: &str) -> Vec<(&'a str, i64)> {
+    let mut pairs: Vec<(&str, i64)> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p[key].as_str().unwrap(), p["quantity"].as_i64().unwrap()))
+        .collect();
+    pairs.sort();
+    pairs
+}
+
 async fn code_for(app: &TestApp, email: &str) -> String {
     open_code(app, "onboarding_email", "onboarding_code", email).await
 }
@@ -249,25 +265,9 @@ async fn sign_up_pay_and_the_webhook_makes_the_account() {
     let done = status(app, session).await;
     assert_eq!(done["state"], "provisioned");
     assert_eq!(done["new_user"], true);
-    let mut products: Vec<(String, i64)> = done["products"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            (
-                p["slug"].as_str().unwrap().to_owned(),
-                p["quantity"].as_i64().unwrap(),
-            )
-        })
-        .collect();
-    products.sort();
     assert_eq!(
-        products,
-        [
-            ("priority-support".to_owned(), 1),
-            ("storage-100gb".to_owned(), 2),
-            ("team".to_owned(), 1)
-        ]
+        slugs_and_quantities(&done["products"], "slug"),
+        TEAM_WITH_ADD_ONS
     );
     assert_eq!(
         count(app, "SELECT count(*) AS count FROM users").await,

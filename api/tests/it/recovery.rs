@@ -4,7 +4,9 @@
 use serde_json::{json, Value};
 
 use crate::harness::{assert_envelope, json, TestApp};
-use crate::onboarding::{count, open_code, price, proved, world};
+use crate::onboarding::{
+    count, open_code, price, proved, slugs_and_quantities, world, TEAM_WITH_ADD_ONS,
+};
 use crate::stripe_world::{events_of, Gatehouse, Stripe, MAIN_EVENTS};
 
 async fn code(app: &TestApp, email: &str) -> String {
@@ -162,25 +164,9 @@ async fn a_cancelled_account_pays_again_for_the_same_items_and_comes_back() {
     let granted = json(granted).await;
     assert_eq!(granted["account_status"], "cancelled");
     assert!(granted["recoverable_until"].is_string());
-    let mut had: Vec<(String, i64)> = granted["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| {
-            (
-                i["product_slug"].as_str().unwrap().to_owned(),
-                i["quantity"].as_i64().unwrap(),
-            )
-        })
-        .collect();
-    had.sort();
     assert_eq!(
-        had,
-        [
-            ("priority-support".to_owned(), 1),
-            ("storage-100gb".to_owned(), 2),
-            ("team".to_owned(), 1)
-        ]
+        slugs_and_quantities(&granted["items"], "product_slug"),
+        TEAM_WITH_ADD_ONS
     );
 
     // The checkout buys the same items again, for the same customer.
