@@ -10,7 +10,7 @@ WORKDIR /src
 ENV CARGO_TARGET_DIR=/src/target
 COPY . .
 # Installs the wasm target, Trunk, wasm-bindgen-cli (Cargo.lock's version) and the npm
-# packages, then builds both SPA bundles in release mode (web/dist, web/dist/onboarding;
+# packages, then builds every SPA bundle in release mode (web/dist and its subdirectories;
 # each within its size budget). The runtime stage copies web/dist whole.
 RUN cargo xtask spa
 RUN cargo build --release --locked -p gatehouse

@@ -18,6 +18,13 @@ export async function onAccountPage(page, user) {
   await visible(page.getByRole('region', { name: 'Profile' }).getByText(user.email, { exact: true }));
 }
 
+/** Waits for the dashboard, where signing in lands unless the page said where to go. */
+export async function onDashboard(page) {
+  await page.waitForURL((url) => url.pathname === '/dashboard');
+  await visible(page.getByRole('heading', { name: /^Welcome/, level: 1 }));
+  await visible(page.getByRole('heading', { name: 'Your products', level: 2 }));
+}
+
 /** Waits for the sign-in page. */
 export async function onSignInPage(page) {
   await page.waitForURL((url) => url.pathname === '/sign-in');

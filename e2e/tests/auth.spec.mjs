@@ -5,6 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { baseUrl, browserTest, DESKTOP, hidden, PHONE, visible } from '../lib/browser.mjs';
+import { onDashboard } from '../lib/pages.mjs';
 import { freshUser, PASSWORD, registerThroughApi } from '../lib/people.mjs';
 
 async function fillSignUp(page, user) {
@@ -79,7 +80,15 @@ browserTest('sign up, stay signed in, sign out, sign in again', async (session) 
   assert.equal(await busy.isDisabled(), true);
   releaseRegister();
 
-  // Registered and signed in with the same credentials: on to the account page.
+  // Registered and signed in with the same credentials: on to the dashboard (another Wasm
+  // bundle), which asks for the address to be confirmed and links to the account page.
+  await onDashboard(page);
+  await visible(page.getByRole('heading', { name: `Welcome, ${user.firstName}`, level: 1 }));
+  const attention = page.getByRole('region', { name: 'Needs your attention' });
+  await visible(attention.getByText('Please confirm your email address: we sent you a link.'));
+  await visible(page.getByText('You have no products yet.', { exact: false }));
+  await session.screenshot(page, 'dashboard-desktop');
+  await attention.getByRole('link', { name: 'Confirm your email address' }).click();
   await onAccountPage(page, user);
   assert.equal(await page.title(), 'Your account · Gatehouse');
   await visible(page.getByText('Not verified', { exact: true }));
@@ -140,14 +149,14 @@ browserTest('the account page works on a phone, and signing out everywhere ends 
   const other = await session.device('laptop');
   const second = await other.open('/sign-in', { viewport: DESKTOP, label: 'desktop' });
   await signIn(second, user.username, user.password);
-  await onAccountPage(second, user);
+  await onDashboard(second);
 
   await phone.getByRole('button', { name: 'Sign out everywhere' }).click();
   await onSignInPage(phone, '/account');
 
   // The other device's session is gone too: its next refresh fails, so a reload signs out.
   await second.reload();
-  await onSignInPage(second, '/account');
+  await onSignInPage(second, '/dashboard');
 });
 
 browserTest('sign-up checks fields in the browser before sending anything', async (session) => {
@@ -219,7 +228,7 @@ browserTest('signing up with an address that is already registered says to check
 browserTest('a call refused for an expired token refreshes once and is retried', async (session) => {
   const user = freshUser();
   await registerThroughApi(user);
-  const page = await session.open('/sign-in', { label: 'desktop' });
+  const page = await session.open('/sign-in?next=/account', { label: 'desktop' });
   await signIn(page, user.username, user.password);
   await onAccountPage(page, user);
 
@@ -246,7 +255,7 @@ browserTest('the session refreshes itself before the access token expires', asyn
   await registerThroughApi(user);
   // Control the page's clock (timers and Date) from the first script on.
   await session.context.clock.install();
-  const page = await session.open('/sign-in', { label: 'desktop' });
+  const page = await session.open('/sign-in?next=/account', { label: 'desktop' });
   await signIn(page, user.username, user.password);
   await onAccountPage(page, user);
 

@@ -4,6 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { browserTest, DESKTOP, PHONE, visible } from '../lib/browser.mjs';
+import { onDashboard } from '../lib/pages.mjs';
 import { freshUser } from '../lib/people.mjs';
 
 /** Answers the fake provider's consent page. */
@@ -37,7 +38,6 @@ browserTest('GitHub works from the sign-up page, and cancelling says so', async 
 
   await page.getByRole('link', { name: 'Continue with GitHub' }).click();
   await consent(page, 'github', user);
-  await page.waitForURL((url) => url.pathname === '/account');
-  await visible(page.getByText(user.email, { exact: true }).first());
+  await onDashboard(page);
   assert.ok(!page.url().includes('oauth_error'));
 });

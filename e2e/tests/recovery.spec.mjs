@@ -2,6 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { browserTest, DESKTOP, PHONE, visible } from '../lib/browser.mjs';
+import { onDashboard } from '../lib/pages.mjs';
 import { emailedMatch, freshUser, registerThroughApi } from '../lib/people.mjs';
 
 const NEW_PASSWORD = 'amber meadow 58 compass';
@@ -76,7 +77,7 @@ browserTest('a forgotten password is reset with the emailed link, once', async (
   await phone.getByLabel('Email or username').fill(user.email);
   await phone.getByLabel('Password', { exact: true }).fill(NEW_PASSWORD);
   await phone.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await onAccountPage(phone, user);
+  await onDashboard(phone);
 
   // The link works once; after that it offers a new one.
   const again = await session.open(path, { viewport: DESKTOP, label: 'used-link' });
@@ -88,7 +89,7 @@ browserTest('a forgotten password is reset with the emailed link, once', async (
   await session.screenshot(again, 'used-link');
 });
 
-browserTest('signing in with an emailed code lands on the account page', async (session) => {
+browserTest('signing in with an emailed code lands on the dashboard', async (session) => {
   const user = freshUser();
   await registerThroughApi(user);
 
@@ -124,6 +125,6 @@ browserTest('signing in with an emailed code lands on the account page', async (
 
   await input.fill(code);
   await page.getByRole('button', { name: 'Sign in with code' }).click();
-  await onAccountPage(page, user);
+  await onDashboard(page);
   await visible(page.getByRole('link', { name: `Your account: ${user.firstName} ${user.lastName}` }));
 });

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 
 import { browserTest, PHONE, visible } from '../lib/browser.mjs';
-import { freshUser, registerThroughApi } from '../lib/people.mjs';
+import { onDashboard, signIn } from '../lib/pages.mjs';
+import { emailedMatch, freshUser, PASSWORD, registerThroughApi } from '../lib/people.mjs';
 
 /** The newest onboarding code emailed to `address` (the last word of the subject). */
 async function onboardingCode(address) {
@@ -92,6 +93,36 @@ browserTest('a new customer signs up, pays for Team with extras, and gets the ac
   await session.screenshot(page, 'wizard-success-phone');
   await page.getByRole('button', { name: 'Resend' }).click();
   await visible(page.getByText('We sent the link again.'));
+
+  // The emailed link sets the password; signing in lands on the dashboard, which shows
+  // what was paid for (granted by the webhook, never by the redirect).
+  const link = await emailedMatch(user.email, /http\S+\/reset-password\?token=\S+/);
+  const setPassword = await session.open(new URL(link).pathname + new URL(link).search, {
+    viewport: PHONE,
+    label: 'set-password',
+  });
+  await setPassword.getByLabel('New password', { exact: true }).fill(PASSWORD);
+  await setPassword.getByRole('button', { name: 'Set new password' }).click();
+  await visible(setPassword.getByRole('heading', { name: 'Your password is changed', level: 1 }));
+  await setPassword.getByRole('link', { name: 'Sign in', exact: true }).last().click();
+  await signIn(setPassword, user.email, PASSWORD);
+  await onDashboard(setPassword);
+  const dashboard = setPassword;
+  await visible(dashboard.getByRole('heading', { name: `Welcome, ${user.firstName}`, level: 1 }));
+  const products = dashboard.getByRole('region', { name: 'Your products' });
+  for (const product of ['Team', 'Priority support', 'Extra storage 100 GB × 2']) {
+    await visible(products.getByRole('heading', { name: product, level: 3 }));
+  }
+  await visible(products.getByText('Being prepared', { exact: false }).first());
+  const plan = dashboard.getByRole('region', { name: 'Your plan' });
+  await visible(plan.getByText('Renews on'));
+  assert.equal(await dashboard.getByRole('region', { name: 'Needs your attention' }).count(), 0);
+  await assertNoHorizontalScroll(dashboard);
+  await session.screenshot(dashboard, 'dashboard-paid-phone');
+  // Billing is one link away, in the same bundle.
+  await plan.getByRole('link', { name: 'Manage billing' }).click();
+  await dashboard.waitForURL((url) => url.pathname === '/billing');
+  await visible(dashboard.getByRole('heading', { name: 'Billing', level: 1 }));
 
   // The wizard forgot the choices: step 2 sends a fresh visitor back to step 1.
   await page.goto(new URL('/onboarding/plan', page.url()).toString());

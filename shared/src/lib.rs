@@ -13,5 +13,6 @@ pub mod mfa;
 pub mod oauth;
 pub mod onboarding;
 pub mod recovery;
+pub mod spa;
 
 pub use error::{ErrorBody, ErrorEnvelope};

@@ -22,7 +22,7 @@ use gatehouse_shared::auth::{
     TokenResponse, UpdateMeRequest, VerifyEmailRequest,
 };
 use gatehouse_shared::billing::{
-    BillingOverview, ChangePlanRequest, CheckoutRequest, Payments, PlanChangePreview,
+    BillingOverview, ChangePlanRequest, CheckoutRequest, MyProducts, Payments, PlanChangePreview,
 };
 use gatehouse_shared::catalog::CatalogResponse;
 use gatehouse_shared::ids::PriceId;
@@ -553,6 +553,11 @@ impl AuthorizedApi {
 /// change is made at Stripe; the account's billing shows it once Stripe's webhook has
 /// arrived, so pages poll [`AuthorizedApi::billing`] after asking for one.
 impl AuthorizedApi {
+    /// `GET /api/v1/me/products`: the dashboard's products and what needs attention.
+    pub async fn my_products(&self) -> Result<MyProducts, ApiError> {
+        self.call::<(), _>(Method::GET, "/me/products", None).await
+    }
+
     /// `GET /api/v1/billing/subscription`: standing, subscription and entitlements.
     pub async fn billing(&self) -> Result<BillingOverview, ApiError> {
         self.call::<(), _>(Method::GET, "/billing/subscription", None)

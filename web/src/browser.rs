@@ -30,6 +30,10 @@ export function go_to(url) {
   window.location.assign(url);
 }
 
+export function replace_page(url) {
+  window.location.replace(url);
+}
+
 export function sleep_ms(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -58,6 +62,11 @@ extern "C" {
     /// Leaves the app for `url` (Stripe's checkout page or Customer Portal).
     #[wasm_bindgen(js_name = go_to)]
     pub fn go_to(url: &str);
+
+    /// Loads `url` as a new page in place of the current history entry (another bundle's
+    /// page the router has already put in the address bar).
+    #[wasm_bindgen(js_name = replace_page)]
+    pub fn replace_page(url: &str);
 
     #[wasm_bindgen(js_name = sleep_ms)]
     fn sleep_ms(ms: u32) -> js_sys::Promise;

@@ -74,9 +74,9 @@ pub fn RedirectWhenSignedIn() -> impl IntoView {
 }
 
 /// Where to go after signing in: the `next` query parameter when it is a path on this
-/// site (never another origin, never back to a sign-in page), else the account page.
+/// site (never another origin, never back to a sign-in page), else the dashboard.
 pub fn after_sign_in(next: Option<&str>) -> String {
-    const DEFAULT: &str = "/account";
+    const DEFAULT: &str = "/dashboard";
     let Some(next) = next else {
         return DEFAULT.to_owned();
     };
@@ -120,7 +120,7 @@ mod tests {
 
     #[test]
     fn sign_in_returns_only_to_paths_on_this_site() {
-        assert_eq!(after_sign_in(None), "/account");
+        assert_eq!(after_sign_in(None), "/dashboard");
         assert_eq!(after_sign_in(Some("/account")), "/account");
         assert_eq!(
             after_sign_in(Some("/pricing/team?x=1")),
@@ -136,7 +136,11 @@ mod tests {
             "/sign-up?next=/account",
             "/\nx",
         ] {
-            assert_eq!(after_sign_in(Some(elsewhere)), "/account", "{elsewhere:?}");
+            assert_eq!(
+                after_sign_in(Some(elsewhere)),
+                "/dashboard",
+                "{elsewhere:?}"
+            );
         }
     }
 

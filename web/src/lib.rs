@@ -4,11 +4,15 @@
 //! This library holds every module; each binary mounts one app and links only what that
 //! app reaches (fat LTO and the linker drop the rest), so each Wasm bundle keeps its own
 //! size budget:
-//! - `gatehouse-web` (`src/main.rs`, `web/index.html`): the main app, [`app::App`]. That
-//!   binary declares the same module files itself rather than linking this library (see
-//!   its comment: one crate keeps its Wasm as small as before the split);
+//! - `gatehouse-web` (`src/main.rs`, `web/index.html`): the main app, [`app::App`];
 //! - `gatehouse-onboarding` (`src/bin/gatehouse-onboarding.rs`, `web/onboarding.html`):
-//!   everything under `/onboarding/`, [`onboarding::OnboardingApp`].
+//!   everything under `/onboarding/`, [`onboarding::OnboardingApp`];
+//! - `gatehouse-home` (`src/bin/gatehouse-home.rs`, `web/home.html`): the signed-in home,
+//!   `/dashboard` and `/billing`, [`home::HomeApp`].
+//!
+//! Which bundle owns which path is one table, [`gatehouse_shared::spa::BUNDLES`]: the
+//! server sends each bundle's app shell for its paths, and a bundle hands a path it does
+//! not own to its owner ([`shell::NotFound`]).
 
 pub mod account;
 pub mod api;
@@ -20,12 +24,14 @@ pub mod code_sign_in;
 pub mod forgot_password;
 pub mod form;
 pub mod guard;
+pub mod home;
 pub mod notice;
 pub mod oauth;
 pub mod onboarding;
 pub mod pricing;
 pub mod reset_password;
 pub mod second_factor;
+pub mod shell;
 pub mod sign_in;
 pub mod sign_up;
 pub mod subscribe;

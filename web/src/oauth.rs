@@ -81,11 +81,11 @@ mod tests {
         );
         assert_eq!(
             start_href("github", None),
-            "/api/v1/auth/oauth/github/start?next=/account"
+            "/api/v1/auth/oauth/github/start?next=/dashboard"
         );
         assert_eq!(
             start_href("github", Some("https://evil.example")),
-            "/api/v1/auth/oauth/github/start?next=/account"
+            "/api/v1/auth/oauth/github/start?next=/dashboard"
         );
     }
 

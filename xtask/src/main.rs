@@ -17,8 +17,9 @@ commands:
   test      install missing tooling, then fmt, clippy, tests, drift checks, Wasm build, e2e
   openapi   regenerate openapi/gatehouse.json from the code
   schema    regenerate api/src/db/schema.rs from the migrations
-  spa       build the SPA's bundles (web/dist, web/dist/onboarding) in release mode
+  spa       build the SPA's bundles (web/dist and its subdirectories) in release mode
   e2e       build the server and the SPA, then run only the browser tests
+            (`e2e dashboard.spec.mjs …`: only those files of e2e/tests)
   bench     run every benchmark (release build) and print each figure beside its target";
 
 fn main() -> ExitCode {
@@ -33,7 +34,7 @@ fn main() -> ExitCode {
         Some("schema") => cmd_schema(&root),
         Some("bench") => cmd_bench(),
         Some("spa") => tools::ensure_spa_tools(&root).and_then(|()| build_spa(&root)),
-        Some("e2e") => cmd_e2e(&root),
+        Some("e2e") => cmd_e2e(&root, &args[1..]),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -136,7 +137,7 @@ fn cmd_test(root: &Path) -> Result<(), String> {
     step("cargo test (unit, integration, OpenAPI and schema drift)");
     cargo(&["test", "--workspace"])?;
     build_spa(root)?;
-    e2e(root)?;
+    e2e(root, &[])?;
     step(&format!(
         "all checks passed in {} s",
         started.elapsed().as_secs()
@@ -144,19 +145,21 @@ fn cmd_test(root: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// The browser tests alone, against a fresh build of the server and the SPA.
-fn cmd_e2e(root: &Path) -> Result<(), String> {
+/// The browser tests alone (all, or the `specs` files of e2e/tests), against a fresh
+/// build of the server and the SPA.
+fn cmd_e2e(root: &Path, specs: &[String]) -> Result<(), String> {
     services::ensure_postgres()?;
     tools::ensure_all(root)?;
     cargo(&["build", "-p", "gatehouse"])?;
     build_spa(root)?;
-    e2e(root)
+    e2e(root, specs)
 }
 
 /// The SPA's Wasm bundles: (name, Trunk target, dist directory, public URL). Each is one
 /// `trunk build` (Trunk builds one HTML page per run) and each has its own size budget.
 /// The main app goes first: its build replaces `web/dist` wholesale, the others then
-/// land in their subdirectories of it (the server maps `/onboarding/…` there).
+/// land in their subdirectories of it (the server maps their paths there, by
+/// `gatehouse_shared::spa::BUNDLES`).
 const SPA_BUNDLES: &[(&str, &str, &str, &str)] = &[
     ("main", "web/index.html", "web/dist", "/"),
     (
@@ -165,6 +168,7 @@ const SPA_BUNDLES: &[(&str, &str, &str, &str)] = &[
         "web/dist/onboarding",
         "/onboarding/",
     ),
+    ("home", "web/home.html", "web/dist/home", "/home/"),
 ];
 
 /// The gzipped size budget of each bundle's Wasm (docs/PERFORMANCE.md).
@@ -222,8 +226,9 @@ fn build_spa(root: &Path) -> Result<(), String> {
     }
 }
 
-/// Serves the built SPA with a fresh, seeded database and runs the browser tests.
-fn e2e(root: &Path) -> Result<(), String> {
+/// Serves the built SPA with a fresh, seeded database and runs the browser tests (all of
+/// them, or the `specs` files of e2e/tests).
+fn e2e(root: &Path, specs: &[String]) -> Result<(), String> {
     step("e2e: serving a seeded Gatehouse for the browser tests");
     // `cargo test` built the server already (the CLI tests run it); this is quick.
     cargo(&["build", "-p", "gatehouse", "-p", "gatehouse-fakes"])?;
@@ -265,8 +270,14 @@ fn e2e(root: &Path) -> Result<(), String> {
     let base = format!("http://127.0.0.1:{port}");
     let result = util::wait_for_http(&format!("127.0.0.1:{port}"), "/health").and_then(|()| {
         step("e2e: browser tests (headless Chromium)");
-        Cmd::new("npm")
-            .args(["test"])
+        let runner = if specs.is_empty() {
+            Cmd::new("npm").args(["test"])
+        } else {
+            Cmd::new("node")
+                .arg("--test")
+                .args(specs.iter().map(|spec| format!("tests/{spec}")))
+        };
+        runner
             .current_dir(root.join("e2e"))
             .env("GATEHOUSE_E2E_URL", &base)
             // The tests read the development outbox (emails) from it.

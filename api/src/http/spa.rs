@@ -1,9 +1,10 @@
 //! The SPA: files from Trunk's `dist`, with an app shell (`index.html`) for every other
 //! path so deep links work. The SPA is several Wasm bundles, each its own Trunk build:
 //! the main app in the directory's root, and each other bundle in a subdirectory named
-//! after the first path segment it owns (see [`BUNDLES`]), whose `index.html` is the
-//! shell for that segment and everything below it. Hashed assets (`name-0123456789abcdef.ext`) are cached for a year;
-//! `index.html` is revalidated on every load so a deploy takes effect at once.
+//! after it, whose `index.html` is the shell for the first path segments it owns
+//! ([`gatehouse_shared::spa::BUNDLES`]: `/billing/…` gets `home/index.html`). Hashed
+//! assets (`name-0123456789abcdef.ext`) are cached for a year; `index.html` is
+//! revalidated on every load so a deploy takes effect at once.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -12,18 +13,13 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
 
+use gatehouse_shared::spa;
+
 use crate::error::AppError;
 
 /// Where the built SPA lives.
 #[derive(Debug, Clone)]
 pub struct WebDir(pub PathBuf);
-
-/// The bundles besides the main app, as (first path segment, bundle directory): a path
-/// whose first segment is listed gets the `index.html` of that bundle's directory
-/// (`/onboarding/plan` gets `onboarding/index.html`). A bundle's assets live in its
-/// directory too (Trunk's `--public-url /onboarding/`), so they are served as ordinary
-/// files. A bundle may own several segments (say `("recovery", "onboarding")` later).
-pub const BUNDLES: &[(&str, &str)] = &[("onboarding", "onboarding")];
 
 /// Default service: static files and the SPA fallback; the JSON 404 under `/api`.
 pub async fn fallback(req: HttpRequest, dir: web::Data<WebDir>) -> Result<HttpResponse, AppError> {
@@ -60,13 +56,10 @@ fn shell_for(relative: &Path) -> PathBuf {
         Component::Normal(part) => part.to_str(),
         _ => None,
     });
-    BUNDLES
-        .iter()
-        .find(|(segment, _)| first == Some(*segment))
-        .map_or_else(
-            || PathBuf::from("index.html"),
-            |(_, bundle)| Path::new(bundle).join("index.html"),
-        )
+    match first.map_or(spa::MAIN, spa::bundle_of) {
+        spa::MAIN => PathBuf::from("index.html"),
+        bundle => Path::new(bundle).join("index.html"),
+    }
 }
 
 fn serve(req: &HttpRequest, file: &Path, immutable: bool) -> Result<HttpResponse, AppError> {
@@ -174,6 +167,7 @@ mod tests {
             shell("/onboarding/plan"),
             PathBuf::from("onboarding/index.html")
         );
+        assert_eq!(shell("/billing"), PathBuf::from("home/index.html"));
         // Only the whole segment counts.
         assert_eq!(shell("/onboardings"), PathBuf::from("index.html"));
         assert_eq!(shell("/account/onboarding"), PathBuf::from("index.html"));

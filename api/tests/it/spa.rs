@@ -33,6 +33,14 @@ fn built_spa() -> PathBuf {
     )
     .unwrap();
     std::fs::write(onboarding.join(".secret"), "SECRET=1").unwrap();
+    // The signed-in home: its shell under `home/`, for `/dashboard` and `/billing`.
+    let home = dir.join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::write(
+        home.join("index.html"),
+        "<!doctype html><title>Home</title>",
+    )
+    .unwrap();
     dir
 }
 
@@ -131,6 +139,25 @@ async fn onboarding_paths_get_the_onboarding_shell_and_its_assets() {
         "not_found",
     )
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bundle_may_own_several_segments() {
+    let app = TestApp::builder().web_dir(built_spa()).spawn().await;
+    for path in [
+        "/dashboard",
+        "/billing",
+        "/billing/",
+        "/billing?checkout=cs_1",
+    ] {
+        let shell = app.get(path).await;
+        assert_eq!(shell.status(), 200, "{path}");
+        assert_eq!(shell.headers()["cache-control"], "no-cache", "{path}");
+        let body = shell.text().await.unwrap();
+        assert!(body.contains("<title>Home</title>"), "{path}: {body}");
+    }
+    let account = app.get("/account").await.text().await.unwrap();
+    assert!(account.contains("<title>Gatehouse</title>"), "{account}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

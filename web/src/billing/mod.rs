@@ -13,7 +13,7 @@
 mod actions;
 mod change_plan;
 mod format;
-mod overview;
+pub mod overview;
 mod payments;
 mod standing;
 

@@ -44,17 +44,9 @@ pub fn plan_facts(overview: &BillingOverview) -> Vec<(&'static str, String)> {
     facts
 }
 
-/// The card, drawn afresh whenever the account's billing changes.
-pub fn subscription(billing: Billing, overview: &BillingOverview) -> impl IntoView {
-    let shown = banner(overview).map(|shown| {
-        view! {
-            <div class=shown.tone.class()>
-                <h3 class="standing__title">{shown.title}</h3>
-                <p>{shown.text}</p>
-            </div>
-        }
-    });
-    let facts = plan_facts(overview)
+/// The plan's facts as a description list (here and on the dashboard).
+pub fn facts(overview: &BillingOverview) -> impl IntoView {
+    let rows = plan_facts(overview)
         .into_iter()
         .map(|(label, value)| {
             view! {
@@ -65,6 +57,19 @@ pub fn subscription(billing: Billing, overview: &BillingOverview) -> impl IntoVi
             }
         })
         .collect_view();
+    view! { <dl class="details">{rows}</dl> }
+}
+
+/// The card, drawn afresh whenever the account's billing changes.
+pub fn subscription(billing: Billing, overview: &BillingOverview) -> impl IntoView {
+    let shown = banner(overview).map(|shown| {
+        view! {
+            <div class=shown.tone.class()>
+                <h3 class="standing__title">{shown.title}</h3>
+                <p>{shown.text}</p>
+            </div>
+        }
+    });
     let included = if overview.entitlements.is_empty() {
         view! { <p class="details__empty">"Nothing at the moment."</p> }.into_any()
     } else {
@@ -82,7 +87,7 @@ pub fn subscription(billing: Billing, overview: &BillingOverview) -> impl IntoVi
                 "Subscription"
             </h2>
             {shown}
-            <dl class="details">{facts}</dl>
+            {facts(overview)}
             <h3 class="card__subtitle">"Included"</h3>
             {included}
             {actions::actions(billing, overview)}

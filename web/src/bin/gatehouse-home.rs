@@ -1,0 +1,6 @@
+//! The signed-in home's bundle (`web/home.html`): the dashboard and billing. Its code
+//! lives in the `gatehouse_web` library's `home` module.
+
+fn main() {
+    leptos::mount::mount_to_body(gatehouse_web::home::HomeApp);
+}

@@ -1,0 +1,207 @@
+//! `/dashboard`, the signed-in home: what needs the person's attention (a failed payment,
+//! an unconfirmed address), the products the account has, and its plan at a glance.
+//! Everything comes from two reads made together: `GET me/products` and
+//! `GET billing/subscription`.
+
+use futures::future::join;
+use gatehouse_shared::billing::{Attention, BillingOverview, MyProducts, OwnedProduct};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::api::ApiError;
+use crate::auth::use_auth;
+use crate::billing::overview::facts;
+use crate::guard::RequireSignIn;
+use crate::title::Title;
+
+#[component]
+pub fn DashboardRoute() -> impl IntoView {
+    view! {
+        <Title text="Dashboard" />
+        <div class="container account dashboard">
+            <RequireSignIn>
+                <Dashboard />
+            </RequireSignIn>
+        </div>
+    }
+}
+
+type Loaded = Result<(MyProducts, BillingOverview), ApiError>;
+
+#[component]
+fn Dashboard() -> impl IntoView {
+    let auth = use_auth();
+    let answer = RwSignal::new(None::<Loaded>);
+    let load = move || {
+        answer.set(None);
+        spawn_local(async move {
+            let products = auth.call(|api| async move { api.my_products().await });
+            let billing = auth.call(|api| async move { api.billing().await });
+            let (products, billing) = join(products, billing).await;
+            _ = answer.try_set(Some(products.and_then(|p| billing.map(|b| (p, b)))));
+        });
+    };
+    load();
+    let first_name = Memo::new(move |_| {
+        auth.me()
+            .map(|me| me.first_name.trim().to_owned())
+            .filter(|name| !name.is_empty())
+    });
+
+    view! {
+        <header class="account__intro">
+            <h1>
+                {move || match first_name.get() {
+                    Some(name) => format!("Welcome, {name}"),
+                    None => "Welcome".to_owned(),
+                }}
+            </h1>
+            <p class="lead">"Your products and your plan at a glance."</p>
+        </header>
+        {move || answer.with(|answer| match answer {
+            None => view! {
+                <div class="loading" role="status" aria-live="polite" aria-busy="true">
+                    <span class="spinner" aria-hidden="true"></span>
+                    "Loading your dashboard…"
+                </div>
+            }
+            .into_any(),
+            Some(Err(error)) => view! {
+                <div class="notice notice--error" role="alert">
+                    <h2 class="notice__title">"The dashboard could not be loaded"</h2>
+                    <p>{error.message()}</p>
+                    <button class="button button--primary" type="button" on:click=move |_| load()>
+                        "Retry"
+                    </button>
+                </div>
+            }
+            .into_any(),
+            Some(Ok((products, billing))) => view! {
+                {attention(&products.attention)}
+                {owned(&products.products)}
+                {plan(billing)}
+            }
+            .into_any(),
+        })}
+    }
+}
+
+/// Where each kind of problem is put right, and what the link says.
+fn way_out(code: &str) -> Option<(&'static str, &'static str)> {
+    Some(match code {
+        "payment_failed" | "suspended" => ("/billing", "Update your payment method"),
+        "pending_payment" => ("/billing", "See your billing"),
+        "cancelled" => ("/recovery", "Restore your previous plan"),
+        "email_unverified" => ("/account", "Confirm your email address"),
+        _ => return None,
+    })
+}
+
+fn attention(items: &[Attention]) -> Option<impl IntoView> {
+    if items.is_empty() {
+        return None;
+    }
+    let items = items
+        .iter()
+        .map(|item| {
+            let link = way_out(&item.code).map(|(href, text)| {
+                view! { <a class="button button--secondary" href=href>{text}</a> }
+            });
+            view! {
+                <li class="notice notice--warning dashboard__attention">
+                    <p>{item.message.clone()}</p>
+                    {link}
+                </li>
+            }
+        })
+        .collect_view();
+    Some(view! {
+        <section class="dashboard__section" aria-labelledby="attention-title">
+            <h2 id="attention-title" class="account__title">"Needs your attention"</h2>
+            <ul class="dashboard__list" role="list">{items}</ul>
+        </section>
+    })
+}
+
+/// How a product's kind reads on its card.
+fn kind_label(kind: &str) -> &'static str {
+    match kind {
+        "plan" => "Plan",
+        "storage_add_on" => "Storage",
+        _ => "Add-on",
+    }
+}
+
+fn owned(products: &[OwnedProduct]) -> impl IntoView {
+    let body = if products.is_empty() {
+        view! {
+            <div class="card account__card">
+                <p class="account__text">
+                    "You have no products yet. Choose a plan to get started; you can change or cancel it whenever you like."
+                </p>
+                <div class="account__actions">
+                    <a class="button button--primary" href="/">"See plans and pricing"</a>
+                </div>
+            </div>
+        }
+        .into_any()
+    } else {
+        let cards = products
+            .iter()
+            .map(|product| {
+                let quantity = (product.quantity > 1).then(|| format!(" × {}", product.quantity));
+                let state = if product.needs_instance {
+                    "Being prepared: we email you its address as soon as it is ready."
+                } else {
+                    "Included in your plan."
+                };
+                view! {
+                    <li class="card dashboard__product">
+                        <p class="eyebrow">{kind_label(&product.kind)}</p>
+                        <h3 class="card__title">{product.name.clone()}{quantity}</h3>
+                        <p class="card__note">{state}</p>
+                    </li>
+                }
+            })
+            .collect_view();
+        view! { <ul class="dashboard__products" role="list">{cards}</ul> }.into_any()
+    };
+    view! {
+        <section class="dashboard__section" aria-labelledby="products-title">
+            <h2 id="products-title" class="account__title">"Your products"</h2>
+            {body}
+        </section>
+    }
+}
+
+fn plan(billing: &BillingOverview) -> Option<impl IntoView> {
+    billing.subscription.as_ref()?;
+    Some(view! {
+        <section class="card account__card dashboard__section" aria-labelledby="plan-title">
+            <h2 id="plan-title" class="account__title">"Your plan"</h2>
+            {facts(billing)}
+            <div class="account__actions">
+                <a class="button button--secondary" href="/billing">"Manage billing"</a>
+            </div>
+        </section>
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_attention_code_has_a_way_out() {
+        for code in [
+            "payment_failed",
+            "suspended",
+            "pending_payment",
+            "cancelled",
+            "email_unverified",
+        ] {
+            assert!(way_out(code).is_some(), "{code}");
+        }
+        assert_eq!(way_out("something_new"), None);
+    }
+}

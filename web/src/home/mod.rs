@@ -1,0 +1,31 @@
+//! The signed-in home (`gatehouse-home`, `web/home.html`), its own Wasm bundle: the
+//! dashboard (`/dashboard`) and billing (`/billing`), in the same frame as the main app
+//! ([`crate::shell`]). Pages of the other bundles are a full page load away (the shell's
+//! `NotFound` hands them over), so links need nothing special.
+
+mod dashboard;
+
+use leptos::prelude::*;
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+use crate::billing::BillingRoute;
+use crate::shell::{provide_site, NotFound, Site};
+
+/// This bundle's name in [`gatehouse_shared::spa::BUNDLES`].
+pub const BUNDLE: &str = "home";
+
+#[component]
+pub fn HomeApp() -> impl IntoView {
+    provide_site();
+    view! {
+        <Router>
+            <Site>
+                <Routes fallback=|| view! { <NotFound bundle=BUNDLE /> }>
+                    <Route path=path!("/dashboard") view=dashboard::DashboardRoute />
+                    <Route path=path!("/billing") view=BillingRoute />
+                </Routes>
+            </Site>
+        </Router>
+    }
+}
