@@ -13,6 +13,7 @@ pub mod db;
 pub mod error;
 pub mod http;
 pub mod identity;
+pub mod instances;
 pub mod jobs;
 pub mod mail;
 pub mod onboarding;

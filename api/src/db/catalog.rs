@@ -113,6 +113,16 @@ pub async fn upsert_entitlement(conn: &mut Conn, key: &str, label: &str) -> Quer
     Ok(())
 }
 
+/// A product's name, by id.
+pub async fn product_name(conn: &mut Conn, id: Uuid) -> QueryResult<Option<String>> {
+    products::table
+        .find(id)
+        .select(products::name)
+        .first(conn)
+        .await
+        .optional()
+}
+
 pub async fn find_product_by_slug(conn: &mut Conn, slug: &str) -> QueryResult<Option<Product>> {
     products::table
         .filter(products::slug.eq(slug))

@@ -5,6 +5,7 @@
 pub mod billing;
 pub mod catalog;
 pub mod identity;
+pub mod instances;
 pub mod mfa;
 pub mod oauth;
 pub mod onboarding;

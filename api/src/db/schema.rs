@@ -47,6 +47,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    instances (id) {
+        id -> Uuid,
+        product_id -> Uuid,
+        name -> Text,
+        base_url -> Text,
+        active -> Bool,
+        auto_allocate -> Bool,
+        soft_cap -> Int4,
+        allocation_cap -> Int4,
+        hard_cap -> Int4,
+        allocated_seats -> Int4,
+        soft_cap_alerted_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     jobs (id) {
         id -> Int8,
         kind -> Text,
@@ -211,6 +229,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    seats (id) {
+        id -> Uuid,
+        instance_id -> Uuid,
+        product_id -> Uuid,
+        user_id -> Uuid,
+        account_id -> Uuid,
+        placed_by -> Text,
+        placed_at -> Timestamptz,
+        released_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     signing_keys (kid) {
         kid -> Text,
         algorithm -> Text,
@@ -308,6 +339,7 @@ diesel::table! {
 
 diesel::joinable!(account_members -> accounts (account_id));
 diesel::joinable!(account_members -> users (user_id));
+diesel::joinable!(instances -> products (product_id));
 diesel::joinable!(mfa_recovery_codes -> users (user_id));
 diesel::joinable!(oauth_identities -> users (user_id));
 diesel::joinable!(onboarding_checkouts -> onboardings (onboarding_id));
@@ -320,6 +352,10 @@ diesel::joinable!(product_entitlements -> entitlements (entitlement_key));
 diesel::joinable!(product_entitlements -> products (product_id));
 diesel::joinable!(refresh_tokens -> accounts (account_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(seats -> accounts (account_id));
+diesel::joinable!(seats -> instances (instance_id));
+diesel::joinable!(seats -> products (product_id));
+diesel::joinable!(seats -> users (user_id));
 diesel::joinable!(subscription_items -> prices (price_id));
 diesel::joinable!(subscription_items -> subscriptions (subscription_id));
 diesel::joinable!(subscriptions -> accounts (account_id));
@@ -330,6 +366,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     emails,
     entitlements,
+    instances,
     jobs,
     mfa_recovery_codes,
     oauth_identities,
@@ -342,6 +379,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     product_entitlements,
     products,
     refresh_tokens,
+    seats,
     signing_keys,
     stripe_events,
     subscription_items,

@@ -138,7 +138,8 @@ impl Registry {
             .register::<crate::billing::process::ProcessStripeSubject>()
             .register::<crate::billing::sweep::SweepBilling>()
             .register::<crate::billing::catalog_sync::SyncCatalog>()
-            .register::<crate::recovery::PurgeExpiredAccounts>();
+            .register::<crate::recovery::PurgeExpiredAccounts>()
+            .register::<crate::instances::alerts::CapacityAlert>();
         registry
     }
 

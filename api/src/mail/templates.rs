@@ -224,6 +224,11 @@ pub fn set_password(to: &str, name: &str, link: &str) -> Email {
     )
 }
 
+/// An operational alert for staff (capacity running out, say).
+pub fn staff_alert(to: &str, name: &str, subject: &str, text: &str) -> Email {
+    notice(to, name, "staff_alert", subject, &[text], None)
+}
+
 /// Sent when someone joins the waitlist.
 pub fn waitlist_joined(to: &str, name: &str) -> Email {
     notice(

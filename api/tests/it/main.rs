@@ -14,6 +14,7 @@ mod code_login;
 mod docs;
 mod errors;
 mod health;
+mod instances;
 mod jobs;
 mod mail;
 mod metrics;

@@ -1,0 +1,244 @@
+//! Product instances and the seats users hold on them. Placement composes these inside
+//! one transaction (see `crate::instances::placement`); every function that changes
+//! `allocated_seats` expects the instance's row lock to be held.
+
+use chrono::{DateTime, Utc};
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer};
+use diesel_async::RunQueryDsl;
+use uuid::Uuid;
+
+use super::schema::{instances, seats, users};
+use super::Conn;
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = instances, check_for_backend(diesel::pg::Pg))]
+pub struct Instance {
+    pub id: Uuid,
+    pub product_id: Uuid,
+    pub name: String,
+    pub base_url: String,
+    pub active: bool,
+    pub auto_allocate: bool,
+    pub soft_cap: i32,
+    pub allocation_cap: i32,
+    pub hard_cap: i32,
+    pub allocated_seats: i32,
+    pub soft_cap_alerted_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = instances)]
+pub struct NewInstance<'a> {
+    pub product_id: Uuid,
+    pub name: &'a str,
+    pub base_url: &'a str,
+    pub active: bool,
+    pub auto_allocate: bool,
+    pub soft_cap: i32,
+    pub allocation_cap: i32,
+    pub hard_cap: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = seats, check_for_backend(diesel::pg::Pg))]
+pub struct Seat {
+    pub id: Uuid,
+    pub instance_id: Uuid,
+    pub product_id: Uuid,
+    pub user_id: Uuid,
+    pub account_id: Uuid,
+    pub placed_by: String,
+    pub placed_at: DateTime<Utc>,
+    pub released_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = seats)]
+pub struct NewSeat<'a> {
+    pub instance_id: Uuid,
+    pub product_id: Uuid,
+    pub user_id: Uuid,
+    pub account_id: Uuid,
+    pub placed_by: &'a str,
+}
+
+pub async fn insert_instance(conn: &mut Conn, new: &NewInstance<'_>) -> QueryResult<Instance> {
+    diesel::insert_into(instances::table)
+        .values(new)
+        .returning(Instance::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn instance(conn: &mut Conn, id: Uuid) -> QueryResult<Option<Instance>> {
+    instances::table
+        .find(id)
+        .select(Instance::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// The instance, row-locked.
+pub async fn lock_instance(conn: &mut Conn, id: Uuid) -> QueryResult<Option<Instance>> {
+    instances::table
+        .find(id)
+        .select(Instance::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Every instance of `product_id`, row-locked in id order. Placement locks them all,
+/// always in the same order, before choosing: choosing under partial locks lets two
+/// placements that saw the counts differently lock two instances in opposite orders and
+/// deadlock.
+pub async fn lock_product_instances(
+    conn: &mut Conn,
+    product_id: Uuid,
+) -> QueryResult<Vec<Instance>> {
+    instances::table
+        .filter(instances::product_id.eq(product_id))
+        .order(instances::id.asc())
+        .select(Instance::as_select())
+        .for_update()
+        .load(conn)
+        .await
+}
+
+/// Every instance of `product_id`, by name.
+pub async fn instances_of(conn: &mut Conn, product_id: Uuid) -> QueryResult<Vec<Instance>> {
+    instances::table
+        .filter(instances::product_id.eq(product_id))
+        .order(instances::name.asc())
+        .select(Instance::as_select())
+        .load(conn)
+        .await
+}
+
+/// One more seat on a locked instance (the hard-cap constraint refuses one too many).
+pub async fn take_seat(conn: &mut Conn, id: Uuid) -> QueryResult<Instance> {
+    diesel::update(instances::table.find(id))
+        .set((
+            instances::allocated_seats.eq(instances::allocated_seats + 1),
+            instances::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(Instance::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// One seat fewer on a locked instance, never below zero.
+pub async fn free_seat(conn: &mut Conn, id: Uuid) -> QueryResult<Instance> {
+    diesel::update(instances::table.find(id))
+        .set((
+            instances::allocated_seats.eq(sql::<Integer>("GREATEST(allocated_seats - 1, 0)")),
+            instances::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(Instance::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn set_soft_cap_alerted(
+    conn: &mut Conn,
+    id: Uuid,
+    at: Option<DateTime<Utc>>,
+) -> QueryResult<()> {
+    diesel::update(instances::table.find(id))
+        .set(instances::soft_cap_alerted_at.eq(at))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// Serializes placements of one user on one product until the transaction ends (two
+/// concurrent sign-up events for one person must not take two seats).
+pub async fn lock_user_product(
+    conn: &mut Conn,
+    user_id: Uuid,
+    product_id: Uuid,
+) -> QueryResult<()> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind::<diesel::sql_types::Text, _>(format!("seat:{user_id}:{product_id}"))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// The user's live seat on the product, with its instance.
+pub async fn live_seat(
+    conn: &mut Conn,
+    user_id: Uuid,
+    product_id: Uuid,
+) -> QueryResult<Option<(Seat, Instance)>> {
+    seats::table
+        .inner_join(instances::table)
+        .filter(seats::user_id.eq(user_id))
+        .filter(seats::product_id.eq(product_id))
+        .filter(seats::released_at.is_null())
+        .select((Seat::as_select(), Instance::as_select()))
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// The instance of the user's most recently released seat on the product.
+pub async fn previous_instance(
+    conn: &mut Conn,
+    user_id: Uuid,
+    product_id: Uuid,
+) -> QueryResult<Option<Uuid>> {
+    seats::table
+        .filter(seats::user_id.eq(user_id))
+        .filter(seats::product_id.eq(product_id))
+        .filter(seats::released_at.is_not_null())
+        .order(seats::released_at.desc())
+        .select(seats::instance_id)
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn insert_seat(conn: &mut Conn, new: &NewSeat<'_>) -> QueryResult<Seat> {
+    diesel::insert_into(seats::table)
+        .values(new)
+        .returning(Seat::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn release_seat(conn: &mut Conn, id: Uuid) -> QueryResult<bool> {
+    diesel::update(seats::table.find(id))
+        .filter(seats::released_at.is_null())
+        .set(seats::released_at.eq(diesel::dsl::now))
+        .execute(conn)
+        .await
+        .map(|n| n == 1)
+}
+
+/// Live seats on an instance (what `allocated_seats` counts).
+pub async fn live_seat_count(conn: &mut Conn, instance_id: Uuid) -> QueryResult<i64> {
+    seats::table
+        .filter(seats::instance_id.eq(instance_id))
+        .filter(seats::released_at.is_null())
+        .select(sql::<BigInt>("count(*)"))
+        .first(conn)
+        .await
+}
+
+/// Where staff alerts go: every active staff member.
+pub async fn staff_emails(conn: &mut Conn) -> QueryResult<Vec<(String, String)>> {
+    users::table
+        .filter(users::is_staff.eq(true))
+        .filter(users::deactivated_at.is_null())
+        .order(users::email.asc())
+        .select((users::email, users::first_name))
+        .load(conn)
+        .await
+}

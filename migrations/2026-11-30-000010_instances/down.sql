@@ -1,0 +1,2 @@
+DROP TABLE seats;
+DROP TABLE instances;
