@@ -1,2 +1,3 @@
+DROP TABLE orders;
 DROP TABLE seats;
 DROP TABLE instances;

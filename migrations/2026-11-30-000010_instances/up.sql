@@ -45,3 +45,29 @@ CREATE UNIQUE INDEX seats_one_live_per_user_product ON seats (user_id, product_i
     WHERE released_at IS NULL;
 CREATE INDEX seats_live_on_instance ON seats (instance_id) WHERE released_at IS NULL;
 CREATE INDEX seats_of_account ON seats (account_id);
+
+-- What an account bought or changed, and how far fulfilling it got. Each purchase or
+-- change of a subscription opens one (a change arriving while one is still open joins
+-- it); the `instances.fulfil_order` job works it through
+--   queued → running → complete | needs_capacity | needs_info | failed
+-- (`instances::orders::allowed` holds the transitions), writing a log line per step.
+CREATE TABLE orders (
+    id                      UUID        PRIMARY KEY DEFAULT gen_random_uuid(),
+    account_id              UUID        NOT NULL REFERENCES accounts (id),
+    -- What opened it: a subscription change seen from Stripe, or staff.
+    source                  TEXT        NOT NULL CHECK (source IN ('subscription', 'staff')),
+    stripe_subscription_id  TEXT,
+    state                   TEXT        NOT NULL DEFAULT 'queued' CHECK (state IN (
+                                'queued', 'running', 'needs_info', 'needs_capacity',
+                                'complete', 'failed')),
+    attempts                INTEGER     NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+    -- [{"at": RFC 3339, "line": "…"}], appended to, never rewritten.
+    log                     JSONB       NOT NULL DEFAULT '[]',
+    created_at              TIMESTAMPTZ NOT NULL DEFAULT now(),
+    updated_at              TIMESTAMPTZ NOT NULL DEFAULT now(),
+    started_at              TIMESTAMPTZ,
+    finished_at             TIMESTAMPTZ
+);
+CREATE INDEX orders_account ON orders (account_id, created_at DESC);
+CREATE INDEX orders_unfinished ON orders (state, updated_at)
+    WHERE state IN ('queued', 'running', 'needs_info', 'needs_capacity');

@@ -242,8 +242,22 @@ pub async fn apply_subscription(
                 quantity: item.quantity,
             })
             .collect();
-        q::replace_items(tx, subscription_id, &items).await?;
+        let items_changed = q::replace_items(tx, subscription_id, &items).await?;
         let to = settle_status(tx, settings, &account, now).await?;
+        // A purchase or change (not a repeat of what is stored) opens an order: seats
+        // follow what the account may use now, in a job after commit.
+        let status_changed = existing
+            .as_ref()
+            .is_none_or(|row| row.status != snapshot.status);
+        if items_changed || status_changed || to != account.status {
+            crate::instances::orders::request(
+                tx,
+                account.id,
+                "subscription",
+                Some(&snapshot.stripe_subscription_id),
+            )
+            .await?;
+        }
         Ok(Applied::Stored {
             account_id: account.id,
             from: account.status.clone(),
@@ -311,7 +325,11 @@ pub async fn sweep_account(
         let Some(account) = q::account_for_update(tx, account_id).await? else {
             return Ok(None);
         };
-        Ok(Some(settle_status(tx, settings, &account, now).await?))
+        let to = settle_status(tx, settings, &account, now).await?;
+        if to != account.status {
+            crate::instances::orders::request(tx, account.id, "subscription", None).await?;
+        }
+        Ok(Some(to))
     })
     .await
 }

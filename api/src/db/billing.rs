@@ -148,11 +148,26 @@ pub struct NewItem<'a> {
 }
 
 /// Replaces the subscription's items; each is tied to the catalog price with that Stripe id.
+/// Replaces the subscription's items; whether they changed (prices or quantities).
 pub async fn replace_items(
     conn: &mut Conn,
     subscription_id: Uuid,
     items: &[NewItem<'_>],
-) -> QueryResult<()> {
+) -> QueryResult<bool> {
+    let mut before: Vec<(String, i32)> = subscription_items::table
+        .filter(subscription_items::subscription_id.eq(subscription_id))
+        .select((
+            subscription_items::stripe_price_id,
+            subscription_items::quantity,
+        ))
+        .load(conn)
+        .await?;
+    before.sort();
+    let mut after: Vec<(String, i32)> = items
+        .iter()
+        .map(|item| (item.stripe_price_id.to_owned(), item.quantity))
+        .collect();
+    after.sort();
     diesel::delete(
         subscription_items::table.filter(subscription_items::subscription_id.eq(subscription_id)),
     )
@@ -176,7 +191,7 @@ pub async fn replace_items(
             .execute(conn)
             .await?;
     }
-    Ok(())
+    Ok(before != after)
 }
 
 /// The Stripe statuses of the account's subscriptions.
@@ -404,6 +419,7 @@ pub async fn items_of(
 /// A product of the account's live subscriptions (what its entitlements come from).
 #[derive(Debug, Clone, Queryable)]
 pub struct LiveProduct {
+    pub id: Uuid,
     pub slug: String,
     pub name: String,
     pub kind: String,
@@ -425,6 +441,7 @@ pub async fn live_products(conn: &mut Conn, account_id: Uuid) -> QueryResult<Vec
         .filter(accounts::status.ne_all(["suspended", "cancelled"]))
         .order((products::display_order, products::name))
         .select((
+            products::id,
             products::slug,
             products::name,
             products::kind,

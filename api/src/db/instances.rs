@@ -83,21 +83,11 @@ pub async fn instance(conn: &mut Conn, id: Uuid) -> QueryResult<Option<Instance>
         .optional()
 }
 
-/// The instance, row-locked.
-pub async fn lock_instance(conn: &mut Conn, id: Uuid) -> QueryResult<Option<Instance>> {
-    instances::table
-        .find(id)
-        .select(Instance::as_select())
-        .for_update()
-        .first(conn)
-        .await
-        .optional()
-}
-
-/// Every instance of `product_id`, row-locked in id order. Placement locks them all,
-/// always in the same order, before choosing: choosing under partial locks lets two
-/// placements that saw the counts differently lock two instances in opposite orders and
-/// deadlock.
+/// Every instance of `product_id`, row-locked in id order: what placement and release
+/// take first (see `crate::instances::placement`). Locking only the instance chosen, from
+/// counts each transaction saw differently, let two placements lock two instances in
+/// opposite orders and deadlock (PostgreSQL keeps the lock on a row that failed its
+/// re-check).
 pub async fn lock_product_instances(
     conn: &mut Conn,
     product_id: Uuid,
@@ -157,20 +147,6 @@ pub async fn set_soft_cap_alerted(
         .map(drop)
 }
 
-/// Serializes placements of one user on one product until the transaction ends (two
-/// concurrent sign-up events for one person must not take two seats).
-pub async fn lock_user_product(
-    conn: &mut Conn,
-    user_id: Uuid,
-    product_id: Uuid,
-) -> QueryResult<()> {
-    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-        .bind::<diesel::sql_types::Text, _>(format!("seat:{user_id}:{product_id}"))
-        .execute(conn)
-        .await
-        .map(drop)
-}
-
 /// The user's live seat on the product, with its instance.
 pub async fn live_seat(
     conn: &mut Conn,
@@ -220,6 +196,32 @@ pub async fn release_seat(conn: &mut Conn, id: Uuid) -> QueryResult<bool> {
         .execute(conn)
         .await
         .map(|n| n == 1)
+}
+
+/// The account's live seats as (product, user), by product and user.
+pub async fn live_seats_of_account(
+    conn: &mut Conn,
+    account_id: Uuid,
+) -> QueryResult<Vec<(Uuid, Uuid)>> {
+    seats::table
+        .filter(seats::account_id.eq(account_id))
+        .filter(seats::released_at.is_null())
+        .order((seats::product_id.asc(), seats::user_id.asc()))
+        .select((seats::product_id, seats::user_id))
+        .load(conn)
+        .await
+}
+
+/// The user's live seats with their instances (what their tokens and dashboard show).
+pub async fn live_seats_of_user(conn: &mut Conn, user_id: Uuid) -> QueryResult<Vec<Instance>> {
+    seats::table
+        .inner_join(instances::table)
+        .filter(seats::user_id.eq(user_id))
+        .filter(seats::released_at.is_null())
+        .order(instances::name.asc())
+        .select(Instance::as_select())
+        .load(conn)
+        .await
 }
 
 /// Live seats on an instance (what `allocated_seats` counts).

@@ -9,6 +9,7 @@ pub mod instances;
 pub mod mfa;
 pub mod oauth;
 pub mod onboarding;
+pub mod orders;
 pub mod retention;
 pub mod schema;
 pub mod stripe_events;

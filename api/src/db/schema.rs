@@ -155,6 +155,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    orders (id) {
+        id -> Uuid,
+        account_id -> Uuid,
+        source -> Text,
+        stripe_subscription_id -> Nullable<Text>,
+        state -> Text,
+        attempts -> Int4,
+        log -> Jsonb,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        started_at -> Nullable<Timestamptz>,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     payments (id) {
         id -> Uuid,
         account_id -> Uuid,
@@ -346,6 +362,7 @@ diesel::joinable!(onboarding_checkouts -> onboardings (onboarding_id));
 diesel::joinable!(onboardings -> accounts (account_id));
 diesel::joinable!(onboardings -> users (user_id));
 diesel::joinable!(one_time_tokens -> users (user_id));
+diesel::joinable!(orders -> accounts (account_id));
 diesel::joinable!(payments -> accounts (account_id));
 diesel::joinable!(prices -> products (product_id));
 diesel::joinable!(product_entitlements -> entitlements (entitlement_key));
@@ -374,6 +391,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     onboarding_checkouts,
     onboardings,
     one_time_tokens,
+    orders,
     payments,
     prices,
     product_entitlements,

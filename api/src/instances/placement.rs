@@ -2,10 +2,12 @@
 //! (so a placement commits with the order or change it serves, or not at all) and takes
 //! the row locks it needs:
 //!
-//! 1. an advisory lock on (user, product), so one person never gets two seats;
-//! 2. the rows of every instance of the product, in id order (one order for everyone, so
-//!    placements queue instead of deadlocking), so the choice is made on counts nobody
-//!    else can change before this transaction ends.
+//! the rows of every instance of the product, in id order, before reading anything. So
+//! placements and releases of one product happen one after another (one person never gets
+//! two seats, and the choice is made on counts nobody else can change before this
+//! transaction ends), and since everyone locks in the same order (products by id when a
+//! transaction touches several, instances by id within one), they queue instead of
+//! deadlocking.
 //!
 //! The database's own constraints (`allocated_seats <= hard_cap`, one live seat per user
 //! and product) hold even if this code were wrong.
@@ -67,7 +69,6 @@ pub async fn place(
     account_id: Uuid,
     product_id: Uuid,
 ) -> AppResult<Placement> {
-    q::lock_user_product(tx, user_id, product_id).await?;
     let instances = q::lock_product_instances(tx, product_id).await?;
     if let Some((seat, current)) = q::live_seat(tx, user_id, product_id).await? {
         if current.active {
@@ -108,7 +109,6 @@ pub async fn place_on(
         .await?
         .ok_or(AppError::NotFound)?
         .product_id;
-    q::lock_user_product(tx, user_id, product_id).await?;
     q::lock_product_instances(tx, product_id).await?;
     if let Some((seat, current)) = q::live_seat(tx, user_id, product_id).await? {
         if current.id == instance_id {
@@ -142,7 +142,7 @@ pub async fn place_on(
 
 /// Gives up the user's seat on the product, if they have one; `true` when they had.
 pub async fn release(tx: &mut Conn, user_id: Uuid, product_id: Uuid) -> AppResult<bool> {
-    q::lock_user_product(tx, user_id, product_id).await?;
+    q::lock_product_instances(tx, product_id).await?;
     let Some((seat, _)) = q::live_seat(tx, user_id, product_id).await? else {
         return Ok(false);
     };
@@ -180,10 +180,9 @@ async fn seat_on(
 }
 
 /// Releases a live seat and frees its place on the instance (never below zero); an
-/// instance back at or under its soft cap may alert again later. Locks the instance (a
-/// no-op for callers that locked the product's instances already).
+/// instance back at or under its soft cap may alert again later. The caller holds the
+/// product's instance locks.
 async fn give_up(tx: &mut Conn, seat_id: Uuid, instance_id: Uuid) -> AppResult<()> {
-    q::lock_instance(tx, instance_id).await?;
     if q::release_seat(tx, seat_id).await? {
         let freed = q::free_seat(tx, instance_id).await?;
         if freed.allocated_seats <= freed.soft_cap && freed.soft_cap_alerted_at.is_some() {

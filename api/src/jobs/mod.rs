@@ -139,7 +139,10 @@ impl Registry {
             .register::<crate::billing::sweep::SweepBilling>()
             .register::<crate::billing::catalog_sync::SyncCatalog>()
             .register::<crate::recovery::PurgeExpiredAccounts>()
-            .register::<crate::instances::alerts::CapacityAlert>();
+            .register::<crate::instances::alerts::CapacityAlert>()
+            .register::<crate::instances::orders::FulfilOrder>()
+            .register::<crate::instances::orders::ReleaseLapsedSeats>()
+            .register::<crate::instances::orders::SweepStuckOrders>();
         registry
     }
 

@@ -171,6 +171,11 @@ impl Worker {
             let mut conn = self.pool.get().await?;
             super::enqueue(&mut conn, &PruneFinishedJobs::default()).await?;
             super::enqueue(&mut conn, &crate::billing::sweep::SweepBilling::default()).await?;
+            super::enqueue(
+                &mut conn,
+                &crate::instances::orders::SweepStuckOrders::default(),
+            )
+            .await?;
             super::enqueue(&mut conn, &crate::recovery::PurgeExpiredAccounts::default()).await
         }
         .await;

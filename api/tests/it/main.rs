@@ -22,6 +22,7 @@ mod mfa;
 mod oauth;
 mod onboarding;
 mod openapi;
+mod orders;
 mod ratelimit;
 mod recovery;
 mod schema;
