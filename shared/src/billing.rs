@@ -143,6 +143,9 @@ pub struct OwnedProduct {
     pub quantity: i32,
     /// Whether it runs on a product instance (the link arrives once a seat is placed).
     pub needs_instance: bool,
+    /// The signed-in user's instance of it (its base URL), once they have a seat there.
+    #[serde(default)]
+    pub url: Option<String>,
 }
 
 /// Something the signed-in person should act on.

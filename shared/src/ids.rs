@@ -35,3 +35,11 @@ id_type!(
     /// A tenant: owns subscriptions; users are its members.
     AccountId
 );
+id_type!(
+    /// A running copy of a product (a hosted Nextcloud, say) that users get seats on.
+    InstanceId
+);
+id_type!(
+    /// A purchase or change of an account's subscription, and its fulfilment.
+    OrderId
+);

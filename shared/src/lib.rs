@@ -9,6 +9,7 @@ pub mod billing;
 pub mod catalog;
 pub mod error;
 pub mod ids;
+pub mod instances;
 pub mod mfa;
 pub mod oauth;
 pub mod onboarding;

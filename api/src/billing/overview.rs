@@ -101,12 +101,25 @@ pub async fn payments(conn: &mut Conn, account_id: Uuid, limit: i64) -> AppResul
     })
 }
 
-/// The products the account may use now.
-pub async fn owned_products(conn: &mut Conn, account_id: Uuid) -> AppResult<Vec<OwnedProduct>> {
+/// The products the account may use now, each with `user_id`'s instance of it when they
+/// have a seat there.
+pub async fn owned_products(
+    conn: &mut Conn,
+    account_id: Uuid,
+    user_id: Option<Uuid>,
+) -> AppResult<Vec<OwnedProduct>> {
+    let seats = match user_id {
+        Some(user) => crate::db::instances::live_seats_of_user(conn, user).await?,
+        None => Vec::new(),
+    };
     Ok(q::live_products(conn, account_id)
         .await?
         .into_iter()
         .map(|p| OwnedProduct {
+            url: seats
+                .iter()
+                .find(|instance| instance.product_id == p.id)
+                .map(|instance| instance.base_url.clone()),
             slug: p.slug,
             name: p.name,
             kind: p.kind,
@@ -163,11 +176,13 @@ pub fn attention(
     items
 }
 
-/// The dashboard: the account's products and what needs attention.
+/// The dashboard of `user_id`: the account's products (with their instance links) and
+/// what needs attention.
 pub async fn dashboard(
     conn: &mut Conn,
     settings: &BillingSettings,
     account_id: Uuid,
+    user_id: Uuid,
     email_verified: bool,
 ) -> AppResult<MyProducts> {
     let account = q::account_billing(conn, account_id)
@@ -177,7 +192,7 @@ pub async fn dashboard(
     Ok(MyProducts {
         account_id: gatehouse_shared::ids::AccountId(account_id),
         attention: attention(&account.status, grace_ends_at.as_deref(), email_verified),
-        products: owned_products(conn, account_id).await?,
+        products: owned_products(conn, account_id, Some(user_id)).await?,
         account_status: account.status,
     })
 }

@@ -9,7 +9,7 @@ use diesel::sql_types::{BigInt, Integer};
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
-use super::schema::{instances, seats, users};
+use super::schema::{instances, products, seats, users};
 use super::Conn;
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
@@ -64,6 +64,56 @@ pub struct NewSeat<'a> {
     pub user_id: Uuid,
     pub account_id: Uuid,
     pub placed_by: &'a str,
+}
+
+/// What staff may change on an instance (`None` leaves a field as it is).
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = instances)]
+pub struct InstanceChanges<'a> {
+    pub name: Option<&'a str>,
+    pub base_url: Option<&'a str>,
+    pub active: Option<bool>,
+    pub auto_allocate: Option<bool>,
+    pub soft_cap: Option<i32>,
+    pub allocation_cap: Option<i32>,
+    pub hard_cap: Option<i32>,
+}
+
+pub async fn update_instance(
+    conn: &mut Conn,
+    id: Uuid,
+    changes: &InstanceChanges<'_>,
+) -> QueryResult<Instance> {
+    diesel::update(instances::table.find(id))
+        .set((changes, instances::updated_at.eq(diesel::dsl::now)))
+        .returning(Instance::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Instances with their product's slug, by product and name; one product's when given.
+pub async fn list_with_slugs(
+    conn: &mut Conn,
+    product_slug: Option<&str>,
+) -> QueryResult<Vec<(Instance, String)>> {
+    let mut query = instances::table
+        .inner_join(products::table)
+        .order((products::slug.asc(), instances::name.asc()))
+        .select((Instance::as_select(), products::slug))
+        .into_boxed();
+    if let Some(slug) = product_slug {
+        query = query.filter(products::slug.eq(slug.to_owned()));
+    }
+    query.load(conn).await
+}
+
+/// The slug of the instance's product.
+pub async fn product_slug(conn: &mut Conn, product_id: Uuid) -> QueryResult<String> {
+    products::table
+        .find(product_id)
+        .select(products::slug)
+        .first(conn)
+        .await
 }
 
 pub async fn insert_instance(conn: &mut Conn, new: &NewInstance<'_>) -> QueryResult<Instance> {

@@ -8,8 +8,15 @@ use uuid::Uuid;
 use super::schema::{account_members, orders, users};
 use super::Conn;
 
-/// States in which an order still has work to do.
-pub const UNFINISHED: [&str; 4] = ["queued", "running", "needs_info", "needs_capacity"];
+/// Every state an order can be in.
+pub const STATES: [&str; 6] = [
+    "queued",
+    "running",
+    "needs_info",
+    "needs_capacity",
+    "complete",
+    "failed",
+];
 
 #[derive(Debug, Clone, PartialEq, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = orders, check_for_backend(diesel::pg::Pg))]
@@ -137,6 +144,19 @@ pub async fn of_account(conn: &mut Conn, account_id: Uuid, limit: i64) -> QueryR
         .select(Order::as_select())
         .load(conn)
         .await
+}
+
+/// Every order (in `state`, when given), newest first.
+pub async fn all(conn: &mut Conn, state: Option<&str>, limit: i64) -> QueryResult<Vec<Order>> {
+    let mut query = orders::table
+        .order(orders::created_at.desc())
+        .limit(limit)
+        .select(Order::as_select())
+        .into_boxed();
+    if let Some(state) = state {
+        query = query.filter(orders::state.eq(state.to_owned()));
+    }
+    query.load(conn).await
 }
 
 /// The account's active members: who gets a seat on what the account pays for.

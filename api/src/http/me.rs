@@ -145,6 +145,7 @@ pub async fn products(
         &mut conn,
         &state.billing,
         caller.account_id,
+        caller.user.id,
         caller.user.email_verified_at.is_some(),
     )
     .await?;

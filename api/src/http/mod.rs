@@ -4,6 +4,7 @@
 //! utoipa-actix-web so the served routes and the documented ones are the same list.
 
 pub mod admin_catalog;
+pub mod admin_instances;
 pub mod admin_jobs;
 pub mod admin_waitlist;
 pub mod admin_webhooks;
@@ -21,6 +22,7 @@ pub mod mfa;
 pub mod oauth;
 pub mod observe;
 pub mod onboarding;
+pub mod orders;
 pub mod recovery;
 pub mod spa;
 pub mod staff;
@@ -72,6 +74,7 @@ pub struct HttpSettings {
         (name = "billing", description = "Subscriptions, payments and Stripe's webhooks"),
         (name = "onboarding", description = "Sign up and pay in one flow; the waitlist"),
         (name = "recovery", description = "Getting back in after a cancellation or a failed payment"),
+        (name = "orders", description = "Purchases and changes, and how far their fulfilment got"),
         (name = "admin", description = "For staff: needs a staff account signed in with a second factor"),
         (name = "operations", description = "Health and metrics for operators"),
     )
@@ -154,6 +157,14 @@ fn api_v1(cfg: &mut DocumentedConfig) {
         .service(admin_waitlist::list)
         .service(admin_waitlist::export)
         .service(admin_waitlist::invite)
+        .service(admin_instances::list_instances)
+        .service(admin_instances::create_instance)
+        .service(admin_instances::update_instance)
+        .service(admin_instances::place_user)
+        .service(admin_instances::list_orders)
+        .service(admin_instances::retry_order)
+        .service(orders::list)
+        .service(orders::get)
         .service(webhooks::stripe);
 }
 

@@ -5,9 +5,11 @@
 //! - [`orders`]: every purchase or change opens an order; its fulfilment job places the
 //!   account's members on what it pays for, waits for capacity, and releases what it no
 //!   longer pays for after the grace period.
+//! - [`manage`]: instances and orders as staff manage them and customers follow them.
 //! - [`alerts`]: what staff are told (an instance crossed its soft cap, a product has no
 //!   room), as emails sent by jobs after the transaction commits.
 
 pub mod alerts;
+pub mod manage;
 pub mod orders;
 pub mod placement;

@@ -22,7 +22,8 @@ pub async fn status(conn: &mut Conn, session_id: &str) -> AppResult<OnboardingSt
             products: Vec::new(),
         });
     };
-    let products = crate::billing::overview::owned_products(conn, account).await?;
+    let products =
+        crate::billing::overview::owned_products(conn, account, onboarding.user_id).await?;
     Ok(OnboardingStatus {
         state: OnboardingState::Provisioned,
         email: onboarding.email,

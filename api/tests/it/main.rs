@@ -5,6 +5,7 @@ mod harness;
 
 mod account;
 mod admin_catalog;
+mod admin_instances;
 mod auth;
 mod billing;
 mod billing_checkout;

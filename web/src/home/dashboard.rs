@@ -150,16 +150,28 @@ fn owned(products: &[OwnedProduct]) -> impl IntoView {
             .iter()
             .map(|product| {
                 let quantity = (product.quantity > 1).then(|| format!(" × {}", product.quantity));
-                let state = if product.needs_instance {
-                    "Being prepared: we email you its address as soon as it is ready."
-                } else {
-                    "Included in your plan."
+                let state = match (&product.url, product.needs_instance) {
+                    (Some(url), _) => view! {
+                        <a class="button button--primary dashboard__open" href=url.clone() rel="external">
+                            "Open "{product.name.clone()}
+                        </a>
+                    }
+                    .into_any(),
+                    (None, true) => view! {
+                        <p class="card__note">
+                            "Being prepared: it appears here as soon as your place on it is ready."
+                        </p>
+                    }
+                    .into_any(),
+                    (None, false) => {
+                        view! { <p class="card__note">"Included in your plan."</p> }.into_any()
+                    }
                 };
                 view! {
                     <li class="card dashboard__product">
                         <p class="eyebrow">{kind_label(&product.kind)}</p>
                         <h3 class="card__title">{product.name.clone()}{quantity}</h3>
-                        <p class="card__note">{state}</p>
+                        {state}
                     </li>
                 }
             })

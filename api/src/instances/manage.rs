@@ -1,0 +1,352 @@
+//! Instances and orders as staff manage them, and orders as customers follow them: the
+//! validation and views behind `/api/v1/admin/instances`, `/api/v1/admin/orders` and
+//! `/api/v1/orders`.
+
+use std::collections::BTreeMap;
+
+use diesel_async::AsyncConnection;
+use gatehouse_shared::ids::{AccountId, InstanceId, OrderId, ProductId};
+use gatehouse_shared::instances::{
+    InstanceList, InstanceUpdate, InstanceView, NewInstanceRequest, OrderList, OrderLogLine,
+    OrderView, PlaceRequest, PlaceResult,
+};
+use uuid::Uuid;
+
+use super::orders::{self, allowed, FulfilOrder};
+use super::placement::{self, Placement};
+use crate::db::instances::{self as q, Instance, InstanceChanges, NewInstance};
+use crate::db::orders::{self as oq, Order};
+use crate::db::{catalog, identity, Conn};
+use crate::error::{AppError, AppResult};
+use crate::jobs::enqueue;
+
+type Fields = BTreeMap<String, String>;
+
+pub fn view(instance: Instance, product_slug: String) -> InstanceView {
+    InstanceView {
+        id: InstanceId(instance.id),
+        product_id: ProductId(instance.product_id),
+        product_slug,
+        name: instance.name,
+        base_url: instance.base_url,
+        active: instance.active,
+        auto_allocate: instance.auto_allocate,
+        soft_cap: instance.soft_cap,
+        allocation_cap: instance.allocation_cap,
+        hard_cap: instance.hard_cap,
+        allocated_seats: instance.allocated_seats,
+    }
+}
+
+/// Every instance (of one product, by slug, when given), by product and name.
+pub async fn list(conn: &mut Conn, product: Option<&str>) -> AppResult<InstanceList> {
+    Ok(InstanceList {
+        instances: q::list_with_slugs(conn, product)
+            .await?
+            .into_iter()
+            .map(|(instance, slug)| view(instance, slug))
+            .collect(),
+    })
+}
+
+fn check_name(fields: &mut Fields, name: &str) {
+    let length = name.trim().chars().count();
+    if length == 0 || length > 100 || name.trim() != name {
+        fields.insert(
+            "name".into(),
+            "must be 1–100 characters without surrounding spaces".into(),
+        );
+    }
+}
+
+fn check_base_url(fields: &mut Fields, base_url: &str) {
+    let ok = base_url.len() <= 2000
+        && url::Url::parse(base_url)
+            .is_ok_and(|url| matches!(url.scheme(), "http" | "https") && url.host().is_some());
+    if !ok {
+        fields.insert(
+            "base_url".into(),
+            "must be an http:// or https:// address of at most 2000 characters".into(),
+        );
+    }
+}
+
+/// The caps' rules, field by field: each at least 0, soft ≤ allocation ≤ hard, and the
+/// hard cap not below the seats in use.
+fn check_caps(fields: &mut Fields, soft: i32, allocation: i32, hard: i32, in_use: i32) {
+    for (field, value) in [
+        ("soft_cap", soft),
+        ("allocation_cap", allocation),
+        ("hard_cap", hard),
+    ] {
+        if value < 0 {
+            fields.insert(field.into(), "must be 0 or more".into());
+        }
+    }
+    if fields.contains_key("soft_cap") || fields.contains_key("allocation_cap") {
+        return;
+    }
+    if soft > allocation {
+        fields.insert(
+            "soft_cap".into(),
+            "must not be above the allocation cap".into(),
+        );
+    }
+    if allocation > hard {
+        fields.insert(
+            "allocation_cap".into(),
+            "must not be above the hard cap".into(),
+        );
+    }
+    if hard < in_use {
+        fields.insert(
+            "hard_cap".into(),
+            format!("must not be below the {in_use} seats in use"),
+        );
+    }
+}
+
+fn unique_name(err: diesel::result::Error) -> AppError {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match err {
+        Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => AppError::validation([(
+            "name".to_owned(),
+            "is taken by another instance of this product".to_owned(),
+        )]),
+        other => other.into(),
+    }
+}
+
+/// Adds an instance; orders waiting for capacity try again.
+pub async fn create(conn: &mut Conn, request: &NewInstanceRequest) -> AppResult<InstanceView> {
+    let mut fields = Fields::new();
+    check_name(&mut fields, &request.name);
+    check_base_url(&mut fields, &request.base_url);
+    check_caps(
+        &mut fields,
+        request.soft_cap,
+        request.allocation_cap,
+        request.hard_cap,
+        0,
+    );
+    let product = catalog::find_product_by_slug(conn, request.product.trim()).await?;
+    match &product {
+        None => {
+            fields.insert("product".into(), "is not a product in the catalog".into());
+        }
+        Some(product) if !product.needs_instance => {
+            fields.insert("product".into(), "does not run on instances".into());
+        }
+        Some(_) => {}
+    }
+    let Some(product) = product.filter(|_| fields.is_empty()) else {
+        return Err(AppError::Validation { fields });
+    };
+    conn.transaction::<_, AppError, _>(async |tx| {
+        let created = q::insert_instance(
+            tx,
+            &NewInstance {
+                product_id: product.id,
+                name: &request.name,
+                base_url: &request.base_url,
+                active: request.active,
+                auto_allocate: request.auto_allocate,
+                soft_cap: request.soft_cap,
+                allocation_cap: request.allocation_cap,
+                hard_cap: request.hard_cap,
+            },
+        )
+        .await
+        .map_err(unique_name)?;
+        orders::resume_waiting(tx).await?;
+        Ok(view(created, product.slug.clone()))
+    })
+    .await
+}
+
+/// Changes an instance; when that may have made room, orders waiting for capacity try
+/// again.
+pub async fn update(
+    conn: &mut Conn,
+    id: Uuid,
+    request: &InstanceUpdate,
+) -> AppResult<InstanceView> {
+    conn.transaction::<_, AppError, _>(async |tx| {
+        let current = q::instance(tx, id).await?.ok_or(AppError::NotFound)?;
+        // Placements of the product wait while its instance changes (same lock order).
+        q::lock_product_instances(tx, current.product_id).await?;
+        let current = q::instance(tx, id).await?.ok_or(AppError::NotFound)?;
+        let mut fields = Fields::new();
+        if let Some(name) = &request.name {
+            check_name(&mut fields, name);
+        }
+        if let Some(base_url) = &request.base_url {
+            check_base_url(&mut fields, base_url);
+        }
+        let soft = request.soft_cap.unwrap_or(current.soft_cap);
+        let allocation = request.allocation_cap.unwrap_or(current.allocation_cap);
+        let hard = request.hard_cap.unwrap_or(current.hard_cap);
+        check_caps(&mut fields, soft, allocation, hard, current.allocated_seats);
+        if !fields.is_empty() {
+            return Err(AppError::Validation { fields });
+        }
+        let updated = q::update_instance(
+            tx,
+            id,
+            &InstanceChanges {
+                name: request.name.as_deref(),
+                base_url: request.base_url.as_deref(),
+                active: request.active,
+                auto_allocate: request.auto_allocate,
+                soft_cap: request.soft_cap,
+                allocation_cap: request.allocation_cap,
+                hard_cap: request.hard_cap,
+            },
+        )
+        .await
+        .map_err(unique_name)?;
+        let room =
+            |i: &Instance| i.active && i.auto_allocate && i.allocated_seats < i.allocation_cap;
+        if room(&updated) && (!room(&current) || updated.allocation_cap > current.allocation_cap) {
+            orders::resume_waiting(tx).await?;
+        }
+        let slug = q::product_slug(tx, updated.product_id).await?;
+        Ok(view(updated, slug))
+    })
+    .await
+}
+
+/// Staff place a user on the instance by hand.
+pub async fn place(
+    conn: &mut Conn,
+    instance_id: Uuid,
+    request: &PlaceRequest,
+) -> AppResult<PlaceResult> {
+    let user_id = request.user_id.0;
+    if identity::find_user(conn, user_id).await?.is_none() {
+        return Err(AppError::validation([(
+            "user_id".to_owned(),
+            "is not a user".to_owned(),
+        )]));
+    }
+    let account_id = match request.account_id {
+        Some(AccountId(account)) => {
+            if identity::role_in(conn, user_id, account).await?.is_none() {
+                return Err(AppError::validation([(
+                    "account_id".to_owned(),
+                    "is not an account the user belongs to".to_owned(),
+                )]));
+            }
+            account
+        }
+        None => identity::default_account(conn, user_id)
+            .await?
+            .ok_or_else(|| {
+                AppError::validation([(
+                    "account_id".to_owned(),
+                    "is needed: the user belongs to no account".to_owned(),
+                )])
+            })?,
+    };
+    conn.transaction::<_, AppError, _>(async |tx| {
+        let placement = placement::place_on(tx, instance_id, user_id, account_id).await?;
+        let (outcome, instance) = match placement {
+            Placement::Kept(instance) => ("kept", instance),
+            Placement::Placed(instance) => ("placed", instance),
+            Placement::NoCapacity => unreachable!("staff placement never waits"),
+        };
+        let slug = q::product_slug(tx, instance.product_id).await?;
+        Ok(PlaceResult {
+            outcome: outcome.to_owned(),
+            instance: view(instance, slug),
+        })
+    })
+    .await
+}
+
+pub fn order_view(order: Order) -> OrderView {
+    let log = order
+        .log
+        .as_array()
+        .map(|lines| {
+            lines
+                .iter()
+                .map(|line| OrderLogLine {
+                    at: line["at"].as_str().unwrap_or_default().to_owned(),
+                    state: line["state"].as_str().unwrap_or_default().to_owned(),
+                    line: line["line"].as_str().unwrap_or_default().to_owned(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    OrderView {
+        id: OrderId(order.id),
+        account_id: AccountId(order.account_id),
+        source: order.source,
+        state: order.state,
+        attempts: order.attempts,
+        log,
+        created_at: order.created_at.to_rfc3339(),
+        updated_at: order.updated_at.to_rfc3339(),
+        finished_at: order.finished_at.map(|at| at.to_rfc3339()),
+    }
+}
+
+/// The account's orders, newest first.
+pub async fn orders_of(conn: &mut Conn, account_id: Uuid) -> AppResult<OrderList> {
+    Ok(OrderList {
+        orders: oq::of_account(conn, account_id, 100)
+            .await?
+            .into_iter()
+            .map(order_view)
+            .collect(),
+    })
+}
+
+/// One of the account's orders (another account's is not found).
+pub async fn order_of(conn: &mut Conn, account_id: Uuid, id: Uuid) -> AppResult<OrderView> {
+    oq::find(conn, id)
+        .await?
+        .filter(|order| order.account_id == account_id)
+        .map(order_view)
+        .ok_or(AppError::NotFound)
+}
+
+/// Every order (in one state, when given), newest first.
+pub async fn all_orders(conn: &mut Conn, state: Option<&str>, limit: i64) -> AppResult<OrderList> {
+    if let Some(state) = state {
+        if !oq::STATES.contains(&state) {
+            return Err(AppError::validation([(
+                "state".to_owned(),
+                format!("must be one of {}", oq::STATES.join(", ")),
+            )]));
+        }
+    }
+    Ok(OrderList {
+        orders: oq::all(conn, state, limit)
+            .await?
+            .into_iter()
+            .map(order_view)
+            .collect(),
+    })
+}
+
+/// Staff try a failed or waiting order again.
+pub async fn retry(conn: &mut Conn, id: Uuid) -> AppResult<OrderView> {
+    conn.transaction::<_, AppError, _>(async |tx| {
+        let order = oq::lock(tx, id).await?.ok_or(AppError::NotFound)?;
+        if !allowed(&order.state, "queued") {
+            return Err(AppError::Conflict {
+                code: "order_not_retryable",
+                message: format!(
+                    "The order is {}; only failed or waiting orders can be tried again.",
+                    order.state
+                ),
+            });
+        }
+        let order = oq::advance(tx, id, "queued", "Staff asked to try again.", false).await?;
+        enqueue(tx, &FulfilOrder { order_id: id }).await?;
+        Ok(order_view(order))
+    })
+    .await
+}

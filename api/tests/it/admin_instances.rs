@@ -1,0 +1,425 @@
+//! Staff manage instances through the API (caps validated, room resumes waiting orders,
+//! manual placement stops at the hard cap), customers follow their own orders only, and
+//! the dashboard links to the instance once a seat is placed.
+
+use chrono::Utc;
+use diesel_async::RunQueryDsl;
+use gatehouse::billing::subscriptions::{
+    apply_subscription, BillingSettings, ItemSnapshot, SubscriptionSnapshot,
+};
+use gatehouse::instances::orders;
+use reqwest::Method;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::harness::{assert_envelope, json, TestApp};
+
+/// A seeded app whose Team monthly price is known to Stripe as `price_team_month`.
+async fn app() -> TestApp {
+    let app = TestApp::builder().seeded().spawn().await;
+    let mut conn = app.db.pool().get().await.unwrap();
+    diesel::sql_query(
+        "UPDATE prices SET stripe_price_id = 'price_team_month'
+          WHERE billing_period = 'month' AND product_id = (SELECT id FROM products WHERE slug = 'team')",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    app
+}
+
+/// The account subscribes to Team (as Stripe's webhook would tell it).
+async fn subscribe(app: &TestApp, account: Uuid, customer: &str) {
+    let now = Utc::now();
+    let snapshot = SubscriptionSnapshot {
+        stripe_subscription_id: format!("sub_{customer}"),
+        stripe_customer_id: customer.into(),
+        account_hint: Some(account),
+        onboarding_hint: None,
+        status: "active".into(),
+        current_period_start: Some(now),
+        current_period_end: Some(now + chrono::Duration::days(30)),
+        cancel_at_period_end: false,
+        canceled_at: None,
+        ended_at: None,
+        trial_end: None,
+        items: vec![ItemSnapshot {
+            stripe_item_id: format!("si_{customer}"),
+            stripe_price_id: "price_team_month".into(),
+            quantity: 1,
+        }],
+    };
+    let settings = BillingSettings::new(
+        std::time::Duration::from_secs(86_400),
+        &"http://gatehouse.test/".parse().unwrap(),
+    );
+    let mut conn = app.db.pool().get().await.unwrap();
+    apply_subscription(&mut conn, &settings, &snapshot, now)
+        .await
+        .unwrap();
+}
+
+async fn call(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let response = app.authed(method, path, token, body).await;
+    let status = response.status().as_u16();
+    (status, json(response).await)
+}
+
+fn instance(name: &str, caps: (i32, i32, i32)) -> Value {
+    json!({
+        "product": "team",
+        "name": name,
+        "base_url": format!("https://{name}.example.org"),
+        "soft_cap": caps.0,
+        "allocation_cap": caps.1,
+        "hard_cap": caps.2,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_add_and_change_instances_with_caps_validated() {
+    let app = app().await;
+    let staff = app.staff_session().await;
+    app.create_user("ada@example.org", "ada").await;
+    let (customer, _) = app.sign_in("ada").await;
+    // (Well-formed bodies: a malformed one may be refused before the caller is checked.)
+    let nobody = json!({"user_id": Uuid::nil()});
+    for (method, path, body) in [
+        (Method::GET, "/api/v1/admin/instances", None),
+        (
+            Method::POST,
+            "/api/v1/admin/instances",
+            Some(instance("x", (1, 1, 1))),
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/admin/instances/00000000-0000-0000-0000-000000000000",
+            Some(json!({})),
+        ),
+        (
+            Method::POST,
+            "/api/v1/admin/instances/00000000-0000-0000-0000-000000000000/seats",
+            Some(nobody),
+        ),
+        (Method::GET, "/api/v1/admin/orders", None),
+        (
+            Method::POST,
+            "/api/v1/admin/orders/00000000-0000-0000-0000-000000000000/retry",
+            None,
+        ),
+    ] {
+        let refused = app.authed(method, path, &customer, body).await;
+        assert_envelope(refused, 403, "forbidden").await;
+    }
+
+    let (status, created) = call(
+        &app,
+        Method::POST,
+        "/api/v1/admin/instances",
+        &staff,
+        Some(instance("team-1", (8, 10, 12))),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["product_slug"], "team");
+    assert_eq!(created["allocated_seats"], 0);
+    assert_eq!(created["active"], true);
+
+    // Every rule answers next to its field.
+    let mut bad = instance("team-1", (11, 10, 9));
+    bad["base_url"] = json!("ftp://files.example.org");
+    let (status, refused) = call(
+        &app,
+        Method::POST,
+        "/api/v1/admin/instances",
+        &staff,
+        Some(bad),
+    )
+    .await;
+    assert_eq!(status, 422);
+    let fields = &refused["error"]["fields"];
+    assert!(
+        fields["soft_cap"]
+            .as_str()
+            .unwrap()
+            .contains("allocation cap"),
+        "{fields}"
+    );
+    assert!(
+        fields["allocation_cap"]
+            .as_str()
+            .unwrap()
+            .contains("hard cap"),
+        "{fields}"
+    );
+    assert!(fields["base_url"].is_string(), "{fields}");
+    let mut free = instance("x", (1, 1, 1));
+    free["product"] = json!("priority-support");
+    let (status, refused) = call(
+        &app,
+        Method::POST,
+        "/api/v1/admin/instances",
+        &staff,
+        Some(free),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        refused["error"]["fields"]["product"],
+        "does not run on instances"
+    );
+    let (status, refused) = call(
+        &app,
+        Method::POST,
+        "/api/v1/admin/instances",
+        &staff,
+        Some(instance("team-1", (1, 1, 1))),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(refused["error"]["fields"]["name"]
+        .as_str()
+        .unwrap()
+        .contains("taken"));
+
+    let id = created["id"].as_str().unwrap();
+    let (status, changed) = call(
+        &app,
+        Method::PATCH,
+        &format!("/api/v1/admin/instances/{id}"),
+        &staff,
+        Some(json!({"auto_allocate": false, "soft_cap": 9})),
+    )
+    .await;
+    assert_eq!(status, 200, "{changed}");
+    assert_eq!(
+        (
+            changed["auto_allocate"].clone(),
+            changed["soft_cap"].clone()
+        ),
+        (json!(false), json!(9))
+    );
+    let (status, refused) = call(
+        &app,
+        Method::PATCH,
+        &format!("/api/v1/admin/instances/{id}"),
+        &staff,
+        Some(json!({"hard_cap": 5})),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(refused["error"]["fields"]["allocation_cap"].is_string());
+    let (status, _) = call(
+        &app,
+        Method::PATCH,
+        &format!("/api/v1/admin/instances/{}", Uuid::new_v4()),
+        &staff,
+        Some(json!({"active": false})),
+    )
+    .await;
+    assert_eq!(status, 404);
+
+    let (_, listed) = call(
+        &app,
+        Method::GET,
+        "/api/v1/admin/instances?product=team",
+        &staff,
+        None,
+    )
+    .await;
+    assert_eq!(listed["instances"].as_array().unwrap().len(), 1);
+    let (_, none) = call(
+        &app,
+        Method::GET,
+        "/api/v1/admin/instances?product=starter",
+        &staff,
+        None,
+    )
+    .await;
+    assert!(none["instances"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn room_resumes_waiting_orders_and_the_dashboard_links_to_the_instance() {
+    let app = app().await;
+    let staff = app.staff_session().await;
+    let (ada, account) = app.create_user("ada@example.org", "ada").await;
+    let (token, _) = app.sign_in("ada").await;
+    let (_, full) = call(
+        &app,
+        Method::POST,
+        "/api/v1/admin/instances",
+        &staff,
+        Some(instance("team-full", (0, 0, 1))),
+    )
+    .await;
+
+    subscribe(&app, account, "cus_ada").await;
+    let (_, listed) = call(&app, Method::GET, "/api/v1/orders", &token, None).await;
+    let order: Uuid = listed["orders"][0]["id"].as_str().unwrap().parse().unwrap();
+    let grace = std::time::Duration::from_secs(86_400);
+    assert_eq!(
+        orders::fulfil(&app.db.pool(), order, grace)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("needs_capacity")
+    );
+    let (_, dashboard) = call(&app, Method::GET, "/api/v1/me/products", &token, None).await;
+    assert_eq!(dashboard["products"][0]["slug"], "team");
+    assert!(dashboard["products"][0]["url"].is_null());
+
+    // Raising the allocation cap makes room: the order is queued again, then placed.
+    let id = full["id"].as_str().unwrap();
+    let (status, _) = call(
+        &app,
+        Method::PATCH,
+        &format!("/api/v1/admin/instances/{id}"),
+        &staff,
+        Some(json!({"allocation_cap": 1})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (_, waiting) = call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/orders/{order}"),
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(waiting["state"], "queued");
+    assert_eq!(
+        orders::fulfil(&app.db.pool(), order, grace)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("complete")
+    );
+    let (_, done) = call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/orders/{order}"),
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(done["state"], "complete");
+    let lines: Vec<&str> = done["log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["line"].as_str().unwrap())
+        .collect();
+    assert!(
+        lines.iter().any(|l| l.contains("waiting for capacity")),
+        "{lines:?}"
+    );
+    assert!(
+        lines.iter().any(|l| l.contains("ada placed on team-full")),
+        "{lines:?}"
+    );
+    let (_, dashboard) = call(&app, Method::GET, "/api/v1/me/products", &token, None).await;
+    assert_eq!(
+        dashboard["products"][0]["url"],
+        "https://team-full.example.org"
+    );
+
+    // Staff can place by hand up to the hard cap and not past it.
+    let (grace_user, _) = app.create_user("grace@example.org", "grace").await;
+    let (status, refused) = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/admin/instances/{id}/seats"),
+        &staff,
+        Some(json!({"user_id": grace_user})),
+    )
+    .await;
+    assert_eq!(
+        (status, refused["error"]["code"].clone()),
+        (409, json!("instance_full"))
+    );
+    let (status, kept) = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/admin/instances/{id}/seats"),
+        &staff,
+        Some(json!({"user_id": ada})),
+    )
+    .await;
+    assert_eq!((status, kept["outcome"].clone()), (200, json!("kept")));
+    let (status, refused) = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/admin/instances/{id}/seats"),
+        &staff,
+        Some(json!({"user_id": Uuid::new_v4()})),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(refused["error"]["fields"]["user_id"].is_string());
+
+    // Staff see the order; only failed or waiting ones can be retried.
+    let (_, all) = call(
+        &app,
+        Method::GET,
+        "/api/v1/admin/orders?state=complete",
+        &staff,
+        None,
+    )
+    .await;
+    assert_eq!(all["orders"][0]["id"], order.to_string());
+    let (status, refused) = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/admin/orders/{order}/retry"),
+        &staff,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, refused["error"]["code"].clone()),
+        (409, json!("order_not_retryable"))
+    );
+    let (status, _) = call(
+        &app,
+        Method::GET,
+        "/api/v1/admin/orders?state=lost",
+        &staff,
+        None,
+    )
+    .await;
+    assert_eq!(status, 422);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn customers_see_only_their_own_orders() {
+    let app = app().await;
+    let (_, ada_account) = app.create_user("ada@example.org", "ada").await;
+    let (_, grace_account) = app.create_user("grace@example.org", "grace").await;
+    subscribe(&app, ada_account, "cus_ada").await;
+    subscribe(&app, grace_account, "cus_grace").await;
+    let (ada, _) = app.sign_in("ada").await;
+    let (grace, _) = app.sign_in("grace").await;
+    let (_, mine) = call(&app, Method::GET, "/api/v1/orders", &ada, None).await;
+    assert_eq!(mine["orders"].as_array().unwrap().len(), 1);
+    assert_eq!(mine["orders"][0]["account_id"], ada_account.to_string());
+    let theirs = call(&app, Method::GET, "/api/v1/orders", &grace, None)
+        .await
+        .1["orders"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let refused = app
+        .authed(Method::GET, &format!("/api/v1/orders/{theirs}"), &ada, None)
+        .await;
+    assert_envelope(refused, 404, "not_found").await;
+    let signed_out = app.get("/api/v1/orders").await;
+    assert_envelope(signed_out, 401, "unauthorized").await;
+}
