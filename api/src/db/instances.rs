@@ -274,6 +274,23 @@ pub async fn live_seats_of_user(conn: &mut Conn, user_id: Uuid) -> QueryResult<V
         .await
 }
 
+/// The user's live seats as (product slug, instance id, base URL), by product: what their
+/// access tokens carry.
+pub async fn seat_claims(
+    conn: &mut Conn,
+    user_id: Uuid,
+) -> QueryResult<Vec<(String, Uuid, String)>> {
+    seats::table
+        .inner_join(instances::table)
+        .inner_join(products::table)
+        .filter(seats::user_id.eq(user_id))
+        .filter(seats::released_at.is_null())
+        .order(products::slug.asc())
+        .select((products::slug, instances::id, instances::base_url))
+        .load(conn)
+        .await
+}
+
 /// Live seats on an instance (what `allocated_seats` counts).
 pub async fn live_seat_count(conn: &mut Conn, instance_id: Uuid) -> QueryResult<i64> {
     seats::table

@@ -30,11 +30,23 @@ pub struct Claims {
     pub roles: Vec<String>,
     /// Entitlement keys of the account.
     pub ent: Vec<String>,
+    /// Where the user has a seat: one entry per product that runs on an instance.
+    #[serde(default)]
+    pub seats: Vec<SeatClaim>,
     /// The session (refresh-token family) the token was issued from.
     pub sid: String,
     /// The sign-in passed a second factor (authenticator app or recovery code).
     #[serde(default)]
     pub mfa: bool,
+}
+
+/// A seat in an access token: the product (its slug), the instance (its id) and the
+/// instance's base URL. A product checks that its own instance is the one named.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeatClaim {
+    pub product: String,
+    pub instance: String,
+    pub url: String,
 }
 
 /// Why a token was refused (all answer the same 401).

@@ -106,6 +106,18 @@ async fn access_token(
         roles: role.into_iter().collect(),
         // What the account's live subscriptions grant, as of this token.
         ent: crate::db::billing::entitlement_keys(conn, account_id).await?,
+        // And where the user is placed, as of this token.
+        seats: crate::db::instances::seat_claims(conn, user_id)
+            .await?
+            .into_iter()
+            .map(
+                |(product, instance, url)| crate::identity::keys::SeatClaim {
+                    product,
+                    instance: instance.to_string(),
+                    url,
+                },
+            )
+            .collect(),
         sid: family_id.to_string(),
         mfa,
     };

@@ -330,6 +330,20 @@ async fn room_resumes_waiting_orders_and_the_dashboard_links_to_the_instance() {
         dashboard["products"][0]["url"],
         "https://team-full.example.org"
     );
+    // Tokens issued from now on carry the seat, for the product to check offline.
+    let claims = app.state.keys.verify(&token).await.unwrap();
+    assert!(claims.seats.is_empty(), "issued before the placement");
+    let (fresh, _) = app.sign_in("ada").await;
+    let claims = app.state.keys.verify(&fresh).await.unwrap();
+    assert_eq!(claims.seats.len(), 1);
+    assert_eq!(claims.seats[0].product, "team");
+    assert_eq!(claims.seats[0].instance, id);
+    assert_eq!(claims.seats[0].url, "https://team-full.example.org");
+    assert!(
+        claims.ent.contains(&"nextcloud".to_owned()),
+        "{:?}",
+        claims.ent
+    );
 
     // Staff can place by hand up to the hard cap and not past it.
     let (grace_user, _) = app.create_user("grace@example.org", "grace").await;
