@@ -22,8 +22,13 @@ pub struct WebDir(pub PathBuf);
 /// whose first segment is listed gets the `index.html` of that bundle's directory
 /// (`/onboarding/plan` gets `onboarding/index.html`). A bundle's assets live in its
 /// directory too (Trunk's `--public-url /onboarding/`), so they are served as ordinary
-/// files. A bundle may own several segments (say `("recovery", "onboarding")` later).
-pub const BUNDLES: &[(&str, &str)] = &[("onboarding", "onboarding")];
+/// files. A bundle may own several segments: the onboarding bundle also serves account
+/// recovery and the waitlist.
+pub const BUNDLES: &[(&str, &str)] = &[
+    ("onboarding", "onboarding"),
+    ("recovery", "onboarding"),
+    ("waitlist", "onboarding"),
+];
 
 /// Default service: static files and the SPA fallback; the JSON 404 under `/api`.
 pub async fn fallback(req: HttpRequest, dir: web::Data<WebDir>) -> Result<HttpResponse, AppError> {
@@ -174,8 +179,16 @@ mod tests {
             shell("/onboarding/plan"),
             PathBuf::from("onboarding/index.html")
         );
+        // One bundle may own several segments.
+        assert_eq!(shell("/recovery"), PathBuf::from("onboarding/index.html"));
+        assert_eq!(
+            shell("/recovery/restore"),
+            PathBuf::from("onboarding/index.html")
+        );
+        assert_eq!(shell("/waitlist"), PathBuf::from("onboarding/index.html"));
         // Only the whole segment counts.
         assert_eq!(shell("/onboardings"), PathBuf::from("index.html"));
+        assert_eq!(shell("/recovery-codes"), PathBuf::from("index.html"));
         assert_eq!(shell("/account/onboarding"), PathBuf::from("index.html"));
     }
 
