@@ -12,7 +12,8 @@
 
 mod actions;
 mod change_plan;
-mod format;
+// Public: account recovery (onboarding bundle) shows its dates the same way.
+pub mod format;
 mod overview;
 mod payments;
 mod standing;

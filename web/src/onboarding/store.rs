@@ -87,3 +87,65 @@ pub fn clear() {
         session_remove(key);
     }
 }
+
+/// Account recovery's progress (`/recovery/…`), kept apart from the wizard's.
+pub mod recovery {
+    use gatehouse_shared::recovery::RecoveryGranted;
+
+    use super::{session_get, session_remove, session_set};
+
+    const LOGIN: &str = "gatehouse.recovery.login";
+    const GRANTED: &str = "gatehouse.recovery.granted";
+    const SENT_AT: &str = "gatehouse.recovery.sent_at";
+
+    /// The email address or username a code was asked for.
+    pub fn login() -> Option<String> {
+        session_get(LOGIN).filter(|login| !login.trim().is_empty())
+    }
+
+    pub fn set_login(login: &str) {
+        session_set(LOGIN, login.trim());
+    }
+
+    /// Notes that a code went out just now (for the resend countdown).
+    pub fn set_sent_now() {
+        session_set(SENT_AT, &js_sys::Date::now().to_string());
+    }
+
+    /// Seconds until another code may be asked for: 0 when none went out lately.
+    pub fn resend_wait() -> u32 {
+        let Some(sent) = session_get(SENT_AT).and_then(|at| at.parse::<f64>().ok()) else {
+            return 0;
+        };
+        let elapsed = ((js_sys::Date::now() - sent) / 1000.0).max(0.0);
+        let left = f64::from(crate::onboarding::email_code::RESEND_AFTER) - elapsed;
+        if left > 0.0 {
+            left.ceil() as u32
+        } else {
+            0
+        }
+    }
+
+    /// What the verified code gave: the token to pay with and what will be restored.
+    pub fn granted() -> Option<RecoveryGranted> {
+        session_get(GRANTED).and_then(|text| serde_json::from_str(&text).ok())
+    }
+
+    pub fn set_granted(granted: &RecoveryGranted) {
+        if let Ok(text) = serde_json::to_string(granted) {
+            session_set(GRANTED, &text);
+        }
+    }
+
+    /// Forgets the token (expired, or used up once the account is active again).
+    pub fn forget_granted() {
+        session_remove(GRANTED);
+    }
+
+    /// Forgets everything (starting over with another login).
+    pub fn clear() {
+        for key in [LOGIN, GRANTED, SENT_AT] {
+            session_remove(key);
+        }
+    }
+}
