@@ -32,15 +32,22 @@ pub async fn count_down(wait: RwSignal<u32>, from: u32) {
     }
 }
 
-/// The code's input: numeric keyboard, filled in from the email by browsers that can.
+/// The code's input: numeric keyboard, filled in from the email by browsers that can. Its
+/// error goes once six digits are typed.
 #[component]
 pub fn CodeField(value: RwSignal<String>, error: RwSignal<Option<String>>) -> impl IntoView {
+    let recheck = move || {
+        if code_ok(&value.get_untracked()) {
+            error.set(None);
+        }
+    };
     view! {
         <Field
             name="code"
             label="6-digit code"
             value=value
             error=error
+            on_input=recheck
             autocomplete="one-time-code"
             inputmode="numeric"
         />
