@@ -107,23 +107,25 @@ pub mod recovery {
         session_set(LOGIN, login.trim());
     }
 
+    /// Now, in whole seconds since 1970 (integers: formatting and parsing floats would
+    /// add kilobytes to the bundle).
+    fn now_secs() -> u64 {
+        (js_sys::Date::now() / 1000.0) as u64
+    }
+
     /// Notes that a code went out just now (for the resend countdown).
     pub fn set_sent_now() {
-        session_set(SENT_AT, &js_sys::Date::now().to_string());
+        session_set(SENT_AT, &now_secs().to_string());
     }
 
     /// Seconds until another code may be asked for: 0 when none went out lately.
     pub fn resend_wait() -> u32 {
-        let Some(sent) = session_get(SENT_AT).and_then(|at| at.parse::<f64>().ok()) else {
+        let Some(sent) = session_get(SENT_AT).and_then(|at| at.parse::<u64>().ok()) else {
             return 0;
         };
-        let elapsed = ((js_sys::Date::now() - sent) / 1000.0).max(0.0);
-        let left = f64::from(crate::onboarding::email_code::RESEND_AFTER) - elapsed;
-        if left > 0.0 {
-            left.ceil() as u32
-        } else {
-            0
-        }
+        let elapsed = now_secs().saturating_sub(sent);
+        let after = u64::from(crate::onboarding::email_code::RESEND_AFTER);
+        u32::try_from(after.saturating_sub(elapsed)).unwrap_or(0)
     }
 
     /// What the verified code gave: the token to pay with and what will be restored.
