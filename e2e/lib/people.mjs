@@ -60,3 +60,29 @@ export async function emailedMatch(address, pattern) {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
+
+/**
+ * The first column of the first row `sql` selects, as text ('' when none). `vars` become
+ * psql variables, quoted safely where the query says :'name'.
+ */
+export function queryOne(sql, vars = {}) {
+  const args = [databaseUrl(), '-tA'];
+  for (const [name, value] of Object.entries(vars)) args.push('-v', `${name}=${value}`);
+  // Through stdin: psql interpolates variables only in scripts, not in -c.
+  return execFileSync('psql', args, { encoding: 'utf8', input: `${sql};\n` }).trim();
+}
+
+/** The newest six-digit code emailed to `address` with `template` (the subject's last word). */
+export async function emailedCode(address, template) {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const subject = queryOne(
+      "SELECT subject FROM emails WHERE to_address = :'to' AND template = :'template' ORDER BY created_at DESC LIMIT 1",
+      { to: address, template },
+    );
+    const code = subject.split(/\s+/).pop();
+    if (/^\d{6}$/.test(code ?? '')) return code;
+    if (Date.now() > deadline) throw new Error(`no ${template} code emailed to ${address}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

@@ -2,30 +2,14 @@
 // code, the fake Stripe checkout, and the success page that waits for the webhook.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 
 import { browserTest, PHONE, visible } from '../lib/browser.mjs';
 import { onDashboard, signIn } from '../lib/pages.mjs';
-import { emailedMatch, freshUser, PASSWORD, registerThroughApi } from '../lib/people.mjs';
+import { emailedCode, emailedMatch, freshUser, PASSWORD, registerThroughApi } from '../lib/people.mjs';
 
-/** The newest onboarding code emailed to `address` (the last word of the subject). */
-async function onboardingCode(address) {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const subject = execFileSync(
-      'psql',
-      [process.env.GATEHOUSE_E2E_DATABASE_URL, '-tA', '-v', `to=${address}`],
-      {
-        encoding: 'utf8',
-        input:
-          "SELECT subject FROM emails WHERE to_address = :'to' AND template = 'onboarding_code' ORDER BY created_at DESC LIMIT 1;\n",
-      },
-    ).trim();
-    const code = subject.split(/\s+/).pop();
-    if (/^\d{6}$/.test(code ?? '')) return code;
-    if (Date.now() > deadline) throw new Error(`no onboarding code emailed to ${address}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+/** The newest onboarding code emailed to `address`. */
+function onboardingCode(address) {
+  return emailedCode(address, 'onboarding_code');
 }
 
 async function assertNoHorizontalScroll(page) {

@@ -10,6 +10,8 @@ pub const MAIN: &str = "main";
 /// live in the web directory's subdirectory named after the bundle.
 pub const BUNDLES: &[(&str, &str)] = &[
     ("onboarding", "onboarding"),
+    ("recovery", "onboarding"),
+    ("waitlist", "onboarding"),
     ("dashboard", "home"),
     ("billing", "home"),
 ];
@@ -38,6 +40,8 @@ mod tests {
         assert_eq!(bundle_of("/account"), MAIN);
         assert_eq!(bundle_of("/onboarding"), "onboarding");
         assert_eq!(bundle_of("/onboarding/plan?x=1"), "onboarding");
+        assert_eq!(bundle_of("/recovery/restore"), "onboarding");
+        assert_eq!(bundle_of("/waitlist?product=team"), "onboarding");
         assert_eq!(bundle_of("/dashboard"), "home");
         assert_eq!(bundle_of("/billing?checkout=cs_1"), "home");
         assert_eq!(bundle_of("/billing#payments"), "home");

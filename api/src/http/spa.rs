@@ -168,8 +168,16 @@ mod tests {
             PathBuf::from("onboarding/index.html")
         );
         assert_eq!(shell("/billing"), PathBuf::from("home/index.html"));
+        // One bundle may own several segments.
+        assert_eq!(shell("/recovery"), PathBuf::from("onboarding/index.html"));
+        assert_eq!(
+            shell("/recovery/restore"),
+            PathBuf::from("onboarding/index.html")
+        );
+        assert_eq!(shell("/waitlist"), PathBuf::from("onboarding/index.html"));
         // Only the whole segment counts.
         assert_eq!(shell("/onboardings"), PathBuf::from("index.html"));
+        assert_eq!(shell("/recovery-codes"), PathBuf::from("index.html"));
         assert_eq!(shell("/account/onboarding"), PathBuf::from("index.html"));
     }
 

@@ -91,13 +91,17 @@ async fn deep_links_get_the_app_shell_but_missing_assets_and_api_paths_do_not() 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn onboarding_paths_get_the_onboarding_shell_and_its_assets() {
+async fn onboarding_recovery_and_waitlist_paths_get_the_onboarding_shell_and_its_assets() {
     let app = TestApp::builder().web_dir(built_spa()).spawn().await;
     for path in [
         "/onboarding",
         "/onboarding/",
         "/onboarding/plan",
         "/onboarding/a/b",
+        // Recovery and the waitlist live in the onboarding bundle too.
+        "/recovery",
+        "/recovery/restore",
+        "/waitlist",
     ] {
         let shell = app.get(path).await;
         assert_eq!(shell.status(), 200, "{path}");
@@ -112,7 +116,12 @@ async fn onboarding_paths_get_the_onboarding_shell_and_its_assets() {
         );
     }
     // Other paths, even ones that merely start with the same letters, get the main app.
-    for path in ["/onboardings", "/account/onboarding", "/pricing/onboarding"] {
+    for path in [
+        "/onboardings",
+        "/account/onboarding",
+        "/pricing/onboarding",
+        "/waitlists",
+    ] {
         let shell = app.get(path).await;
         assert_eq!(shell.status(), 200, "{path}");
         assert!(

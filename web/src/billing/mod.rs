@@ -12,7 +12,9 @@
 
 mod actions;
 mod change_plan;
-mod format;
+// Public: the dashboard shows the plan's facts, and account recovery (onboarding
+// bundle) its dates, the same way.
+pub mod format;
 pub mod overview;
 mod payments;
 mod standing;

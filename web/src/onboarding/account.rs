@@ -3,24 +3,20 @@
 
 use std::time::Duration;
 
-use gatehouse_shared::catalog::CatalogResponse;
 use gatehouse_shared::onboarding::{
     EmailCodeVerifyRequest, FieldCheck, OnboardingCheckoutRequest, ValidateRequest,
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::email_code::{code_problem, count_down, CodeField, SendCodeButton, RESEND_AFTER};
 use super::summary::SummaryView;
 use super::wizard::{summary, Step, Wizard};
 use super::{calls, first_name, redirect_if_missing, store, StepHeading, StepIndicator};
-use crate::api::{self, ApiError};
 use crate::browser::{go_to, normalize_email, sleep};
 use crate::form::{email_problem, sentence, server_errors, Field, FormError, FormStatus};
 use crate::pricing::{LoadFailed, Loading};
 use crate::title::Title;
-
-/// Seconds before another code may be asked for.
-const RESEND_AFTER: u32 = 60;
 
 /// Why a username cannot be used as typed (the API's rule), if it cannot.
 pub fn username_problem(name: &str) -> Option<&'static str> {
@@ -37,26 +33,12 @@ pub fn username_problem(name: &str) -> Option<&'static str> {
     }
 }
 
-/// Whether `code` is six digits.
-pub fn code_ok(code: &str) -> bool {
-    let code = code.trim();
-    code.len() == 6 && code.chars().all(|c| c.is_ascii_digit())
-}
-
 #[component]
 pub fn AccountStep() -> impl IntoView {
     if redirect_if_missing(Step::Account) {
         return ().into_any();
     }
-    let catalog = RwSignal::new(None::<Result<CatalogResponse, ApiError>>);
-    let fetch = move || {
-        catalog.set(None);
-        spawn_local(async move {
-            let answer = api::catalog().await;
-            _ = catalog.try_set(Some(answer));
-        });
-    };
-    fetch();
+    let (catalog, fetch) = calls::load_catalog();
     let state = RwSignal::new(store::wizard());
     let back = if state.with_untracked(|state| state.storage.is_empty()) {
         Step::Plan
@@ -108,10 +90,7 @@ fn check_message(label: &str, check: &FieldCheck) -> Option<String> {
 }
 
 #[component]
-fn AccountForm(
-    state: RwSignal<Wizard>,
-    catalog: RwSignal<Option<Result<CatalogResponse, ApiError>>>,
-) -> impl IntoView {
+fn AccountForm(state: RwSignal<Wizard>, catalog: calls::CatalogState) -> impl IntoView {
     let (last, user, mail) = state.with_untracked(|state| {
         (
             state.last_name.clone(),
@@ -241,7 +220,7 @@ fn AccountForm(
         ok
     };
 
-    let send_code = move |_| {
+    let send_code = move || {
         form_error.set(None);
         if !fields_ok() {
             form_error.set(Some("Please correct the highlighted fields.".to_owned()));
@@ -257,11 +236,7 @@ fn AccountForm(
                 Ok(_) => {
                     _ = code_sent.try_set(true);
                     _ = status.try_set(Some(format!("We sent a 6-digit code to {address}.")));
-                    _ = wait.try_set(RESEND_AFTER);
-                    while wait.try_get_untracked().is_some_and(|n| n > 0) {
-                        sleep(Duration::from_secs(1)).await;
-                        _ = wait.try_update(|n| *n = n.saturating_sub(1));
-                    }
+                    count_down(wait, RESEND_AFTER).await;
                 }
                 Err(error) => {
                     let (inline, summary) = server_errors(&error, &[("email", "Email")]);
@@ -277,11 +252,10 @@ fn AccountForm(
     let verify = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         form_error.set(None);
-        if !code_ok(&code.get_untracked()) {
-            code_error.set(Some("Enter the 6-digit code from the email.".to_owned()));
+        code_error.set(code_problem(&code.get_untracked()));
+        if code_error.get_untracked().is_some() {
             return;
         }
-        code_error.set(None);
         if !fields_ok() {
             form_error.set(Some("Please correct the highlighted fields.".to_owned()));
             return;
@@ -414,28 +388,10 @@ fn AccountForm(
             <FormStatus message=Signal::from(status) />
             <FormError message=Signal::from(form_error) />
             {move || (!proved()).then(|| view! {
-                <button
-                    class="button button--secondary"
-                    type="button"
-                    on:click=send_code
-                    disabled=move || { pending.get() || wait.get() > 0 }
-                >
-                    {move || match (code_sent.get(), wait.get()) {
-                        (false, _) => "Send code".to_owned(),
-                        (true, 0) => "Resend code".to_owned(),
-                        (true, n) => format!("Resend code in {n} s"),
-                    }}
-                </button>
+                <SendCodeButton sent=code_sent wait pending on_click=send_code />
             })}
             {move || (code_sent.get() && !proved()).then(|| view! {
-                <Field
-                    name="code"
-                    label="6-digit code"
-                    value=code
-                    error=code_error
-                    autocomplete="one-time-code"
-                    inputmode="numeric"
-                />
+                <CodeField value=code error=code_error />
                 <button
                     class="button button--primary form__submit"
                     type="submit"
@@ -471,12 +427,5 @@ mod tests {
         assert!(username_problem("_ada").is_some());
         assert!(username_problem("ada lovelace").is_some());
         assert_eq!(username_problem("ada_1.x-y"), None);
-    }
-
-    #[test]
-    fn codes_are_six_digits() {
-        assert!(code_ok(" 123456 "));
-        assert!(!code_ok("12345"));
-        assert!(!code_ok("12345a"));
     }
 }

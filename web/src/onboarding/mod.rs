@@ -1,7 +1,10 @@
-//! The onboarding app (`/onboarding/…`), its own Wasm bundle (`gatehouse-onboarding`,
-//! `web/onboarding.html`): the sign-up-and-pay wizard, one step per page. The wizard's
-//! answers live in `sessionStorage`, so a reload (or the trip to Stripe and back) keeps
-//! them, and they vanish with the tab.
+//! The onboarding app, its own Wasm bundle (`gatehouse-onboarding`, `web/onboarding.html`):
+//! the sign-up-and-pay wizard (`/onboarding/…`), one step per page; account recovery
+//! (`/recovery/…`, `recovery/`) and the waitlist (`/waitlist`, `waitlist.rs`), which share
+//! its pieces (the catalog loader, the emailed code's field and resend button). The
+//! server sends this bundle's `index.html` for each of these first path segments. The
+//! wizard's answers live in `sessionStorage`, so a reload (or the trip to Stripe and
+//! back) keeps them, and they vanish with the tab.
 //!
 //! It reuses the library's shared pieces (API client, forms, title, the pricing page's
 //! price and period components) and nothing of the main app's shell, so the main app's
@@ -11,11 +14,14 @@
 mod account;
 mod calls;
 mod cancelled;
+mod email_code;
 mod plan;
+mod recovery;
 mod storage;
 mod store;
 mod success;
 mod summary;
+mod waitlist;
 mod welcome;
 pub mod wizard;
 
@@ -56,6 +62,10 @@ pub fn OnboardingApp() -> impl IntoView {
                     <Route path=path!("/onboarding/account") view=account::AccountStep />
                     <Route path=path!("/onboarding/success") view=success::SuccessPage />
                     <Route path=path!("/onboarding/cancelled") view=cancelled::CancelledPage />
+                    <Route path=path!("/recovery") view=recovery::AskStep />
+                    <Route path=path!("/recovery/code") view=recovery::VerifyStep />
+                    <Route path=path!("/recovery/restore") view=recovery::RestoreStep />
+                    <Route path=path!("/waitlist") view=waitlist::WaitlistPage />
                 </Routes>
             </main>
         </Router>

@@ -2,13 +2,10 @@
 
 use gatehouse_shared::catalog::{BillingPeriod, CatalogProduct, CatalogResponse, ProductKind};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
-
 use leptos_router::hooks::use_navigate;
 
 use super::wizard::{after_plan, extras, Step, Wizard};
-use super::{first_name, redirect_if_missing, store, StepHeading, StepIndicator, BASE};
-use crate::api::{self, ApiError};
+use super::{calls, first_name, redirect_if_missing, store, StepHeading, StepIndicator, BASE};
 use crate::pricing::{LoadFailed, Loading, PeriodSwitch, Price, DEFAULT_PAGE};
 use crate::title::Title;
 
@@ -37,15 +34,7 @@ pub fn PlanStep() -> impl IntoView {
         Some(name) => format!("{name}, choose your plan"),
         None => "Choose your plan".to_owned(),
     };
-    let catalog = RwSignal::new(None::<Result<CatalogResponse, ApiError>>);
-    let fetch = move || {
-        catalog.set(None);
-        spawn_local(async move {
-            let answer = api::catalog().await;
-            _ = catalog.try_set(Some(answer));
-        });
-    };
-    fetch();
+    let (catalog, fetch) = calls::load_catalog();
     let state = RwSignal::new(store::wizard());
     let period = RwSignal::new(state.with_untracked(Wizard::period));
     Effect::new(move |_| {

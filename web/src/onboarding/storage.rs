@@ -3,12 +3,10 @@
 
 use gatehouse_shared::catalog::{CatalogResponse, ProductKind};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 
 use super::wizard::{extras, Step, Wizard, MAX_STORAGE};
-use super::{redirect_if_missing, store, StepHeading, StepIndicator};
-use crate::api::{self, ApiError};
+use super::{calls, redirect_if_missing, store, StepHeading, StepIndicator};
 use crate::pricing::{LoadFailed, Loading, Price};
 use crate::title::Title;
 
@@ -29,15 +27,7 @@ pub fn StorageStep() -> impl IntoView {
     if redirect_if_missing(Step::Storage) {
         return ().into_any();
     }
-    let catalog = RwSignal::new(None::<Result<CatalogResponse, ApiError>>);
-    let fetch = move || {
-        catalog.set(None);
-        spawn_local(async move {
-            let answer = api::catalog().await;
-            _ = catalog.try_set(Some(answer));
-        });
-    };
-    fetch();
+    let (catalog, fetch) = calls::load_catalog();
     let state = RwSignal::new(store::wizard());
     let navigate = use_navigate();
     // Nothing to choose: on to the account.

@@ -87,3 +87,67 @@ pub fn clear() {
         session_remove(key);
     }
 }
+
+/// Account recovery's progress (`/recovery/…`), kept apart from the wizard's.
+pub mod recovery {
+    use gatehouse_shared::recovery::RecoveryGranted;
+
+    use super::{session_get, session_remove, session_set};
+
+    const LOGIN: &str = "gatehouse.recovery.login";
+    const GRANTED: &str = "gatehouse.recovery.granted";
+    const SENT_AT: &str = "gatehouse.recovery.sent_at";
+
+    /// The email address or username a code was asked for.
+    pub fn login() -> Option<String> {
+        session_get(LOGIN).filter(|login| !login.trim().is_empty())
+    }
+
+    pub fn set_login(login: &str) {
+        session_set(LOGIN, login.trim());
+    }
+
+    /// Now, in whole seconds since 1970 (integers: formatting and parsing floats would
+    /// add kilobytes to the bundle).
+    fn now_secs() -> u64 {
+        (js_sys::Date::now() / 1000.0) as u64
+    }
+
+    /// Notes that a code went out just now (for the resend countdown).
+    pub fn set_sent_now() {
+        session_set(SENT_AT, &now_secs().to_string());
+    }
+
+    /// Seconds until another code may be asked for: 0 when none went out lately.
+    pub fn resend_wait() -> u32 {
+        let Some(sent) = session_get(SENT_AT).and_then(|at| at.parse::<u64>().ok()) else {
+            return 0;
+        };
+        let elapsed = now_secs().saturating_sub(sent);
+        let after = u64::from(crate::onboarding::email_code::RESEND_AFTER);
+        u32::try_from(after.saturating_sub(elapsed)).unwrap_or(0)
+    }
+
+    /// What the verified code gave: the token to pay with and what will be restored.
+    pub fn granted() -> Option<RecoveryGranted> {
+        session_get(GRANTED).and_then(|text| serde_json::from_str(&text).ok())
+    }
+
+    pub fn set_granted(granted: &RecoveryGranted) {
+        if let Ok(text) = serde_json::to_string(granted) {
+            session_set(GRANTED, &text);
+        }
+    }
+
+    /// Forgets the token (expired, or used up once the account is active again).
+    pub fn forget_granted() {
+        session_remove(GRANTED);
+    }
+
+    /// Forgets everything (starting over with another login).
+    pub fn clear() {
+        for key in [LOGIN, GRANTED, SENT_AT] {
+            session_remove(key);
+        }
+    }
+}

@@ -85,6 +85,10 @@ pub fn WelcomeStep() -> impl IntoView {
                 <p class="auth-card__switch">
                     "Already have an account? "<a href="/sign-in" rel="external">"Sign in"</a>
                 </p>
+                <p class="auth-card__switch">
+                    "Lost access after a cancellation or a failed payment? "
+                    <a href="/recovery">"Recover your account"</a>
+                </p>
             </section>
         </div>
     }
