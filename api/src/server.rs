@@ -142,6 +142,11 @@ pub fn job_services(config: &Config) -> JobServices {
             &config.http.public_url,
         )
         .with_retention(config.billing.retention),
+        http: reqwest::Client::builder()
+            .user_agent(concat!("Gatehouse/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(std::time::Duration::from_secs(5))
+            .build()
+            .unwrap_or_default(),
     }
 }
 

@@ -3,6 +3,8 @@
 //!
 //! - [`oauth`]: Google's and GitHub's OAuth 2.0 authorization-code flow with PKCE, with a
 //!   consent page where you type who you are.
+//! - [`products`]: a product's side of provisioning: an admin API that keeps group
+//!   members, and a webhook receiver.
 //! - [`smtp`]: a mail relay that keeps what it is sent.
 //! - [`stripe`]: the part of the Stripe API Gatehouse uses, its hosted pages, and
 //!   signed webhook deliveries with switchable faults.
@@ -11,5 +13,6 @@
 #![recursion_limit = "256"]
 
 pub mod oauth;
+pub mod products;
 pub mod smtp;
 pub mod stripe;

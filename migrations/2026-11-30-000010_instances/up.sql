@@ -28,6 +28,24 @@ CREATE TABLE instances (
 );
 CREATE INDEX instances_product ON instances (product_id, allocated_seats, name) WHERE active;
 
+-- What a seat change means for the product (api/src/instances/connectors.rs); no row
+-- means nothing but the seat. `webhook`: a signed JSON event POSTed to `url`, signed
+-- with `secret` (Gatehouse generates it). `groups`: an admin API that keeps group
+-- members: PUT/DELETE on `url`, a template with `{group}` and `{user}`, with `token` as
+-- the bearer token.
+CREATE TABLE instance_connectors (
+    instance_id  UUID        PRIMARY KEY REFERENCES instances (id),
+    kind         TEXT        NOT NULL CHECK (kind IN ('webhook', 'groups')),
+    url          TEXT        NOT NULL CHECK (url ~ '^https?://' AND length(url) <= 2000),
+    group_name   TEXT        CHECK (length(group_name) BETWEEN 1 AND 200),
+    secret       TEXT,
+    token        TEXT,
+    updated_at   TIMESTAMPTZ NOT NULL DEFAULT now(),
+    CHECK (
+        (kind = 'webhook' AND secret IS NOT NULL AND group_name IS NULL AND token IS NULL)
+        OR (kind = 'groups' AND group_name IS NOT NULL AND token IS NOT NULL AND secret IS NULL))
+);
+
 -- A user's seat on an instance of a product. One live seat per user and product; a
 -- released seat is kept so that subscribing again prefers the same instance.
 CREATE TABLE seats (

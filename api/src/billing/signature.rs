@@ -90,7 +90,9 @@ fn hex_decode(text: &str) -> Option<Vec<u8>> {
         .ok()
 }
 
-/// The header Stripe would send (for the fake Stripe and tests).
+/// The header value that signs `body` at `timestamp` with `secret`: what Stripe sends
+/// (the fake Stripe and tests use it), and what Gatehouse sends with its own webhooks to
+/// products (`Gatehouse-Signature`), so a product checks them as it would check Stripe's.
 pub fn sign(secret: &str, timestamp: i64, body: &[u8]) -> String {
     format!(
         "t={timestamp},v1={}",

@@ -9,7 +9,7 @@ use diesel::sql_types::{BigInt, Integer};
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
-use super::schema::{instances, products, seats, users};
+use super::schema::{instance_connectors, instances, products, seats, users};
 use super::Conn;
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
@@ -114,6 +114,56 @@ pub async fn product_slug(conn: &mut Conn, product_id: Uuid) -> QueryResult<Stri
         .select(products::slug)
         .first(conn)
         .await
+}
+
+/// What a seat change means for an instance's product (no row: nothing but the seat).
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = instance_connectors, check_for_backend(diesel::pg::Pg))]
+pub struct ConnectorRow {
+    pub instance_id: Uuid,
+    /// `webhook` or `groups`.
+    pub kind: String,
+    pub url: String,
+    pub group_name: Option<String>,
+    /// `webhook`: the signing secret Gatehouse generated.
+    pub secret: Option<String>,
+    /// `groups`: the admin API's bearer token.
+    pub token: Option<String>,
+}
+
+pub async fn connector(conn: &mut Conn, instance_id: Uuid) -> QueryResult<Option<ConnectorRow>> {
+    instance_connectors::table
+        .find(instance_id)
+        .select(ConnectorRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Every connector, for listing.
+pub async fn connectors(conn: &mut Conn) -> QueryResult<Vec<ConnectorRow>> {
+    instance_connectors::table
+        .select(ConnectorRow::as_select())
+        .load(conn)
+        .await
+}
+
+/// Sets the instance's connector (`None`: nothing but the seat).
+pub async fn set_connector(
+    conn: &mut Conn,
+    instance_id: Uuid,
+    connector: Option<&ConnectorRow>,
+) -> QueryResult<()> {
+    diesel::delete(instance_connectors::table.find(instance_id))
+        .execute(conn)
+        .await?;
+    if let Some(row) = connector {
+        diesel::insert_into(instance_connectors::table)
+            .values(row)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
 }
 
 pub async fn insert_instance(conn: &mut Conn, new: &NewInstance<'_>) -> QueryResult<Instance> {

@@ -47,6 +47,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    instance_connectors (instance_id) {
+        instance_id -> Uuid,
+        kind -> Text,
+        url -> Text,
+        group_name -> Nullable<Text>,
+        secret -> Nullable<Text>,
+        token -> Nullable<Text>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     instances (id) {
         id -> Uuid,
         product_id -> Uuid,
@@ -355,6 +367,7 @@ diesel::table! {
 
 diesel::joinable!(account_members -> accounts (account_id));
 diesel::joinable!(account_members -> users (user_id));
+diesel::joinable!(instance_connectors -> instances (instance_id));
 diesel::joinable!(instances -> products (product_id));
 diesel::joinable!(mfa_recovery_codes -> users (user_id));
 diesel::joinable!(oauth_identities -> users (user_id));
@@ -383,6 +396,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     emails,
     entitlements,
+    instance_connectors,
     instances,
     jobs,
     mfa_recovery_codes,

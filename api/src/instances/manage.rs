@@ -7,14 +7,14 @@ use std::collections::BTreeMap;
 use diesel_async::AsyncConnection;
 use gatehouse_shared::ids::{AccountId, InstanceId, OrderId, ProductId};
 use gatehouse_shared::instances::{
-    InstanceList, InstanceUpdate, InstanceView, NewInstanceRequest, OrderList, OrderLogLine,
-    OrderView, PlaceRequest, PlaceResult,
+    ConnectorInput, ConnectorView, InstanceList, InstanceUpdate, InstanceView, NewInstanceRequest,
+    OrderList, OrderLogLine, OrderView, PlaceRequest, PlaceResult,
 };
 use uuid::Uuid;
 
 use super::orders::{self, allowed, FulfilOrder};
 use super::placement::{self, Placement};
-use crate::db::instances::{self as q, Instance, InstanceChanges, NewInstance};
+use crate::db::instances::{self as q, ConnectorRow, Instance, InstanceChanges, NewInstance};
 use crate::db::orders::{self as oq, Order};
 use crate::db::{catalog, identity, Conn};
 use crate::error::{AppError, AppResult};
@@ -22,8 +22,29 @@ use crate::jobs::enqueue;
 
 type Fields = BTreeMap<String, String>;
 
-pub fn view(instance: Instance, product_slug: String) -> InstanceView {
+pub fn view(
+    instance: Instance,
+    product_slug: String,
+    connector: Option<&ConnectorRow>,
+) -> InstanceView {
+    let connector = match connector {
+        None => ConnectorView {
+            kind: "none".to_owned(),
+            url: None,
+            group: None,
+            webhook_secret: None,
+            has_token: false,
+        },
+        Some(row) => ConnectorView {
+            kind: row.kind.clone(),
+            url: Some(row.url.clone()),
+            group: row.group_name.clone(),
+            webhook_secret: row.secret.clone(),
+            has_token: row.token.is_some(),
+        },
+    };
     InstanceView {
+        connector,
         id: InstanceId(instance.id),
         product_id: ProductId(instance.product_id),
         product_slug,
@@ -40,11 +61,19 @@ pub fn view(instance: Instance, product_slug: String) -> InstanceView {
 
 /// Every instance (of one product, by slug, when given), by product and name.
 pub async fn list(conn: &mut Conn, product: Option<&str>) -> AppResult<InstanceList> {
+    let connectors: BTreeMap<Uuid, ConnectorRow> = q::connectors(conn)
+        .await?
+        .into_iter()
+        .map(|row| (row.instance_id, row))
+        .collect();
     Ok(InstanceList {
         instances: q::list_with_slugs(conn, product)
             .await?
             .into_iter()
-            .map(|(instance, slug)| view(instance, slug))
+            .map(|(instance, slug)| {
+                let connector = connectors.get(&instance.id);
+                view(instance, slug, connector)
+            })
             .collect(),
     })
 }
@@ -106,6 +135,91 @@ fn check_caps(fields: &mut Fields, soft: i32, allocation: i32, hard: i32, in_use
     }
 }
 
+/// A new webhook signing secret.
+fn webhook_secret() -> String {
+    let bytes: [u8; 32] = rand::random();
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("whsec_{hex}")
+}
+
+/// Checks `input` (as a change of `current`) and says what to store for the instance
+/// (`None`: no connector). A webhook keeps its secret while it stays a webhook; a groups
+/// connector keeps its token unless given one.
+fn resolve_connector(
+    fields: &mut Fields,
+    instance_id: Uuid,
+    input: &ConnectorInput,
+    current: Option<&ConnectorRow>,
+) -> Option<ConnectorRow> {
+    let url_ok = |url: &str| {
+        url.len() <= 2000
+            && url::Url::parse(&url.replace("{group}", "g").replace("{user}", "u"))
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+    };
+    let url = input.url.clone().unwrap_or_default();
+    let was = |kind: &str| current.filter(|row| row.kind == kind);
+    match input.kind.as_str() {
+        "none" => None,
+        "webhook" => {
+            if !url_ok(&url) {
+                fields.insert(
+                    "connector.url".into(),
+                    "must be an http:// or https:// address".into(),
+                );
+            }
+            Some(ConnectorRow {
+                instance_id,
+                kind: "webhook".to_owned(),
+                url,
+                group_name: None,
+                secret: was("webhook")
+                    .and_then(|row| row.secret.clone())
+                    .or_else(|| Some(webhook_secret())),
+                token: None,
+            })
+        }
+        "groups" => {
+            if !url_ok(&url) || !url.contains("{user}") {
+                fields.insert(
+                    "connector.url".into(),
+                    "must be an http:// or https:// address template with {user} (and {group})"
+                        .into(),
+                );
+            }
+            let group = input.group.clone().unwrap_or_default();
+            if group.trim().is_empty() || group.chars().count() > 200 {
+                fields.insert("connector.group".into(), "must be 1–200 characters".into());
+            }
+            let token = input
+                .token
+                .clone()
+                .filter(|t| !t.trim().is_empty())
+                .or_else(|| was("groups").and_then(|row| row.token.clone()));
+            if token.is_none() {
+                fields.insert(
+                    "connector.token".into(),
+                    "is needed: the admin API's bearer token".into(),
+                );
+            }
+            Some(ConnectorRow {
+                instance_id,
+                kind: "groups".to_owned(),
+                url,
+                group_name: Some(group),
+                secret: None,
+                token,
+            })
+        }
+        _ => {
+            fields.insert(
+                "connector.kind".into(),
+                "must be none, webhook or groups".into(),
+            );
+            None
+        }
+    }
+}
+
 fn unique_name(err: diesel::result::Error) -> AppError {
     use diesel::result::{DatabaseErrorKind, Error};
     match err {
@@ -129,6 +243,11 @@ pub async fn create(conn: &mut Conn, request: &NewInstanceRequest) -> AppResult<
         request.hard_cap,
         0,
     );
+    // The instance's id is known once inserted; checked here, stored with it below.
+    let connector = request
+        .connector
+        .as_ref()
+        .and_then(|input| resolve_connector(&mut fields, Uuid::nil(), input, None));
     let product = catalog::find_product_by_slug(conn, request.product.trim()).await?;
     match &product {
         None => {
@@ -158,8 +277,13 @@ pub async fn create(conn: &mut Conn, request: &NewInstanceRequest) -> AppResult<
         )
         .await
         .map_err(unique_name)?;
+        let connector = connector.clone().map(|row| ConnectorRow {
+            instance_id: created.id,
+            ..row
+        });
+        q::set_connector(tx, created.id, connector.as_ref()).await?;
         orders::resume_waiting(tx).await?;
-        Ok(view(created, product.slug.clone()))
+        Ok(view(created, product.slug.clone(), connector.as_ref()))
     })
     .await
 }
@@ -187,6 +311,11 @@ pub async fn update(
         let allocation = request.allocation_cap.unwrap_or(current.allocation_cap);
         let hard = request.hard_cap.unwrap_or(current.hard_cap);
         check_caps(&mut fields, soft, allocation, hard, current.allocated_seats);
+        let stored = q::connector(tx, id).await?;
+        let connector = request
+            .connector
+            .as_ref()
+            .map(|input| resolve_connector(&mut fields, id, input, stored.as_ref()));
         if !fields.is_empty() {
             return Err(AppError::Validation { fields });
         }
@@ -205,13 +334,20 @@ pub async fn update(
         )
         .await
         .map_err(unique_name)?;
+        let connector = match connector {
+            Some(changed) => {
+                q::set_connector(tx, id, changed.as_ref()).await?;
+                changed
+            }
+            None => stored,
+        };
         let room =
             |i: &Instance| i.active && i.auto_allocate && i.allocated_seats < i.allocation_cap;
         if room(&updated) && (!room(&current) || updated.allocation_cap > current.allocation_cap) {
             orders::resume_waiting(tx).await?;
         }
         let slug = q::product_slug(tx, updated.product_id).await?;
-        Ok(view(updated, slug))
+        Ok(view(updated, slug, connector.as_ref()))
     })
     .await
 }
@@ -256,9 +392,10 @@ pub async fn place(
             Placement::NoCapacity => unreachable!("staff placement never waits"),
         };
         let slug = q::product_slug(tx, instance.product_id).await?;
+        let connector = q::connector(tx, instance.id).await?;
         Ok(PlaceResult {
             outcome: outcome.to_owned(),
-            instance: view(instance, slug),
+            instance: view(instance, slug, connector.as_ref()),
         })
     })
     .await

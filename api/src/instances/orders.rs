@@ -130,6 +130,15 @@ pub async fn fulfil(pool: &Pool, order_id: Uuid, grace: Duration) -> AppResult<O
                 for (user_id, username) in &holders {
                     match placement::place(tx, *user_id, order.account_id, *product_id).await? {
                         Placement::Kept(instance) => {
+                            // What they may use there may have changed.
+                            super::connectors::notify(
+                                tx,
+                                instance.id,
+                                *user_id,
+                                order.account_id,
+                                super::connectors::EventKind::EntitlementsChanged,
+                            )
+                            .await?;
                             lines.push(format!("{username} keeps a seat on {}.", instance.name));
                         }
                         Placement::Placed(instance) => lines.push(format!(

@@ -15,7 +15,8 @@
 use uuid::Uuid;
 
 use super::alerts;
-use crate::db::instances::{self as q, Instance, NewSeat};
+use super::connectors::{self, EventKind};
+use crate::db::instances::{self as q, Instance, NewSeat, Seat};
 use crate::db::Conn;
 use crate::error::{AppError, AppResult};
 
@@ -74,7 +75,7 @@ pub async fn place(
         if current.active {
             return Ok(Placement::Kept(current));
         }
-        give_up(tx, seat.id, seat.instance_id).await?;
+        give_up(tx, &seat).await?;
     }
     let previous = q::previous_instance(tx, user_id, product_id).await?;
     let takes = |i: &&Instance| i.active && i.auto_allocate && i.allocated_seats < i.allocation_cap;
@@ -114,7 +115,7 @@ pub async fn place_on(
         if current.id == instance_id {
             return Ok(Placement::Kept(current));
         }
-        give_up(tx, seat.id, seat.instance_id).await?;
+        give_up(tx, &seat).await?;
     }
     let instance = q::instance(tx, instance_id)
         .await?
@@ -146,7 +147,7 @@ pub async fn release(tx: &mut Conn, user_id: Uuid, product_id: Uuid) -> AppResul
     let Some((seat, _)) = q::live_seat(tx, user_id, product_id).await? else {
         return Ok(false);
     };
-    give_up(tx, seat.id, seat.instance_id).await?;
+    give_up(tx, &seat).await?;
     Ok(true)
 }
 
@@ -176,18 +177,27 @@ async fn seat_on(
         q::set_soft_cap_alerted(tx, placed.id, Some(chrono::Utc::now())).await?;
         alerts::soft_cap_crossed(tx, &placed).await?;
     }
+    connectors::notify(tx, placed.id, user_id, account_id, EventKind::SeatPlaced).await?;
     Ok(placed)
 }
 
 /// Releases a live seat and frees its place on the instance (never below zero); an
 /// instance back at or under its soft cap may alert again later. The caller holds the
 /// product's instance locks.
-async fn give_up(tx: &mut Conn, seat_id: Uuid, instance_id: Uuid) -> AppResult<()> {
-    if q::release_seat(tx, seat_id).await? {
-        let freed = q::free_seat(tx, instance_id).await?;
+async fn give_up(tx: &mut Conn, seat: &Seat) -> AppResult<()> {
+    if q::release_seat(tx, seat.id).await? {
+        let freed = q::free_seat(tx, seat.instance_id).await?;
         if freed.allocated_seats <= freed.soft_cap && freed.soft_cap_alerted_at.is_some() {
-            q::set_soft_cap_alerted(tx, instance_id, None).await?;
+            q::set_soft_cap_alerted(tx, seat.instance_id, None).await?;
         }
+        connectors::notify(
+            tx,
+            seat.instance_id,
+            seat.user_id,
+            seat.account_id,
+            EventKind::SeatReleased,
+        )
+        .await?;
     }
     Ok(())
 }

@@ -60,6 +60,8 @@ pub struct JobServices {
     /// `None` until Stripe is configured (events then wait, failing, for it).
     pub stripe: Option<crate::billing::stripe_api::StripeApi>,
     pub billing: crate::billing::subscriptions::BillingSettings,
+    /// For calls to products (provisioning connectors); each call sets its own timeout.
+    pub http: reqwest::Client,
 }
 
 /// What a running job gets.
@@ -140,6 +142,7 @@ impl Registry {
             .register::<crate::billing::catalog_sync::SyncCatalog>()
             .register::<crate::recovery::PurgeExpiredAccounts>()
             .register::<crate::instances::alerts::CapacityAlert>()
+            .register::<crate::instances::connectors::ConnectorEvent>()
             .register::<crate::instances::orders::FulfilOrder>()
             .register::<crate::instances::orders::ReleaseLapsedSeats>()
             .register::<crate::instances::orders::SweepStuckOrders>();

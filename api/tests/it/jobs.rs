@@ -128,7 +128,7 @@ impl Job for Keyed {
     }
 }
 
-fn fast_config() -> WorkerConfig {
+pub(crate) fn fast_config() -> WorkerConfig {
     WorkerConfig {
         concurrency: 4,
         poll_interval: Duration::from_millis(10),
@@ -140,7 +140,7 @@ fn fast_config() -> WorkerConfig {
     }
 }
 
-async fn state_of(pool: &Pool, id: i64) -> queue::JobRow {
+pub(crate) async fn state_of(pool: &Pool, id: i64) -> queue::JobRow {
     let mut conn = pool.get().await.unwrap();
     queue::find(&mut conn, id).await.unwrap()
 }
@@ -153,13 +153,13 @@ async fn enqueue_new<J: Job>(conn: &mut gatehouse::db::Conn, job: &J) -> i64 {
 }
 
 /// A worker running in the background until [`RunningWorker::stop`].
-struct RunningWorker {
+pub(crate) struct RunningWorker {
     shutdown: CancellationToken,
     handle: tokio::task::JoinHandle<()>,
 }
 
 impl RunningWorker {
-    fn start(pool: &Pool, registry: Registry, config: WorkerConfig) -> Self {
+    pub(crate) fn start(pool: &Pool, registry: Registry, config: WorkerConfig) -> Self {
         let shutdown = CancellationToken::new();
         let handle = tokio::spawn(
             Worker::new(pool.clone(), registry, JobServices::default(), config)
@@ -168,14 +168,14 @@ impl RunningWorker {
         Self { shutdown, handle }
     }
 
-    async fn stop(self) {
+    pub(crate) async fn stop(self) {
         self.shutdown.cancel();
         self.handle.await.unwrap();
     }
 }
 
 /// Waits (without a wall-clock assertion) until `check` holds, for at most `limit`.
-async fn eventually<F: std::future::Future<Output = bool>>(
+pub(crate) async fn eventually<F: std::future::Future<Output = bool>>(
     limit: Duration,
     mut check: impl FnMut() -> F,
 ) {

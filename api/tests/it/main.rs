@@ -12,6 +12,7 @@ mod billing_checkout;
 mod catalog;
 mod cli;
 mod code_login;
+mod connectors;
 mod docs;
 mod errors;
 mod health;
