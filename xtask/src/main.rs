@@ -312,7 +312,8 @@ fn cmd_bench() -> Result<(), String> {
     services::ensure_postgres()?;
     step("benchmarks (release build; figures and targets below)");
     cargo(&["bench", "-p", "gatehouse", "--bench", "login"])?;
-    cargo(&["bench", "-p", "gatehouse", "--bench", "webhooks"])
+    cargo(&["bench", "-p", "gatehouse", "--bench", "webhooks"])?;
+    cargo(&["bench", "-p", "gatehouse", "--bench", "placement"])
 }
 
 fn cmd_openapi(root: &Path) -> Result<(), String> {

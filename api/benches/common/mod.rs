@@ -4,7 +4,9 @@
 #![allow(dead_code)] // each benchmark uses its own subset
 
 use std::future::Future;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use gatehouse::config::{AuthConfig, DatabaseConfig};
@@ -94,4 +96,50 @@ pub fn serve(state: AppState, workers: usize) -> anyhow::Result<(RunningServer, 
     )?;
     let base = format!("http://{}", server.addr);
     Ok((server, base))
+}
+
+/// How long each measurement warms up, and how long it is measured.
+pub const WARM_UP: Duration = Duration::from_secs(2);
+pub const MEASURE: Duration = Duration::from_secs(10);
+
+/// Runs `work` on `concurrency` tasks for the warm-up and the measured window; returns
+/// completed operations per second in the window, and the failures.
+pub async fn rate<F, Fut>(concurrency: usize, work: F) -> (f64, u64)
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    let work = Arc::new(work);
+    let stop = Arc::new(AtomicBool::new(false));
+    let done = Arc::new(AtomicU64::new(0));
+    let failed = Arc::new(AtomicU64::new(0));
+    let tasks: Vec<_> = (0..concurrency)
+        .map(|task| {
+            let (work, stop, done, failed) =
+                (work.clone(), stop.clone(), done.clone(), failed.clone());
+            tokio::spawn(async move {
+                while !AtomicBool::load(&stop, Ordering::Relaxed) {
+                    if work(task).await {
+                        done.fetch_add(1, Ordering::Relaxed);
+                    } else {
+                        failed.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            })
+        })
+        .collect();
+    tokio::time::sleep(WARM_UP).await;
+    let from = AtomicU64::load(&done, Ordering::Relaxed);
+    let window = Instant::now();
+    tokio::time::sleep(MEASURE).await;
+    let counted = AtomicU64::load(&done, Ordering::Relaxed) - from;
+    let elapsed = window.elapsed();
+    stop.store(true, Ordering::Relaxed);
+    for task in tasks {
+        task.await.expect("a bench task");
+    }
+    (
+        counted as f64 / elapsed.as_secs_f64(),
+        AtomicU64::load(&failed, Ordering::Relaxed),
+    )
 }

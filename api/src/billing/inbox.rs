@@ -6,13 +6,11 @@
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use diesel_async::AsyncConnection;
-
 use super::process::{ProcessStripeSubject, HANDLED};
 use crate::db::stripe_events::{self as q, NewStripeEvent};
 use crate::db::Conn;
 use crate::error::{AppError, AppResult};
-use crate::jobs::enqueue;
+use crate::jobs::new_job;
 
 /// The parts of an event the inbox keeps beside the payload, read without building the
 /// whole document (the payload is stored as received).
@@ -138,39 +136,39 @@ pub async fn receive(conn: &mut Conn, body: &[u8]) -> AppResult<Received> {
     let subject = subject(&head.kind, &head.data.object)
         .filter(|_| HANDLED.contains(&head.kind.as_ref()))
         .filter(|s| s.len() <= 255);
-    let new = conn
-        .transaction::<_, AppError, _>(async |tx| {
-            let new = q::insert(
-                tx,
-                NewStripeEvent {
-                    id: &head.id,
-                    kind: &head.kind,
-                    livemode: head.livemode,
-                    api_version: head.api_version.as_deref(),
-                    created,
-                    object_id: head.data.object.id.as_deref(),
-                    subject_id: subject,
-                    status: if subject.is_some() {
-                        "received"
-                    } else {
-                        "ignored"
-                    },
-                    payload_json: payload,
+    let job = match subject {
+        Some(subject) => Some(
+            new_job(
+                &ProcessStripeSubject {
+                    subject: subject.to_owned(),
                 },
+                None,
             )
-            .await?;
-            if let (true, Some(subject)) = (new, subject) {
-                enqueue(
-                    tx,
-                    &ProcessStripeSubject {
-                        subject: subject.to_owned(),
-                    },
-                )
-                .await?;
-            }
-            Ok(new)
-        })
-        .await?;
+            .map_err(AppError::internal)?,
+        ),
+        None => None,
+    };
+    // The event and its processing job in one statement: one round trip.
+    let new = q::insert_with_job(
+        conn,
+        NewStripeEvent {
+            id: &head.id,
+            kind: &head.kind,
+            livemode: head.livemode,
+            api_version: head.api_version.as_deref(),
+            created,
+            object_id: head.data.object.id.as_deref(),
+            subject_id: subject,
+            status: if subject.is_some() {
+                "received"
+            } else {
+                "ignored"
+            },
+            payload_json: payload,
+        },
+        job,
+    )
+    .await?;
     if new {
         tracing::info!(stripe.event = %head.id, stripe.type = %head.kind, "Stripe event received");
         Ok(Received::New)

@@ -41,15 +41,46 @@ pub struct StripeEventRow {
     pub processed_at: Option<DateTime<Utc>>,
 }
 
-/// Stores the event unless its id is already in the inbox; true when it is new.
-pub async fn insert(conn: &mut Conn, event: NewStripeEvent<'_>) -> QueryResult<bool> {
-    use diesel::sql_types::{Bool, Nullable, Text, Timestamptz};
-    let inserted = diesel::sql_query(
-        "INSERT INTO stripe_events
-           (id, type, livemode, api_version, created, object_id, subject_id, status, processed_at, payload)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $8 = 'ignored' THEN now() END, $9::jsonb)
-         ON CONFLICT (id) DO NOTHING",
-    )
+/// Keeps the event (once per id), and when it is new, `job` too, in one statement (one round trip, no
+/// explicit transaction: the statement commits whole or not at all). A delivery seen
+/// before inserts nothing and leaves the jobs alone.
+pub async fn insert_with_job(
+    conn: &mut Conn,
+    event: NewStripeEvent<'_>,
+    job: Option<crate::jobs::queue::NewJob<'_>>,
+) -> QueryResult<bool> {
+    use diesel::sql_types::{BigInt, Bool, Integer, Jsonb, Nullable, Text, Timestamptz};
+    #[derive(QueryableByName)]
+    struct Inserted {
+        #[diesel(sql_type = BigInt)]
+        events: i64,
+    }
+    let (kind, payload, unique_key, max_attempts, run_at) = match job {
+        Some(job) => (
+            Some(job.kind),
+            Some(job.payload),
+            job.unique_key,
+            job.max_attempts,
+            job.run_at,
+        ),
+        None => (None, None, None, 1, None),
+    };
+    let row: Inserted = diesel::sql_query(format!(
+        "WITH event AS (
+           INSERT INTO stripe_events
+             (id, type, livemode, api_version, created, object_id, subject_id, status, processed_at, payload)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $8 = 'ignored' THEN now() END, $9::jsonb)
+           ON CONFLICT (id) DO NOTHING
+           RETURNING 1
+         ), job AS (
+           INSERT INTO jobs (kind, payload, unique_key, max_attempts, run_at)
+           SELECT $10, $11, $12, $13, COALESCE($14, now()) FROM event WHERE $10 IS NOT NULL
+           {}
+           RETURNING 1
+         )
+         SELECT (SELECT count(*) FROM event) AS events",
+        crate::jobs::queue::ON_QUEUED_DUPLICATE
+    ))
     .bind::<Text, _>(event.id)
     .bind::<Text, _>(event.kind)
     .bind::<Bool, _>(event.livemode)
@@ -59,9 +90,14 @@ pub async fn insert(conn: &mut Conn, event: NewStripeEvent<'_>) -> QueryResult<b
     .bind::<Nullable<Text>, _>(event.subject_id)
     .bind::<Text, _>(event.status)
     .bind::<Text, _>(event.payload_json)
-    .execute(conn)
+    .bind::<Nullable<Text>, _>(kind)
+    .bind::<Nullable<Jsonb>, _>(payload)
+    .bind::<Nullable<Text>, _>(unique_key)
+    .bind::<Integer, _>(max_attempts)
+    .bind::<Nullable<Timestamptz>, _>(run_at)
+    .get_result(conn)
     .await?;
-    Ok(inserted == 1)
+    Ok(row.events == 1)
 }
 
 pub async fn find(conn: &mut Conn, id: &str) -> QueryResult<Option<StripeEventRow>> {

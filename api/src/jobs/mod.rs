@@ -94,22 +94,26 @@ pub async fn enqueue_at<J: Job>(
     job: &J,
     run_at: Option<DateTime<Utc>>,
 ) -> anyhow::Result<Enqueued> {
-    let payload = serde_json::to_value(job)?;
-    let (id, inserted) = queue::insert(
-        conn,
-        queue::NewJob {
-            kind: J::KIND,
-            payload,
-            unique_key: job.unique_key(),
-            max_attempts: J::MAX_ATTEMPTS,
-            run_at,
-        },
-    )
-    .await?;
+    let (id, inserted) = queue::insert(conn, new_job(job, run_at)?).await?;
     Ok(if inserted {
         Enqueued::New(id)
     } else {
         Enqueued::Duplicate(id)
+    })
+}
+
+/// The row [`enqueue_at`] inserts for `job`, for statements that insert it beside other
+/// rows in one round trip.
+pub fn new_job<J: Job>(
+    job: &J,
+    run_at: Option<DateTime<Utc>>,
+) -> anyhow::Result<queue::NewJob<'static>> {
+    Ok(queue::NewJob {
+        kind: J::KIND,
+        payload: serde_json::to_value(job)?,
+        unique_key: job.unique_key(),
+        max_attempts: J::MAX_ATTEMPTS,
+        run_at,
     })
 }
 

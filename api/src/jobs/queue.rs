@@ -44,6 +44,13 @@ pub struct NewJob<'a> {
     pub run_at: Option<DateTime<Utc>>,
 }
 
+/// What an insert into `jobs` does when a queued job with the same kind and unique key
+/// exists: keep that one, due no later than the new one would have been. For statements
+/// that insert a job beside other rows (see `db::stripe_events::insert_with_job`).
+pub const ON_QUEUED_DUPLICATE: &str =
+    "ON CONFLICT (kind, unique_key) WHERE unique_key IS NOT NULL AND state = 'queued'
+         DO UPDATE SET run_at = LEAST(jobs.run_at, EXCLUDED.run_at), updated_at = now()";
+
 /// Inserts a job. When a queued job with the same kind and unique key exists, nothing is
 /// inserted and that job is returned instead, made due no later than the new one would
 /// have been (so fresh work never waits out another attempt's backoff).
@@ -55,13 +62,12 @@ pub async fn insert(conn: &mut Conn, job: NewJob<'_>) -> QueryResult<(i64, bool)
         #[diesel(sql_type = diesel::sql_types::Bool)]
         inserted: bool,
     }
-    let row: Inserted = diesel::sql_query(
+    let row: Inserted = diesel::sql_query(format!(
         "INSERT INTO jobs (kind, payload, unique_key, max_attempts, run_at)
          VALUES ($1, $2, $3, $4, COALESCE($5, now()))
-         ON CONFLICT (kind, unique_key) WHERE unique_key IS NOT NULL AND state = 'queued'
-         DO UPDATE SET run_at = LEAST(jobs.run_at, EXCLUDED.run_at), updated_at = now()
-         RETURNING id, (xmax = 0) AS inserted",
-    )
+         {ON_QUEUED_DUPLICATE}
+         RETURNING id, (xmax = 0) AS inserted"
+    ))
     .bind::<Text, _>(job.kind)
     .bind::<Jsonb, _>(job.payload)
     .bind::<Nullable<Text>, _>(job.unique_key)
