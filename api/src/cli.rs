@@ -148,6 +148,10 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let mut conn = pool.get().await?;
             let count = crate::catalog::seed::seed_demo_catalog(&mut conn).await?;
             println!("demo catalog seeded ({count} products)");
+            let instances = crate::catalog::seed::seed_demo_instances(&mut conn).await?;
+            if instances > 0 {
+                println!("demo instances added ({instances}; placeholder addresses)");
+            }
             if let Some(stripe) = &config.billing.stripe {
                 let synced = crate::billing::catalog_sync::sync(&mut conn, stripe).await?;
                 println!(

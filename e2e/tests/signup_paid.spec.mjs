@@ -97,7 +97,14 @@ browserTest('a new customer signs up, pays for Team with extras, and gets the ac
   for (const product of ['Team', 'Priority support', 'Extra storage 100 GB × 2']) {
     await visible(products.getByRole('heading', { name: product, level: 3 }));
   }
-  await visible(products.getByText('Being prepared', { exact: false }).first());
+  // The order places a seat on the demo instance: the dashboard shows its link once
+  // it is there (it reads again while the order is at work).
+  const open = products.getByRole('link', { name: 'Open Team' });
+  await visible(open);
+  assert.equal(await open.getAttribute('href'), 'https://team.demo.invalid/');
+  const orders = dashboard.getByRole('region', { name: 'Your orders' });
+  await visible(orders.getByText('Done', { exact: true }));
+  await visible(orders.getByText(/placed on team-demo-1/));
   const plan = dashboard.getByRole('region', { name: 'Your plan' });
   await visible(plan.getByText('Renews on'));
   assert.equal(await dashboard.getByRole('region', { name: 'Needs your attention' }).count(), 0);

@@ -553,6 +553,11 @@ impl AuthorizedApi {
 /// change is made at Stripe; the account's billing shows it once Stripe's webhook has
 /// arrived, so pages poll [`AuthorizedApi::billing`] after asking for one.
 impl AuthorizedApi {
+    /// `GET /api/v1/orders`: the account's orders, newest first.
+    pub async fn orders(&self) -> Result<gatehouse_shared::instances::OrderList, ApiError> {
+        self.call::<(), _>(Method::GET, "/orders", None).await
+    }
+
     /// `GET /api/v1/me/products`: the dashboard's products and what needs attention.
     pub async fn my_products(&self) -> Result<MyProducts, ApiError> {
         self.call::<(), _>(Method::GET, "/me/products", None).await

@@ -124,3 +124,36 @@ pub async fn seed_demo_catalog(conn: &mut Conn) -> anyhow::Result<usize> {
     })
     .await
 }
+
+/// One demo instance for each demo product that runs on instances and has none yet, so a
+/// paid sign-up in the demo gets a seat and a link; how many were added. Their addresses
+/// are placeholders (`.invalid` never resolves): staff point them at real deployments
+/// through the admin API. Run after [`seed_demo_catalog`].
+pub async fn seed_demo_instances(conn: &mut Conn) -> anyhow::Result<usize> {
+    use crate::db::instances::{self as instances, NewInstance};
+    let mut added = 0;
+    for demo in DEMO.iter().filter(|demo| demo.needs_instance) {
+        let Some(product) = q::find_product_by_slug(conn, demo.slug).await? else {
+            continue;
+        };
+        if !instances::instances_of(conn, product.id).await?.is_empty() {
+            continue;
+        }
+        instances::insert_instance(
+            conn,
+            &NewInstance {
+                product_id: product.id,
+                name: &format!("{}-demo-1", demo.slug),
+                base_url: &format!("https://{}.demo.invalid/", demo.slug),
+                active: true,
+                auto_allocate: true,
+                soft_cap: 40,
+                allocation_cap: 50,
+                hard_cap: 60,
+            },
+        )
+        .await?;
+        added += 1;
+    }
+    Ok(added)
+}

@@ -80,6 +80,30 @@ async fn migrate_seed_and_serve_then_stop_cleanly_on_sigterm_with_json_logs() {
             String::from_utf8_lossy(&output.stderr)
         );
     }
+    // Seeding again changes nothing: one demo instance per product that runs on one.
+    let again = gatehouse()
+        .arg("seed")
+        .env("DATABASE_URL", &db.url)
+        .output()
+        .unwrap();
+    assert!(again.status.success());
+    assert!(!String::from_utf8_lossy(&again.stdout).contains("demo instances added"));
+    {
+        use diesel_async::{AsyncConnection, RunQueryDsl};
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            count: i64,
+        }
+        let mut conn = diesel_async::AsyncPgConnection::establish(&db.url)
+            .await
+            .unwrap();
+        let instances = diesel::sql_query("SELECT count(*) AS count FROM instances")
+            .get_result::<Count>(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(instances.count, 3, "starter, team and business");
+    }
     let addr = format!("127.0.0.1:{}", free_port());
     let mut child = gatehouse()
         .arg("serve")

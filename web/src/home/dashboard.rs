@@ -1,16 +1,21 @@
 //! `/dashboard`, the signed-in home: what needs the person's attention (a failed payment,
 //! an unconfirmed address), the products the account has, and its plan at a glance.
-//! Everything comes from two reads made together: `GET me/products` and
-//! `GET billing/subscription`.
+//! and its recent orders with how far each got. Everything comes from three reads made
+//! together: `GET me/products`, `GET billing/subscription` and `GET orders`.
 
-use futures::future::join;
+use std::time::Duration;
+
+use futures::future::join3;
 use gatehouse_shared::billing::{Attention, BillingOverview, MyProducts, OwnedProduct};
+use gatehouse_shared::instances::{OrderList, OrderView};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::ApiError;
 use crate::auth::use_auth;
+use crate::billing::format::format_date;
 use crate::billing::overview::facts;
+use crate::browser::sleep;
 use crate::guard::RequireSignIn;
 use crate::title::Title;
 
@@ -26,7 +31,11 @@ pub fn DashboardRoute() -> impl IntoView {
     }
 }
 
-type Loaded = Result<(MyProducts, BillingOverview), ApiError>;
+type Loaded = Result<(MyProducts, BillingOverview, OrderList), ApiError>;
+
+/// How often, and how many times, the page reads again while an order is at work.
+const WATCH_EVERY: Duration = Duration::from_secs(2);
+const WATCH_ROUNDS: u32 = 30;
 
 #[component]
 fn Dashboard() -> impl IntoView {
@@ -35,10 +44,26 @@ fn Dashboard() -> impl IntoView {
     let load = move || {
         answer.set(None);
         spawn_local(async move {
-            let products = auth.call(|api| async move { api.my_products().await });
-            let billing = auth.call(|api| async move { api.billing().await });
-            let (products, billing) = join(products, billing).await;
-            _ = answer.try_set(Some(products.and_then(|p| billing.map(|b| (p, b)))));
+            // While an order is being worked on, read again now and then, so a seat shows
+            // up (with its link) without a reload; a failed read ends the watch.
+            for round in 0..=WATCH_ROUNDS {
+                if round > 0 {
+                    sleep(WATCH_EVERY).await;
+                }
+                let products = auth.call(|api| async move { api.my_products().await });
+                let billing = auth.call(|api| async move { api.billing().await });
+                let orders = auth.call(|api| async move { api.orders().await });
+                let (products, billing, orders) = join3(products, billing, orders).await;
+                let read = products.and_then(|p| billing.and_then(|b| orders.map(|o| (p, b, o))));
+                let working = read.as_ref().is_ok_and(|(_, _, o)| {
+                    o.orders
+                        .iter()
+                        .any(|order| matches!(order.state.as_str(), "queued" | "running"))
+                });
+                if answer.try_set(Some(read)).is_some() || !working {
+                    return; // the page is gone, or nothing is on its way
+                }
+            }
         });
     };
     load();
@@ -76,10 +101,11 @@ fn Dashboard() -> impl IntoView {
                 </div>
             }
             .into_any(),
-            Some(Ok((products, billing))) => view! {
+            Some(Ok((products, billing, orders))) => view! {
                 {attention(&products.attention)}
                 {owned(&products.products)}
                 {plan(billing)}
+                {recent_orders(&orders.orders)}
             }
             .into_any(),
         })}
@@ -199,6 +225,47 @@ fn plan(billing: &BillingOverview) -> Option<impl IntoView> {
     })
 }
 
+/// How an order's state reads.
+fn order_state(state: &str) -> &'static str {
+    match state {
+        "complete" => "Done",
+        "needs_capacity" => "Waiting for room on a server",
+        "needs_info" => "Waiting for information from you",
+        "failed" => "Stuck: our team has been told",
+        _ => "In progress",
+    }
+}
+
+/// The five latest orders: when, how far, and the latest step.
+fn recent_orders(orders: &[OrderView]) -> Option<impl IntoView> {
+    if orders.is_empty() {
+        return None;
+    }
+    let rows = orders
+        .iter()
+        .take(5)
+        .map(|order| {
+            let latest = order.log.last().map(|step| step.line.clone());
+            view! {
+                <li class="dashboard__order">
+                    <p>
+                        <strong>{format_date(&order.created_at)}</strong>
+                        " · "
+                        <span class="dashboard__order-state">{order_state(&order.state)}</span>
+                    </p>
+                    <p class="card__note">{latest}</p>
+                </li>
+            }
+        })
+        .collect_view();
+    Some(view! {
+        <section class="card account__card dashboard__section" aria-labelledby="orders-title">
+            <h2 id="orders-title" class="account__title">"Your orders"</h2>
+            <ul class="dashboard__list" role="list">{rows}</ul>
+        </section>
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,5 +282,17 @@ mod tests {
             assert!(way_out(code).is_some(), "{code}");
         }
         assert_eq!(way_out("something_new"), None);
+    }
+
+    #[test]
+    fn every_order_state_reads_as_words() {
+        assert_eq!(order_state("complete"), "Done");
+        assert_eq!(
+            order_state("needs_capacity"),
+            "Waiting for room on a server"
+        );
+        assert_eq!(order_state("queued"), "In progress");
+        assert_eq!(order_state("running"), "In progress");
+        assert_eq!(order_state("failed"), "Stuck: our team has been told");
     }
 }
