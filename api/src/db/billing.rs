@@ -180,6 +180,14 @@ pub async fn replace_items(
             .first(conn)
             .await
             .optional()?;
+        if price_id.is_none() {
+            // Kept (Stripe says it was bought) but grants nothing: no entitlement, no seat.
+            tracing::warn!(
+                stripe.price = %item.stripe_price_id,
+                stripe.item = %item.stripe_item_id,
+                "a subscription item's price is not in the catalog: it grants nothing"
+            );
+        }
         diesel::insert_into(subscription_items::table)
             .values((
                 subscription_items::subscription_id.eq(subscription_id),

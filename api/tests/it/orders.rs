@@ -299,3 +299,32 @@ async fn orders_stuck_running_for_over_an_hour_are_failed_by_the_sweep() {
     assert!(log_text(failed).contains("Stuck running for over an hour"));
     assert_eq!(orders::sweep_stuck(&mut conn, later).await.unwrap(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_price_the_catalog_does_not_know_grants_nothing_and_places_no_one() {
+    let (app, user, account, team) = setup().await;
+    instance(&app, team, "team-east", 10).await;
+    let mut unknown = snapshot(account, "active");
+    unknown.items[0].stripe_price_id = "price_not_in_the_catalog".into();
+    apply(&app, &unknown).await;
+    let order = orders_of(&app, account).await[0].id;
+    assert_eq!(fulfil(&app, order).await.as_deref(), Some("complete"));
+    assert!(seats(&app, user).await.is_empty());
+    let (token, _) = app.sign_in("ada").await;
+    let claims = app.state.keys.verify(&token).await.unwrap();
+    assert!(claims.ent.is_empty() && claims.seats.is_empty());
+    // The item is kept as Stripe described it.
+    let mut conn = app.db.pool().get().await.unwrap();
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        count: i64,
+    }
+    let items = diesel::sql_query(
+        "SELECT count(*) AS count FROM subscription_items WHERE price_id IS NULL",
+    )
+    .get_result::<Count>(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(items.count, 1);
+}
