@@ -3,10 +3,7 @@
 //! the dashboard links to the instance once a seat is placed.
 
 use chrono::Utc;
-use diesel_async::RunQueryDsl;
-use gatehouse::billing::subscriptions::{
-    apply_subscription, BillingSettings, ItemSnapshot, SubscriptionSnapshot,
-};
+use gatehouse::billing::subscriptions::{apply_subscription, BillingSettings};
 use gatehouse::instances::orders;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -14,47 +11,22 @@ use uuid::Uuid;
 
 use crate::harness::{assert_envelope, json, TestApp};
 
-/// A seeded app whose Team monthly price is known to Stripe as `price_team_month`.
 async fn app() -> TestApp {
-    let app = TestApp::builder().seeded().spawn().await;
-    let mut conn = app.db.pool().get().await.unwrap();
-    diesel::sql_query(
-        "UPDATE prices SET stripe_price_id = 'price_team_month'
-          WHERE billing_period = 'month' AND product_id = (SELECT id FROM products WHERE slug = 'team')",
-    )
-    .execute(&mut conn)
-    .await
-    .unwrap();
-    app
+    crate::billing::app_with_priced_catalog().await
 }
 
 /// The account subscribes to Team (as Stripe's webhook would tell it).
 async fn subscribe(app: &TestApp, account: Uuid, customer: &str) {
-    let now = Utc::now();
-    let snapshot = SubscriptionSnapshot {
-        stripe_subscription_id: format!("sub_{customer}"),
-        stripe_customer_id: customer.into(),
-        account_hint: Some(account),
-        onboarding_hint: None,
-        status: "active".into(),
-        current_period_start: Some(now),
-        current_period_end: Some(now + chrono::Duration::days(30)),
-        cancel_at_period_end: false,
-        canceled_at: None,
-        ended_at: None,
-        trial_end: None,
-        items: vec![ItemSnapshot {
-            stripe_item_id: format!("si_{customer}"),
-            stripe_price_id: "price_team_month".into(),
-            quantity: 1,
-        }],
-    };
+    let mut snapshot = crate::billing::snapshot(Some(account), "active");
+    snapshot.stripe_subscription_id = format!("sub_{customer}");
+    snapshot.stripe_customer_id = customer.into();
+    snapshot.items[0].stripe_item_id = format!("si_{customer}");
     let settings = BillingSettings::new(
         std::time::Duration::from_secs(86_400),
         &"http://gatehouse.test/".parse().unwrap(),
     );
     let mut conn = app.db.pool().get().await.unwrap();
-    apply_subscription(&mut conn, &settings, &snapshot, now)
+    apply_subscription(&mut conn, &settings, &snapshot, Utc::now())
         .await
         .unwrap();
 }

@@ -26,7 +26,8 @@ fn at(days_from_now: i64) -> DateTime<Utc> {
     Utc::now() + chrono::Duration::days(days_from_now)
 }
 
-fn snapshot(account: Option<Uuid>, status: &str) -> SubscriptionSnapshot {
+/// Stripe's view of subscription `sub_1` of customer `cus_1`: Team monthly, one seat.
+pub(crate) fn snapshot(account: Option<Uuid>, status: &str) -> SubscriptionSnapshot {
     SubscriptionSnapshot {
         stripe_subscription_id: "sub_1".into(),
         stripe_customer_id: "cus_1".into(),
@@ -48,7 +49,7 @@ fn snapshot(account: Option<Uuid>, status: &str) -> SubscriptionSnapshot {
 }
 
 /// A seeded app where the Team plan's monthly price is `price_team_month` in Stripe.
-async fn app_with_priced_catalog() -> TestApp {
+pub(crate) async fn app_with_priced_catalog() -> TestApp {
     let app = TestApp::builder().seeded().spawn().await;
     let mut conn = app.db.pool().get().await.unwrap();
     diesel::sql_query(

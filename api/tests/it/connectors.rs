@@ -32,22 +32,7 @@ async fn world() -> World {
     let db = TestDb::migrated().await;
     let pool = db.pool();
     let mut conn = pool.get().await.unwrap();
-    catalog::upsert_product(
-        &mut conn,
-        &catalog::ProductUpsert {
-            slug: "cloud",
-            name: "Cloud",
-            description: "",
-            kind: "plan",
-            pricing_page: "default",
-            display_order: 0,
-            parent_product_id: None,
-            needs_instance: true,
-            active: true,
-        },
-    )
-    .await
-    .unwrap();
+    crate::instances::cloud_product(&mut conn).await;
     let fake = FakeProducts::default();
     let base = fake.spawn();
     let worker = RunningWorker::start(&pool, Registry::standard(), fast_config());

@@ -21,8 +21,14 @@ async fn world() -> World {
     let db = TestDb::migrated().await;
     let pool = db.pool();
     let mut conn = pool.get().await.unwrap();
-    let product = catalog::upsert_product(
-        &mut conn,
+    let product = cloud_product(&mut conn).await;
+    World { db, pool, product }
+}
+
+/// A plan that runs on instances, `cloud`.
+pub(crate) async fn cloud_product(conn: &mut gatehouse::db::Conn) -> Uuid {
+    catalog::upsert_product(
+        conn,
         &catalog::ProductUpsert {
             slug: "cloud",
             name: "Cloud",
@@ -36,8 +42,7 @@ async fn world() -> World {
         },
     )
     .await
-    .unwrap();
-    World { db, pool, product }
+    .unwrap()
 }
 
 impl World {

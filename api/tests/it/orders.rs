@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use gatehouse::billing::subscriptions::{
-    apply_subscription, BillingSettings, ItemSnapshot, SubscriptionSnapshot,
+    apply_subscription, BillingSettings, SubscriptionSnapshot,
 };
 use gatehouse::db::instances::{self as iq, Instance, NewInstance};
 use gatehouse::db::orders as oq;
@@ -25,39 +25,14 @@ fn settings() -> BillingSettings {
 }
 
 fn snapshot(account: Uuid, status: &str) -> SubscriptionSnapshot {
-    let now = Utc::now();
-    SubscriptionSnapshot {
-        stripe_subscription_id: "sub_1".into(),
-        stripe_customer_id: "cus_1".into(),
-        account_hint: Some(account),
-        onboarding_hint: None,
-        status: status.into(),
-        current_period_start: Some(now - chrono::Duration::days(1)),
-        current_period_end: Some(now + chrono::Duration::days(29)),
-        cancel_at_period_end: false,
-        canceled_at: None,
-        ended_at: None,
-        trial_end: None,
-        items: vec![ItemSnapshot {
-            stripe_item_id: "si_1".into(),
-            stripe_price_id: "price_team_month".into(),
-            quantity: 1,
-        }],
-    }
+    crate::billing::snapshot(Some(account), status)
 }
 
 /// A seeded app (Team runs on an instance) whose Team monthly price is known to Stripe,
 /// and a customer with a personal account.
 async fn setup() -> (TestApp, Uuid, Uuid, Uuid) {
-    let app = TestApp::builder().seeded().spawn().await;
+    let app = crate::billing::app_with_priced_catalog().await;
     let mut conn = app.db.pool().get().await.unwrap();
-    diesel::sql_query(
-        "UPDATE prices SET stripe_price_id = 'price_team_month'
-          WHERE billing_period = 'month' AND product_id = (SELECT id FROM products WHERE slug = 'team')",
-    )
-    .execute(&mut conn)
-    .await
-    .unwrap();
     let team = gatehouse::db::catalog::find_product_by_slug(&mut conn, "team")
         .await
         .unwrap()
