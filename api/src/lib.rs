@@ -4,6 +4,7 @@
 //! [`jobs`], …) → [`db`] (schema, models, query functions taking a connection).
 //! See docs/ARCHITECTURE.md.
 
+pub mod accounts;
 pub mod billing;
 pub mod catalog;
 pub mod cli;

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
 use uuid::Uuid;
 
+use crate::accounts::status::{self, Actor};
 use crate::db::billing::{self as q, AccountBilling, NewItem, PaymentValues, SubscriptionValues};
 use crate::db::Conn;
 use crate::error::{AppError, AppResult};
@@ -243,7 +244,7 @@ pub async fn apply_subscription(
             })
             .collect();
         let items_changed = q::replace_items(tx, subscription_id, &items).await?;
-        let to = settle_status(tx, settings, &account, now).await?;
+        let to = settle_status(tx, settings, &account, now, Actor::Stripe).await?;
         // A purchase or change (not a repeat of what is stored) opens an order: seats
         // follow what the account may use now, in a job after commit.
         let status_changed = existing
@@ -267,13 +268,16 @@ pub async fn apply_subscription(
     .await
 }
 
-/// Sets the account's status from all its subscriptions; emails on entering past due
-/// and on cancellation. Call with the account row locked.
+/// Sets the account's status from all its subscriptions (through the status machine, as
+/// `actor`); emails on entering past due and on cancellation. Call with the account row
+/// locked. A view the machine does not allow (it would jump where no account can go) is
+/// logged and leaves the status as it is.
 async fn settle_status(
     tx: &mut Conn,
     settings: &BillingSettings,
     account: &AccountBilling,
     now: DateTime<Utc>,
+    actor: Actor,
 ) -> AppResult<String> {
     let statuses = q::subscription_statuses(tx, account.id).await?;
     let Some(leading) = statuses.iter().min_by_key(|status| rank(status)) else {
@@ -283,13 +287,24 @@ async fn settle_status(
         "past_due" => Some(account.past_due_since.unwrap_or(now)),
         _ => None,
     };
-    let to = account_status(leading, past_due_since, now, settings.grace);
-    if to != account.status || past_due_since != account.past_due_since {
-        q::set_account_status(tx, account.id, to, past_due_since).await?;
-    }
+    let mut to = account_status(leading, past_due_since, now, settings.grace);
     if to != account.status {
-        tracing::info!(account.id = %account.id, from = %account.status, to, "account status follows its subscription");
-        notify(tx, settings, account.id, to).await?;
+        if status::allowed(&account.status, to) {
+            let reason = match (actor, to) {
+                (Actor::System, "suspended") => {
+                    "the grace period for the failed payment ended".to_owned()
+                }
+                _ => format!("its leading Stripe subscription is {leading}"),
+            };
+            status::change(tx, account.id, &account.status, to, actor, &reason).await?;
+            notify(tx, settings, account.id, to).await?;
+        } else {
+            tracing::warn!(account.id = %account.id, from = %account.status, to, stripe.status = %leading, "a status change the machine does not allow was ignored");
+            to = &account.status;
+        }
+    }
+    if past_due_since != account.past_due_since {
+        q::set_past_due_since(tx, account.id, past_due_since).await?;
     }
     Ok(to.to_owned())
 }
@@ -325,7 +340,7 @@ pub async fn sweep_account(
         let Some(account) = q::account_for_update(tx, account_id).await? else {
             return Ok(None);
         };
-        let to = settle_status(tx, settings, &account, now).await?;
+        let to = settle_status(tx, settings, &account, now, Actor::System).await?;
         if to != account.status {
             crate::instances::orders::request(tx, account.id, "subscription", None).await?;
         }

@@ -55,15 +55,15 @@ pub async fn account_for_update(conn: &mut Conn, id: Uuid) -> QueryResult<Option
         .optional()
 }
 
-pub async fn set_account_status(
+/// When the account fell behind on payment (`None` once it is not behind). Its status
+/// changes through `accounts::status::change` only.
+pub async fn set_past_due_since(
     conn: &mut Conn,
     id: Uuid,
-    status: &str,
     past_due_since: Option<DateTime<Utc>>,
 ) -> QueryResult<()> {
     diesel::update(accounts::table.find(id))
         .set((
-            accounts::status.eq(status),
             accounts::past_due_since.eq(past_due_since),
             accounts::updated_at.eq(diesel::dsl::now),
         ))
@@ -226,7 +226,7 @@ pub async fn entitlement_keys(conn: &mut Conn, account_id: Uuid) -> QueryResult<
         .inner_join(accounts::table.on(accounts::id.eq(subscriptions::account_id)))
         .filter(subscriptions::account_id.eq(account_id))
         .filter(subscriptions::status.eq_any(LIVE))
-        .filter(accounts::status.ne_all(["suspended", "cancelled"]))
+        .filter(accounts::status.eq_any(crate::accounts::status::GRANTING))
         .select(product_entitlements::entitlement_key)
         .load(conn)
         .await?;
@@ -446,7 +446,7 @@ pub async fn live_products(conn: &mut Conn, account_id: Uuid) -> QueryResult<Vec
         .inner_join(accounts::table.on(accounts::id.eq(subscriptions::account_id)))
         .filter(subscriptions::account_id.eq(account_id))
         .filter(subscriptions::status.eq_any(LIVE))
-        .filter(accounts::status.ne_all(["suspended", "cancelled"]))
+        .filter(accounts::status.eq_any(crate::accounts::status::GRANTING))
         .order((products::display_order, products::name))
         .select((
             products::id,

@@ -2,6 +2,7 @@
 //! functions. Query functions take a connection so callers compose them inside one
 //! transaction.
 
+pub mod accounts;
 pub mod billing;
 pub mod catalog;
 pub mod identity;

@@ -10,6 +10,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    account_status_changes (id) {
+        id -> Int8,
+        account_id -> Uuid,
+        from_status -> Text,
+        to_status -> Text,
+        actor -> Text,
+        actor_user_id -> Nullable<Uuid>,
+        reason -> Text,
+        at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     accounts (id) {
         id -> Uuid,
         name -> Text,
@@ -367,6 +380,8 @@ diesel::table! {
 
 diesel::joinable!(account_members -> accounts (account_id));
 diesel::joinable!(account_members -> users (user_id));
+diesel::joinable!(account_status_changes -> accounts (account_id));
+diesel::joinable!(account_status_changes -> users (actor_user_id));
 diesel::joinable!(instance_connectors -> instances (instance_id));
 diesel::joinable!(instances -> products (product_id));
 diesel::joinable!(mfa_recovery_codes -> users (user_id));
@@ -393,6 +408,7 @@ diesel::joinable!(totp_credentials -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     account_members,
+    account_status_changes,
     accounts,
     emails,
     entitlements,

@@ -383,3 +383,84 @@ async fn customers_read_their_subscription_payments_and_entitlements() {
         crate::harness::assert_envelope(refused, 403, "forbidden").await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_status_change_is_recorded_with_who_and_why_and_the_machine_refuses_the_rest() {
+    use diesel_async::AsyncConnection;
+    use gatehouse::accounts::status::{change, Actor};
+    use gatehouse::db::accounts::status_history;
+
+    let app = app_with_priced_catalog().await;
+    let (ada, account) = app.create_user("ada@example.org", "ada").await;
+    apply(&app, &snapshot(Some(account), "past_due")).await;
+    let mut conn = app.db.pool().get().await.unwrap();
+    sweep_account(&mut conn, &settings(), account, at(8))
+        .await
+        .unwrap();
+    apply(&app, &snapshot(None, "active")).await;
+    // The same view again changes nothing, so records nothing.
+    apply(&app, &snapshot(None, "active")).await;
+
+    let history = status_history(&mut conn, account).await.unwrap();
+    let steps: Vec<(&str, &str, &str)> = history
+        .iter()
+        .rev()
+        .map(|c| {
+            (
+                c.from_status.as_str(),
+                c.to_status.as_str(),
+                c.actor.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("active", "past_due", "stripe"),
+            ("past_due", "suspended", "system"),
+            ("suspended", "active", "stripe"),
+        ]
+    );
+    assert_eq!(
+        history[1].reason,
+        "the grace period for the failed payment ended"
+    );
+    assert!(
+        history[0].reason.contains("active"),
+        "{}",
+        history[0].reason
+    );
+
+    // Staff (or anything else) go through the same machine: active → cancelled is a
+    // transition, cancelled → suspended is not, and a refusal changes nothing.
+    let refused = conn
+        .transaction::<_, gatehouse::error::AppError, _>(async |tx| {
+            change(
+                tx,
+                account,
+                "active",
+                "cancelled",
+                Actor::Staff(ada),
+                "closed on request",
+            )
+            .await?;
+            change(
+                tx,
+                account,
+                "cancelled",
+                "suspended",
+                Actor::Staff(ada),
+                "no such move",
+            )
+            .await
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), "status_transition_refused");
+    assert_eq!(
+        account_status(&app, account).await,
+        "active",
+        "the transaction rolled back"
+    );
+    assert_eq!(status_history(&mut conn, account).await.unwrap().len(), 3);
+}
