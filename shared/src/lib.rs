@@ -4,6 +4,7 @@
 //! Wasm build never compiles server dependencies.
 
 pub mod admin_catalog;
+pub mod api_keys;
 pub mod auth;
 pub mod billing;
 pub mod catalog;
