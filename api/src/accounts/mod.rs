@@ -1,3 +1,4 @@
 //! Accounts (tenants): what their status allows, and how it changes.
 
+pub mod api_keys;
 pub mod status;

@@ -3,6 +3,7 @@
 //! transaction.
 
 pub mod accounts;
+pub mod api_keys;
 pub mod billing;
 pub mod catalog;
 pub mod identity;

@@ -37,6 +37,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    api_keys (id) {
+        id -> Uuid,
+        account_id -> Uuid,
+        created_by -> Uuid,
+        name -> Text,
+        prefix -> Text,
+        secret_hash -> Bytea,
+        scopes -> Array<Nullable<Text>>,
+        created_at -> Timestamptz,
+        expires_at -> Nullable<Timestamptz>,
+        last_used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     emails (id) {
         id -> Uuid,
         to_address -> Text,
@@ -382,6 +398,8 @@ diesel::joinable!(account_members -> accounts (account_id));
 diesel::joinable!(account_members -> users (user_id));
 diesel::joinable!(account_status_changes -> accounts (account_id));
 diesel::joinable!(account_status_changes -> users (actor_user_id));
+diesel::joinable!(api_keys -> accounts (account_id));
+diesel::joinable!(api_keys -> users (created_by));
 diesel::joinable!(instance_connectors -> instances (instance_id));
 diesel::joinable!(instances -> products (product_id));
 diesel::joinable!(mfa_recovery_codes -> users (user_id));
@@ -410,6 +428,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     account_members,
     account_status_changes,
     accounts,
+    api_keys,
     emails,
     entitlements,
     instance_connectors,

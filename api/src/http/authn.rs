@@ -2,7 +2,7 @@
 //! valid access token (`Authorization: Bearer …`) of a user who is still active, from a
 //! session that is still open, so deactivation and signing out (everywhere) take effect
 //! at once for Gatehouse's own API. (Products verifying tokens offline accept them until
-//! they expire, minutes later.)
+//! they expire, minutes later.) `AccountCaller`: the same, or an API key of the account.
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -40,24 +40,104 @@ impl FromRequest for Authenticated {
             .map(|token| token.trim().to_owned());
         Box::pin(async move {
             let state = state.ok_or_else(|| AppError::internal(anyhow::anyhow!("no AppState")))?;
+            session(&state, &token.ok_or(AppError::Unauthorized)?).await
+        })
+    }
+}
+
+/// The signed-in caller an access token stands for: valid, of an active user, from an
+/// open session.
+pub async fn session(state: &AppState, token: &str) -> Result<Authenticated, AppError> {
+    let claims = state.keys.verify(token).await.map_err(|err| {
+        tracing::debug!(error = %err, "access token refused");
+        AppError::Unauthorized
+    })?;
+    let user_id = Uuid::parse_str(&claims.sub).map_err(|_| AppError::Unauthorized)?;
+    let account_id = Uuid::parse_str(&claims.acc).map_err(|_| AppError::Unauthorized)?;
+    let session_id = Uuid::parse_str(&claims.sid).map_err(|_| AppError::Unauthorized)?;
+    let mut conn = state.pool.get().await?;
+    let user = active_user(&mut conn, user_id).await?;
+    if !q::session_open(&mut conn, session_id).await? {
+        return Err(AppError::Unauthorized);
+    }
+    Ok(Authenticated {
+        user,
+        account_id,
+        session_id,
+        claims,
+    })
+}
+
+/// Whoever acts for an account: a signed-in member (an access token) or an API key of
+/// the account. For account-scoped routes integrators call with keys; routes for people
+/// (sessions, MFA, keys themselves) and staff routes take [`Authenticated`] only.
+#[derive(Debug, Clone)]
+pub struct AccountCaller {
+    pub account_id: Uuid,
+    pub via: Via,
+}
+
+#[derive(Debug, Clone)]
+pub enum Via {
+    Session(Box<Authenticated>),
+    Key(crate::accounts::api_keys::KeyCaller),
+}
+
+impl AccountCaller {
+    /// The signed-in person, when it is one.
+    pub fn person(&self) -> Option<&Authenticated> {
+        match &self.via {
+            Via::Session(caller) => Some(caller),
+            Via::Key(_) => None,
+        }
+    }
+
+    /// Refuses a key whose scopes do not cover `area` (for a write when `write`); people
+    /// pass (their roles are checked by the route).
+    pub fn require(
+        &self,
+        area: crate::accounts::api_keys::Area,
+        write: bool,
+    ) -> Result<(), AppError> {
+        match &self.via {
+            Via::Key(key) if !key.scopes.allows(area, write) => Err(AppError::Forbidden {
+                code: "insufficient_scope",
+                message: "This API key's scopes do not cover this request.".to_owned(),
+            }),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl FromRequest for AccountCaller {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .map(|token| token.trim().to_owned());
+        Box::pin(async move {
+            let state = state.ok_or_else(|| AppError::internal(anyhow::anyhow!("no AppState")))?;
             let token = token.ok_or(AppError::Unauthorized)?;
-            let claims = state.keys.verify(&token).await.map_err(|err| {
-                tracing::debug!(error = %err, "access token refused");
-                AppError::Unauthorized
-            })?;
-            let user_id = Uuid::parse_str(&claims.sub).map_err(|_| AppError::Unauthorized)?;
-            let account_id = Uuid::parse_str(&claims.acc).map_err(|_| AppError::Unauthorized)?;
-            let session_id = Uuid::parse_str(&claims.sid).map_err(|_| AppError::Unauthorized)?;
-            let mut conn = state.pool.get().await?;
-            let user = active_user(&mut conn, user_id).await?;
-            if !q::session_open(&mut conn, session_id).await? {
-                return Err(AppError::Unauthorized);
+            if crate::accounts::api_keys::is_key(&token) {
+                let mut conn = state.pool.get().await?;
+                let key =
+                    crate::accounts::api_keys::authenticate(&mut conn, &token, chrono::Utc::now())
+                        .await?;
+                return Ok(Self {
+                    account_id: key.account_id,
+                    via: Via::Key(key),
+                });
             }
-            Ok(Authenticated {
-                user,
-                account_id,
-                session_id,
-                claims,
+            let person = session(&state, &token).await?;
+            Ok(Self {
+                account_id: person.account_id,
+                via: Via::Session(Box::new(person)),
             })
         })
     }

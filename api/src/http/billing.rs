@@ -10,8 +10,9 @@ use gatehouse_shared::billing::{
 use gatehouse_shared::ErrorEnvelope;
 use serde::Deserialize;
 
-use super::authn::Authenticated;
+use super::authn::{AccountCaller, Authenticated};
 use super::json::Json;
+use crate::accounts::api_keys::Area;
 use crate::billing::{checkout, overview};
 use crate::db::{identity as users, Conn};
 use crate::error::{AppError, AppResult};
@@ -19,6 +20,16 @@ use crate::state::AppState;
 
 /// Roles that see and manage an account's billing.
 const BILLING_ROLES: [&str; 3] = ["owner", "admin", "billing"];
+
+/// Owners, admins and billing members see and manage billing; an API key needs a scope
+/// that covers billing (a write for `write`).
+async fn may_use_billing(conn: &mut Conn, caller: &AccountCaller, write: bool) -> AppResult<()> {
+    caller.require(Area::Billing, write)?;
+    match caller.person() {
+        Some(person) => may_see_billing(conn, person).await,
+        None => Ok(()),
+    }
+}
 
 async fn may_see_billing(conn: &mut Conn, caller: &Authenticated) -> AppResult<()> {
     let role = users::role_in(conn, caller.user.id, caller.account_id).await?;
@@ -48,10 +59,10 @@ async fn may_see_billing(conn: &mut Conn, caller: &Authenticated) -> AppResult<(
 #[get("/billing/subscription")]
 pub async fn subscription(
     state: web::Data<AppState>,
-    caller: Authenticated,
+    caller: AccountCaller,
 ) -> AppResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    may_see_billing(&mut conn, &caller).await?;
+    may_use_billing(&mut conn, &caller, false).await?;
     let view = overview::overview(&mut conn, &state.billing, caller.account_id).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
@@ -78,12 +89,12 @@ pub struct PaymentsQuery {
 #[get("/billing/payments")]
 pub async fn payments(
     state: web::Data<AppState>,
-    caller: Authenticated,
+    caller: AccountCaller,
     query: web::Query<PaymentsQuery>,
 ) -> AppResult<HttpResponse> {
     let limit = query.limit.unwrap_or(24).clamp(1, 100);
     let mut conn = state.pool.get().await?;
-    may_see_billing(&mut conn, &caller).await?;
+    may_use_billing(&mut conn, &caller, false).await?;
     let view = overview::payments(&mut conn, caller.account_id, limit).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
@@ -144,9 +155,9 @@ pub async fn start_checkout(
     )
 )]
 #[post("/billing/portal")]
-pub async fn portal(state: web::Data<AppState>, caller: Authenticated) -> AppResult<HttpResponse> {
+pub async fn portal(state: web::Data<AppState>, caller: AccountCaller) -> AppResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    may_see_billing(&mut conn, &caller).await?;
+    may_use_billing(&mut conn, &caller, true).await?;
     let url = checkout::portal(
         &mut conn,
         state.stripe.as_ref(),
@@ -161,14 +172,14 @@ pub async fn portal(state: web::Data<AppState>, caller: Authenticated) -> AppRes
 
 async fn cancel_at_period_end(
     state: &AppState,
-    caller: &Authenticated,
+    caller: &AccountCaller,
     cancel: bool,
 ) -> AppResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    may_see_billing(&mut conn, caller).await?;
+    may_use_billing(&mut conn, caller, true).await?;
     checkout::set_cancel_at_period_end(&mut conn, state.stripe.as_ref(), caller.account_id, cancel)
         .await?;
-    tracing::info!(account.id = %caller.account_id, user.id = %caller.user.id, cancel, "cancellation at period end changed");
+    tracing::info!(account.id = %caller.account_id, by_key = caller.person().is_none(), cancel, "cancellation at period end changed");
     Ok(HttpResponse::Accepted().json(StatusResponse {
         status: if cancel {
             "cancellation_requested"
@@ -194,7 +205,7 @@ async fn cancel_at_period_end(
 #[post("/billing/subscription/cancel")]
 pub async fn cancel_subscription(
     state: web::Data<AppState>,
-    caller: Authenticated,
+    caller: AccountCaller,
 ) -> AppResult<HttpResponse> {
     cancel_at_period_end(&state, &caller, true).await
 }
@@ -214,7 +225,7 @@ pub async fn cancel_subscription(
 #[post("/billing/subscription/resume")]
 pub async fn resume_subscription(
     state: web::Data<AppState>,
-    caller: Authenticated,
+    caller: AccountCaller,
 ) -> AppResult<HttpResponse> {
     cancel_at_period_end(&state, &caller, false).await
 }
@@ -238,12 +249,12 @@ pub async fn resume_subscription(
 #[post("/billing/subscription/change")]
 pub async fn change_plan(
     state: web::Data<AppState>,
-    caller: Authenticated,
+    caller: AccountCaller,
     body: Json<ChangePlanRequest>,
 ) -> AppResult<HttpResponse> {
     let body = body.into_inner();
     let mut conn = state.pool.get().await?;
-    may_see_billing(&mut conn, &caller).await?;
+    may_use_billing(&mut conn, &caller, !body.preview).await?;
     let change = checkout::change_plan(
         &mut conn,
         state.stripe.as_ref(),

@@ -5,7 +5,7 @@ use gatehouse_shared::auth::{DeactivateRequest, Me, PersonalDataExport, UpdateMe
 use gatehouse_shared::billing::{Entitlements, MyProducts};
 use gatehouse_shared::ErrorEnvelope;
 
-use super::authn::Authenticated;
+use super::authn::{AccountCaller, Authenticated};
 use super::json::Json;
 use crate::error::AppResult;
 use crate::identity::profile;
@@ -113,8 +113,9 @@ pub async fn export_me(
 #[get("/me/entitlements")]
 pub async fn entitlements(
     state: web::Data<AppState>,
-    caller: Authenticated,
+    caller: AccountCaller,
 ) -> AppResult<HttpResponse> {
+    caller.require(crate::accounts::api_keys::Area::Entitlements, false)?;
     let mut conn = state.pool.get().await?;
     let entitlements = crate::billing::overview::entitlements(&mut conn, caller.account_id).await?;
     Ok(HttpResponse::Ok()

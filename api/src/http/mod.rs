@@ -8,6 +8,7 @@ pub mod admin_instances;
 pub mod admin_jobs;
 pub mod admin_waitlist;
 pub mod admin_webhooks;
+pub mod api_keys;
 pub mod auth;
 pub mod authn;
 pub mod billing;
@@ -75,6 +76,7 @@ pub struct HttpSettings {
         (name = "onboarding", description = "Sign up and pay in one flow; the waitlist"),
         (name = "recovery", description = "Getting back in after a cancellation or a failed payment"),
         (name = "orders", description = "Purchases and changes, and how far their fulfilment got"),
+        (name = "accounts", description = "Accounts (tenants) and their API keys"),
         (name = "admin", description = "For staff: needs a staff account signed in with a second factor"),
         (name = "operations", description = "Health and metrics for operators"),
     )
@@ -163,6 +165,9 @@ fn api_v1(cfg: &mut DocumentedConfig) {
         .service(admin_instances::place_user)
         .service(admin_instances::list_orders)
         .service(admin_instances::retry_order)
+        .service(api_keys::list)
+        .service(api_keys::create)
+        .service(api_keys::revoke)
         .service(orders::list)
         .service(orders::get)
         .service(webhooks::stripe);

@@ -5,7 +5,8 @@ use actix_web::{get, web, HttpResponse};
 use gatehouse_shared::instances::{OrderList, OrderView};
 use gatehouse_shared::ErrorEnvelope;
 
-use super::authn::Authenticated;
+use super::authn::AccountCaller;
+use crate::accounts::api_keys::Area;
 use crate::error::AppResult;
 use crate::instances::manage;
 use crate::state::AppState;
@@ -16,11 +17,13 @@ use crate::state::AppState;
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Newest first", body = OrderList),
-        (status = 401, description = "Not signed in", body = ErrorEnvelope),
+        (status = 401, description = "Not signed in (no valid token or API key)", body = ErrorEnvelope),
+        (status = 403, description = "`insufficient_scope`, or the key's account may not act (`account_suspended`, …)", body = ErrorEnvelope),
     )
 )]
 #[get("/orders")]
-pub async fn list(state: web::Data<AppState>, caller: Authenticated) -> AppResult<HttpResponse> {
+pub async fn list(state: web::Data<AppState>, caller: AccountCaller) -> AppResult<HttpResponse> {
+    caller.require(Area::Orders, false)?;
     let mut conn = state.pool.get().await?;
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
@@ -41,9 +44,10 @@ pub async fn list(state: web::Data<AppState>, caller: Authenticated) -> AppResul
 #[get("/orders/{id}")]
 pub async fn get(
     state: web::Data<AppState>,
-    caller: Authenticated,
+    caller: AccountCaller,
     id: web::Path<uuid::Uuid>,
 ) -> AppResult<HttpResponse> {
+    caller.require(Area::Orders, false)?;
     let mut conn = state.pool.get().await?;
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))

@@ -6,6 +6,7 @@ mod harness;
 mod account;
 mod admin_catalog;
 mod admin_instances;
+mod api_keys;
 mod auth;
 mod billing;
 mod billing_checkout;
