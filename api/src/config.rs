@@ -75,6 +75,58 @@ pub struct AuthConfig {
     /// `GATEHOUSE_STAFF_MFA_REQUIRED`: staff must sign in with a second factor to use the
     /// admin area.
     pub staff_mfa_required: bool,
+    /// Requests per minute an account may make on its account-scoped routes.
+    pub api_rates: ApiRates,
+}
+
+/// Per-account API rate limits, by plan: `GATEHOUSE_API_RATE_PER_MINUTE` (default 600)
+/// for every account, and `GATEHOUSE_API_RATE_PLANS` (`team=1200,business=6000`) for
+/// accounts with a live subscription to one of those plans (the highest applies).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiRates {
+    pub per_minute: u32,
+    pub plans: std::collections::BTreeMap<String, u32>,
+}
+
+impl Default for ApiRates {
+    fn default() -> Self {
+        Self {
+            per_minute: 600,
+            plans: std::collections::BTreeMap::new(),
+        }
+    }
+}
+
+impl ApiRates {
+    /// The limit of an account with live subscriptions to `plans` (slugs).
+    pub fn for_plans<'a>(&self, plans: impl IntoIterator<Item = &'a str>) -> u32 {
+        plans
+            .into_iter()
+            .filter_map(|plan| self.plans.get(plan).copied())
+            .max()
+            .unwrap_or(self.per_minute)
+            .max(1)
+    }
+
+    /// Parses `slug=count,slug=count`.
+    pub fn parse_plans(list: &str) -> Result<std::collections::BTreeMap<String, u32>, String> {
+        list.split(',')
+            .map(str::trim)
+            .filter(|part| !part.is_empty())
+            .map(|part| {
+                let (slug, count) = part
+                    .split_once('=')
+                    .ok_or_else(|| format!("{part:?} is not slug=count"))?;
+                let count: u32 = count
+                    .trim()
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| format!("{part:?}: the count must be a positive number"))?;
+                Ok((slug.trim().to_owned(), count))
+            })
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -210,6 +262,17 @@ impl Config {
                 .value("GATEHOUSE_TOTP_ISSUER")
                 .unwrap_or_else(|| "Gatehouse".to_owned()),
             staff_mfa_required: r.parsed("GATEHOUSE_STAFF_MFA_REQUIRED", true),
+            api_rates: ApiRates {
+                per_minute: u32::try_from(r.positive("GATEHOUSE_API_RATE_PER_MINUTE", 600))
+                    .unwrap_or(u32::MAX),
+                plans: match r.value("GATEHOUSE_API_RATE_PLANS") {
+                    None => std::collections::BTreeMap::new(),
+                    Some(list) => ApiRates::parse_plans(&list).unwrap_or_else(|err| {
+                        r.problem(format!("GATEHOUSE_API_RATE_PLANS: {err}"));
+                        std::collections::BTreeMap::new()
+                    }),
+                },
+            },
         };
         let oauth = oauth_providers(&mut r);
         let trusted_proxies = match r.value("GATEHOUSE_TRUSTED_PROXIES") {
@@ -515,6 +578,20 @@ impl Reader<'_> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn api_rates_go_by_the_best_plan_and_refuse_nonsense() {
+        let rates = ApiRates {
+            per_minute: 600,
+            plans: ApiRates::parse_plans("team=1200, business = 6000,").unwrap(),
+        };
+        assert_eq!(rates.for_plans([]), 600);
+        assert_eq!(rates.for_plans(["starter"]), 600);
+        assert_eq!(rates.for_plans(["team", "business"]), 6000);
+        assert!(ApiRates::parse_plans("team").is_err());
+        assert!(ApiRates::parse_plans("team=0").is_err());
+        assert!(ApiRates::parse_plans("team=lots").is_err());
+    }
+
     use std::collections::HashMap;
 
     use super::*;

@@ -37,6 +37,8 @@ pub struct AppState {
     pub stripe: Option<crate::billing::stripe_api::StripeApi>,
     /// Where people reach Gatehouse: the base of links in emails.
     pub public_url: url::Url,
+    /// Per-account API rate limits.
+    pub api_rates: crate::config::ApiRates,
 }
 
 /// The parts of the configuration the state keeps.
@@ -108,6 +110,7 @@ impl AppState {
             limiter,
             metrics_token: settings.metrics_token.clone(),
             public_url: settings.public_url.clone(),
+            api_rates: auth.api_rates.clone(),
             keys: std::sync::Arc::new(keys),
             sessions: SessionSettings {
                 access_ttl: auth.access_ttl,

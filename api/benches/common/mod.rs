@@ -65,6 +65,7 @@ pub fn state(pool: Pool, webhook_secrets: &[&str]) -> anyhow::Result<AppState> {
                 reuse_window: Duration::from_secs(10),
                 totp_issuer: "Gatehouse".into(),
                 staff_mfa_required: true,
+                api_rates: gatehouse::config::ApiRates::default(),
             },
             public_url: "http://bench/".parse()?,
             oauth: Default::default(),

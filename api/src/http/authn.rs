@@ -121,24 +121,70 @@ impl FromRequest for AccountCaller {
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.strip_prefix("Bearer "))
             .map(|token| token.trim().to_owned());
+        let req = req.clone();
         Box::pin(async move {
             let state = state.ok_or_else(|| AppError::internal(anyhow::anyhow!("no AppState")))?;
             let token = token.ok_or(AppError::Unauthorized)?;
-            if crate::accounts::api_keys::is_key(&token) {
+            let caller = if crate::accounts::api_keys::is_key(&token) {
                 let mut conn = state.pool.get().await?;
                 let key =
                     crate::accounts::api_keys::authenticate(&mut conn, &token, chrono::Utc::now())
                         .await?;
-                return Ok(Self {
+                Self {
                     account_id: key.account_id,
                     via: Via::Key(key),
-                });
-            }
-            let person = session(&state, &token).await?;
-            Ok(Self {
-                account_id: person.account_id,
-                via: Via::Session(Box::new(person)),
-            })
+                }
+            } else {
+                let person = session(&state, &token).await?;
+                Self {
+                    account_id: person.account_id,
+                    via: Via::Session(Box::new(person)),
+                }
+            };
+            count_against_account(&state, &req, caller.account_id).await?;
+            Ok(caller)
         })
+    }
+}
+
+/// Takes one request from the account's budget (its plan's requests per minute; one
+/// bucket per account, so one account's flood never slows another). The decision goes
+/// into the request's extensions for the `RateLimit-*` headers; over the limit is 429 with
+/// `Retry-After`. When the limiter's store is down, the request goes through (logged).
+async fn count_against_account(
+    state: &AppState,
+    req: &HttpRequest,
+    account_id: Uuid,
+) -> Result<(), AppError> {
+    use actix_web::HttpMessage;
+    let mut conn = state.pool.get().await?;
+    let plans: Vec<String> = crate::db::billing::live_products(&mut conn, account_id)
+        .await?
+        .into_iter()
+        .filter(|product| product.kind == "plan")
+        .map(|product| product.slug)
+        .collect();
+    drop(conn);
+    let per_minute = state.api_rates.for_plans(plans.iter().map(String::as_str));
+    let rule = crate::ratelimit::Rule::per(per_minute, std::time::Duration::from_secs(60));
+    match state
+        .limiter
+        .check(&format!("api:{account_id}"), rule)
+        .await
+    {
+        Ok(decision) => {
+            req.extensions_mut().insert(decision);
+            if decision.allowed {
+                Ok(())
+            } else {
+                Err(AppError::RateLimited {
+                    retry_after_secs: decision.retry_after.as_secs().max(1),
+                })
+            }
+        }
+        Err(err) => {
+            tracing::warn!(error = %err, account.id = %account_id, "the API rate limit could not be checked; letting the request through");
+            Ok(())
+        }
     }
 }

@@ -58,6 +58,28 @@ pub async fn observe(
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
+    // An account-scoped request counted against its account's rate (authn.rs): say where
+    // the account stands, on success and on 429 alike.
+    let decision = response
+        .request()
+        .extensions()
+        .get::<crate::ratelimit::Decision>()
+        .copied();
+    if let Some(decision) = decision {
+        let headers = response.headers_mut();
+        for (name, value) in [
+            ("ratelimit-limit", decision.limit.to_string()),
+            ("ratelimit-remaining", decision.remaining.to_string()),
+            (
+                "ratelimit-reset",
+                decision.reset_after.as_secs().to_string(),
+            ),
+        ] {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                headers.insert(HeaderName::from_static(name), value);
+            }
+        }
+    }
     // The route pattern, never the raw path, keeps label cardinality bounded.
     let route = response
         .request()

@@ -50,7 +50,14 @@ pub(crate) fn snapshot(account: Option<Uuid>, status: &str) -> SubscriptionSnaps
 
 /// A seeded app where the Team plan's monthly price is `price_team_month` in Stripe.
 pub(crate) async fn app_with_priced_catalog() -> TestApp {
-    let app = TestApp::builder().seeded().spawn().await;
+    app_with_priced_catalog_and(|builder| builder).await
+}
+
+/// The same, built with more settings.
+pub(crate) async fn app_with_priced_catalog_and(
+    configure: impl FnOnce(crate::harness::TestAppBuilder) -> crate::harness::TestAppBuilder,
+) -> TestApp {
+    let app = configure(TestApp::builder().seeded()).spawn().await;
     let mut conn = app.db.pool().get().await.unwrap();
     diesel::sql_query(
         "UPDATE prices SET stripe_price_id = 'price_team_month'

@@ -185,9 +185,16 @@ pub struct TestAppBuilder {
     trusted_proxies: Vec<ipnet::IpNet>,
     stripe_webhook_secrets: Vec<String>,
     stripe: Option<gatehouse::billing::stripe_api::StripeApi>,
+    api_rates: Option<gatehouse::config::ApiRates>,
 }
 
 impl TestAppBuilder {
+    /// Per-account API rate limits other than the defaults.
+    pub fn api_rates(mut self, rates: gatehouse::config::ApiRates) -> Self {
+        self.api_rates = Some(rates);
+        self
+    }
+
     pub fn with_redis(mut self) -> Self {
         self.redis = true;
         self
@@ -306,7 +313,10 @@ impl TestAppBuilder {
             redis,
             StateSettings {
                 metrics_token: self.metrics_token.map(SecretString::from),
-                auth: test_auth_config(),
+                auth: gatehouse::config::AuthConfig {
+                    api_rates: self.api_rates.clone().unwrap_or_default(),
+                    ..test_auth_config()
+                },
                 public_url: "http://gatehouse.test/".parse().unwrap(),
                 oauth: self.oauth,
                 trusted_proxies: self.trusted_proxies,
@@ -544,5 +554,6 @@ pub fn test_auth_config() -> gatehouse::config::AuthConfig {
         reuse_window: Duration::from_secs(10),
         totp_issuer: "Gatehouse".into(),
         staff_mfa_required: true,
+        api_rates: gatehouse::config::ApiRates::default(),
     }
 }

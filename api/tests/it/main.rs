@@ -7,6 +7,7 @@ mod account;
 mod admin_catalog;
 mod admin_instances;
 mod api_keys;
+mod api_rates;
 mod auth;
 mod billing;
 mod billing_checkout;
