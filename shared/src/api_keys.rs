@@ -6,8 +6,15 @@ use serde::{Deserialize, Serialize};
 
 /// What a key may do. `full`: everything the account may do through the API; `read`:
 /// only reads (`GET`); or one or more areas, with full access within them: `billing`,
-/// `orders`, `entitlements`.
-pub const SCOPES: [&str; 5] = ["full", "read", "billing", "orders", "entitlements"];
+/// `orders`, `entitlements`, `credits`.
+pub const SCOPES: [&str; 6] = [
+    "full",
+    "read",
+    "billing",
+    "orders",
+    "entitlements",
+    "credits",
+];
 
 /// Longest expiry a key may be given, in days.
 pub const MAX_EXPIRY_DAYS: u32 = 730;

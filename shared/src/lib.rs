@@ -8,6 +8,7 @@ pub mod api_keys;
 pub mod auth;
 pub mod billing;
 pub mod catalog;
+pub mod credits;
 pub mod error;
 pub mod ids;
 pub mod instances;

@@ -28,6 +28,7 @@ pub enum Area {
     Billing,
     Orders,
     Entitlements,
+    Credits,
 }
 
 impl Area {
@@ -36,6 +37,7 @@ impl Area {
             Self::Billing => "billing",
             Self::Orders => "orders",
             Self::Entitlements => "entitlements",
+            Self::Credits => "credits",
         }
     }
 }
@@ -97,7 +99,8 @@ fn check(request: &NewApiKey) -> BTreeMap<String, String> {
     if scopes.is_empty() || !known || unique.len() != scopes.len() || !alone {
         fields.insert(
             "scopes".into(),
-            "must be full or read alone, or one or more of billing, orders, entitlements".into(),
+            "must be full or read alone, or one or more of billing, orders, entitlements, credits"
+                .into(),
         );
     }
     if request

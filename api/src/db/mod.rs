@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod api_keys;
 pub mod billing;
 pub mod catalog;
+pub mod credits;
 pub mod identity;
 pub mod instances;
 pub mod mfa;

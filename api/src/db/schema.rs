@@ -53,6 +53,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    credit_transactions (id) {
+        id -> Int8,
+        account_id -> Uuid,
+        kind -> Text,
+        amount -> Int8,
+        balance_after -> Int8,
+        idempotency_key -> Nullable<Text>,
+        description -> Text,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     emails (id) {
         id -> Uuid,
         to_address -> Text,
@@ -400,6 +414,8 @@ diesel::joinable!(account_status_changes -> accounts (account_id));
 diesel::joinable!(account_status_changes -> users (actor_user_id));
 diesel::joinable!(api_keys -> accounts (account_id));
 diesel::joinable!(api_keys -> users (created_by));
+diesel::joinable!(credit_transactions -> accounts (account_id));
+diesel::joinable!(credit_transactions -> users (created_by));
 diesel::joinable!(instance_connectors -> instances (instance_id));
 diesel::joinable!(instances -> products (product_id));
 diesel::joinable!(mfa_recovery_codes -> users (user_id));
@@ -429,6 +445,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     account_status_changes,
     accounts,
     api_keys,
+    credit_transactions,
     emails,
     entitlements,
     instance_connectors,

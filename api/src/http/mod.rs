@@ -14,6 +14,7 @@ pub mod authn;
 pub mod billing;
 pub mod catalog;
 pub mod client_ip;
+pub mod credits;
 pub mod errors;
 pub mod health;
 pub mod json;
@@ -168,6 +169,9 @@ fn api_v1(cfg: &mut DocumentedConfig) {
         .service(api_keys::list)
         .service(api_keys::create)
         .service(api_keys::revoke)
+        .service(credits::get)
+        .service(credits::record_usage)
+        .service(credits::adjust)
         .service(orders::list)
         .service(orders::get)
         .service(webhooks::stripe);

@@ -15,6 +15,7 @@ mod catalog;
 mod cli;
 mod code_login;
 mod connectors;
+mod credits;
 mod docs;
 mod errors;
 mod health;
