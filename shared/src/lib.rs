@@ -17,5 +17,6 @@ pub mod oauth;
 pub mod onboarding;
 pub mod recovery;
 pub mod spa;
+pub mod teams;
 
 pub use error::{ErrorBody, ErrorEnvelope};

@@ -3,3 +3,4 @@
 pub mod api_keys;
 pub mod credits;
 pub mod status;
+pub mod teams;

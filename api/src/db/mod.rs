@@ -16,6 +16,7 @@ pub mod orders;
 pub mod retention;
 pub mod schema;
 pub mod stripe_events;
+pub mod teams;
 pub mod tokens;
 
 use std::time::Duration;

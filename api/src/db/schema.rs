@@ -120,6 +120,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    invitations (id) {
+        id -> Uuid,
+        account_id -> Uuid,
+        email -> Text,
+        role -> Text,
+        token_hash -> Bytea,
+        invited_by -> Uuid,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        accepted_at -> Nullable<Timestamptz>,
+        accepted_by -> Nullable<Uuid>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     jobs (id) {
         id -> Int8,
         kind -> Text,
@@ -418,6 +434,7 @@ diesel::joinable!(credit_transactions -> accounts (account_id));
 diesel::joinable!(credit_transactions -> users (created_by));
 diesel::joinable!(instance_connectors -> instances (instance_id));
 diesel::joinable!(instances -> products (product_id));
+diesel::joinable!(invitations -> accounts (account_id));
 diesel::joinable!(mfa_recovery_codes -> users (user_id));
 diesel::joinable!(oauth_identities -> users (user_id));
 diesel::joinable!(onboarding_checkouts -> onboardings (onboarding_id));
@@ -450,6 +467,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     entitlements,
     instance_connectors,
     instances,
+    invitations,
     jobs,
     mfa_recovery_codes,
     oauth_identities,

@@ -28,6 +28,7 @@ pub mod orders;
 pub mod recovery;
 pub mod spa;
 pub mod staff;
+pub mod teams;
 pub mod webhooks;
 
 use std::path::PathBuf;
@@ -169,6 +170,16 @@ fn api_v1(cfg: &mut DocumentedConfig) {
         .service(api_keys::list)
         .service(api_keys::create)
         .service(api_keys::revoke)
+        .service(teams::list)
+        .service(teams::create)
+        .service(teams::members)
+        .service(teams::change_role)
+        .service(teams::remove)
+        .service(teams::transfer)
+        .service(teams::invite)
+        .service(teams::invitations)
+        .service(teams::revoke_invitation)
+        .service(teams::accept)
         .service(credits::get)
         .service(credits::record_usage)
         .service(credits::adjust)

@@ -244,6 +244,21 @@ pub fn waitlist_joined(to: &str, name: &str) -> Email {
     )
 }
 
+/// Sent when a member invites someone to an account.
+pub fn invitation(to: &str, account: &str, inviter: &str, link: &str) -> Email {
+    let text = format!(
+        "{inviter} invited you to join {account} on Gatehouse. The link works once and for 7 days; sign in (or sign up) with this address to accept."
+    );
+    notice(
+        to,
+        "",
+        "invitation",
+        &format!("Join {account} on Gatehouse"),
+        &[&text, "If you did not expect this, ignore this email."],
+        Some(("Accept the invitation", link)),
+    )
+}
+
 /// Sent when staff invite someone from the waitlist.
 pub fn waitlist_invite(to: &str, name: &str, link: &str) -> Email {
     notice(

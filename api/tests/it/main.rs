@@ -36,4 +36,5 @@ mod signup;
 mod spa;
 mod stripe_processing;
 mod stripe_world;
+mod teams;
 mod webhooks;
