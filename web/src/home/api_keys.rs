@@ -122,12 +122,9 @@ struct Keys {
 }
 
 impl Keys {
-    /// Reads the keys; with `loading`, the list says so meanwhile (else it stays as it is
-    /// until the answer).
-    fn read(self, loading: bool) {
-        if loading {
-            self.list.set(None);
-        }
+    /// Reads the keys; the list says so meanwhile.
+    fn read(self) {
+        self.list.set(None);
         let Some(account) = self.account else {
             return;
         };
@@ -158,7 +155,7 @@ fn ApiKeys() -> impl IntoView {
         revoke_error: RwSignal::new(None),
         created: RwSignal::new(None),
     };
-    keys.read(true);
+    keys.read();
 
     view! {
         <header class="account__intro">
@@ -192,7 +189,7 @@ fn ApiKeys() -> impl IntoView {
                     <div class="notice notice--error" role="alert">
                         <h3 class="notice__title">"Your API keys could not be loaded"</h3>
                         <p>{error.message()}</p>
-                        <button class="button button--primary" type="button" on:click=move |_| keys.read(true)>
+                        <button class="button button--primary" type="button" on:click=move |_| keys.read()>
                             "Retry"
                         </button>
                     </div>
@@ -350,7 +347,8 @@ fn key_item(keys: Keys, key: &ApiKeyView) -> impl IntoView {
     }
 }
 
-/// Revokes a key (confirmed), then reads the list again.
+/// Revokes a key (confirmed), then reads the list again (which shows it revoked, with no
+/// button), and only then closes the question.
 fn revoke(keys: Keys, id: String, name: String) {
     let Some(account) = keys.account else {
         return;
@@ -365,18 +363,28 @@ fn revoke(keys: Keys, id: String, name: String) {
             .auth
             .call(|api| async move { api.revoke_api_key(account, id).await })
             .await;
-        _ = keys.revoking.try_set(false);
-        match answer {
-            Ok(()) => {
-                keys.confirming.set(None);
-                keys.status.set(Some(format!(
-                    "{name} is revoked. Apps using it can no longer reach your account."
-                )));
-                focus_id("keys-title");
-                keys.read(false);
-            }
-            Err(failure) => _ = keys.revoke_error.try_set(Some(failure.message())),
+        if let Err(failure) = answer {
+            _ = keys.revoking.try_set(false);
+            _ = keys.revoke_error.try_set(Some(failure.message()));
+            return;
         }
+        let list = keys
+            .auth
+            .call(|api| async move { api.api_keys(account).await })
+            .await;
+        if keys
+            .list
+            .try_set(Some(list.map(|list| list.keys)))
+            .is_some()
+        {
+            return; // the page is gone
+        }
+        keys.revoking.set(false);
+        keys.confirming.set(None);
+        keys.status.set(Some(format!(
+            "{name} is revoked. Apps using it can no longer reach your account."
+        )));
+        focus_id("keys-title");
     });
 }
 
