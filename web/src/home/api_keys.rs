@@ -13,7 +13,7 @@ use crate::api::ApiError;
 use crate::auth::{use_auth, Auth};
 use crate::billing::format::{date_or, format_date};
 use crate::browser::{copy_text, focus_id};
-use crate::form::{server_errors, Checkbox, Field, FormError, FormStatus, SubmitButton};
+use crate::form::{server_errors, Field, FormError, FormStatus, SubmitButton};
 use crate::guard::RequireSignIn;
 use crate::title::Title;
 
@@ -600,12 +600,24 @@ fn CreateKey(keys: Keys) -> impl IntoView {
                             .into_iter()
                             .zip(areas)
                             .map(|((area, label), checked)| {
-                                let name = match area {
-                                    "billing" => "area-billing",
-                                    "orders" => "area-orders",
-                                    _ => "area-entitlements",
-                                };
-                                view! { <Checkbox name label checked /> }
+                                let id = format!("area-{area}");
+                                view! {
+                                    <div class="check">
+                                        <input
+                                            class="check__input"
+                                            type="checkbox"
+                                            name="scopes"
+                                            value=area
+                                            id=id.clone()
+                                            prop:checked=move || checked.get()
+                                            on:change=move |event| {
+                                                checked.set(event_target_checked(&event));
+                                                scopes_error.set(None);
+                                            }
+                                        />
+                                        <label class="check__label" for=id>{label}</label>
+                                    </div>
+                                }
                             })
                             .collect_view()}
                     </fieldset>
