@@ -115,6 +115,9 @@ browserTest('an owner creates a read-only key, sees it once, uses it and revokes
   await hidden(panel);
   await focused(page, 'create-title');
   await visible(form);
+  // The form starts afresh, without complaining about the name it emptied.
+  assert.equal(await form.getByLabel('Name').inputValue(), '');
+  assert.equal(await form.getByText(/^Enter a name/).count(), 0);
 
   // Read again, the page has the key but never its secret.
   await page.reload();

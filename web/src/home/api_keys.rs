@@ -515,8 +515,9 @@ fn CreateKey(keys: Keys) -> impl IntoView {
                             list.insert(0, key);
                         }
                     });
-                    reset();
                     keys.created.set(Some(created));
+                    reset();
+                    name_error.set(None);
                     focus_id("secret-title");
                 }
                 Err(failure) => {
@@ -536,7 +537,12 @@ fn CreateKey(keys: Keys) -> impl IntoView {
             }
         });
     };
-    let check_name = move |()| name_error.set(name_problem(&name.get_untracked()));
+    // Not while the form steps aside for the new key: its emptied name field loses focus.
+    let check_name = move |()| {
+        if keys.created.with_untracked(Option::is_none) {
+            name_error.set(name_problem(&name.get_untracked()));
+        }
+    };
     let recheck_name = move |()| {
         if name_error.with_untracked(Option::is_some) {
             check_name(());
