@@ -14,6 +14,7 @@ pub const BUNDLES: &[(&str, &str)] = &[
     ("waitlist", "onboarding"),
     ("dashboard", "home"),
     ("billing", "home"),
+    ("api-keys", "home"),
 ];
 
 /// The bundle that owns `path` (an absolute path, query and fragment allowed).
@@ -45,8 +46,12 @@ mod tests {
         assert_eq!(bundle_of("/dashboard"), "home");
         assert_eq!(bundle_of("/billing?checkout=cs_1"), "home");
         assert_eq!(bundle_of("/billing#payments"), "home");
+        assert_eq!(bundle_of("/api-keys"), "home");
+        assert_eq!(bundle_of("/api-keys?new=1"), "home");
         // Only the whole segment counts.
         assert_eq!(bundle_of("/onboardings"), MAIN);
         assert_eq!(bundle_of("/account/billing"), MAIN);
+        assert_eq!(bundle_of("/api"), MAIN);
+        assert_eq!(bundle_of("/api/docs"), MAIN);
     }
 }

@@ -15,6 +15,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use futures::future::{FutureExt, LocalBoxFuture, Shared};
+use gatehouse_shared::api_keys::{ApiKeyList, CreatedApiKey, NewApiKey};
 use gatehouse_shared::auth::{
     ChangePasswordRequest, CodeRequest, CodeVerifyRequest, DeactivateRequest,
     ForgotPasswordRequest, LoginRequest, LogoutRequest, Me, RefreshRequest, RegisterAccepted,
@@ -25,7 +26,7 @@ use gatehouse_shared::billing::{
     BillingOverview, ChangePlanRequest, CheckoutRequest, MyProducts, Payments, PlanChangePreview,
 };
 use gatehouse_shared::catalog::CatalogResponse;
-use gatehouse_shared::ids::PriceId;
+use gatehouse_shared::ids::{AccountId, PriceId};
 use gatehouse_shared::mfa::{
     MfaChallenge, MfaVerifyRequest, RecoveryCodes, SignInResponse, TotpConfirmRequest,
     TotpDisableRequest, TotpSetupResponse,
@@ -626,6 +627,37 @@ impl AuthorizedApi {
         self.call::<_, IgnoredAny>(Method::POST, "/billing/subscription/change", Some(&body))
             .await
             .map(drop)
+    }
+}
+
+/// API keys: an account's credentials for its own apps and scripts. Only the account's
+/// owners and admins may manage them (`403 forbidden` for everyone else).
+impl AuthorizedApi {
+    /// `GET /api/v1/accounts/{account}/api-keys`: newest first, revoked ones too.
+    pub async fn api_keys(&self, account: AccountId) -> Result<ApiKeyList, ApiError> {
+        let path = format!("/accounts/{account}/api-keys");
+        self.call::<(), _>(Method::GET, &path, None).await
+    }
+
+    /// `POST /api/v1/accounts/{account}/api-keys`: a new key, its secret shown this once.
+    /// `422` on `name`, `scopes` or `expires_in_days`.
+    pub async fn create_api_key(
+        &self,
+        account: AccountId,
+        body: &NewApiKey,
+    ) -> Result<CreatedApiKey, ApiError> {
+        let path = format!("/accounts/{account}/api-keys");
+        self.call(Method::POST, &path, Some(body)).await
+    }
+
+    /// `DELETE /api/v1/accounts/{account}/api-keys/{key}`: revokes the key at once.
+    pub async fn revoke_api_key(
+        &self,
+        account: AccountId,
+        key: impl fmt::Display,
+    ) -> Result<(), ApiError> {
+        let path = format!("/accounts/{account}/api-keys/{key}");
+        self.call::<(), _>(Method::DELETE, &path, None).await
     }
 }
 

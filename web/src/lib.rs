@@ -8,7 +8,7 @@
 //! - `gatehouse-onboarding` (`src/bin/gatehouse-onboarding.rs`, `web/onboarding.html`):
 //!   everything under `/onboarding/`, [`onboarding::OnboardingApp`];
 //! - `gatehouse-home` (`src/bin/gatehouse-home.rs`, `web/home.html`): the signed-in home,
-//!   `/dashboard` and `/billing`, [`home::HomeApp`].
+//!   `/dashboard`, `/billing` and `/api-keys`, [`home::HomeApp`].
 //!
 //! Which bundle owns which path is one table, [`gatehouse_shared::spa::BUNDLES`]: the
 //! server sends each bundle's app shell for its paths, and a bundle hands a path it does

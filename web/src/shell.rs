@@ -76,6 +76,11 @@ fn SiteHeader() -> impl IntoView {
                                 "Billing"
                             </a>
                         </li>
+                        <li hidden=signed_out>
+                            <a href="/api-keys" aria-current=current("/api-keys")>
+                                "API keys"
+                            </a>
+                        </li>
                         <li>
                             <AccountLink />
                         </li>

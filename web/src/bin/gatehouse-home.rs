@@ -1,4 +1,4 @@
-//! The signed-in home's bundle (`web/home.html`): the dashboard and billing. Its code
+//! The signed-in home's bundle (`web/home.html`): the dashboard, billing and API keys. Its code
 //! lives in the `gatehouse_web` library's `home` module.
 
 fn main() {

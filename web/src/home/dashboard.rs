@@ -1,6 +1,6 @@
 //! `/dashboard`, the signed-in home: what needs the person's attention (a failed payment,
-//! an unconfirmed address), the products the account has, and its plan at a glance.
-//! and its recent orders with how far each got. Everything comes from three reads made
+//! an unconfirmed address), the products the account has, its plan at a glance, its
+//! recent orders with how far each got, and the way to its API keys. Everything comes from three reads made
 //! together: `GET me/products`, `GET billing/subscription` and `GET orders`.
 
 use std::time::Duration;
@@ -106,6 +106,7 @@ fn Dashboard() -> impl IntoView {
                 {owned(&products.products)}
                 {plan(billing)}
                 {recent_orders(&orders.orders)}
+                {developers()}
             }
             .into_any(),
         })}
@@ -223,6 +224,19 @@ fn plan(billing: &BillingOverview) -> Option<impl IntoView> {
             </div>
         </section>
     })
+}
+
+/// The way to the account's API keys, for its own apps and scripts.
+fn developers() -> impl IntoView {
+    view! {
+        <section class="card account__card dashboard__section" aria-labelledby="developers-title">
+            <h2 id="developers-title" class="account__title">"For developers"</h2>
+            <p class="account__text">"API keys let your own apps and scripts use Gatehouse as your account."</p>
+            <div class="account__actions">
+                <a class="button button--secondary" href="/api-keys">"Manage API keys"</a>
+            </div>
+        </section>
+    }
 }
 
 /// How an order's state reads.

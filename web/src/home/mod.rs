@@ -1,8 +1,10 @@
 //! The signed-in home (`gatehouse-home`, `web/home.html`), its own Wasm bundle: the
-//! dashboard (`/dashboard`) and billing (`/billing`), in the same frame as the main app
+//! dashboard (`/dashboard`), billing (`/billing`) and the account's API keys
+//! (`/api-keys`), in the same frame as the main app
 //! ([`crate::shell`]). Pages of the other bundles are a full page load away (the shell's
 //! `NotFound` hands them over), so links need nothing special.
 
+pub mod api_keys;
 mod dashboard;
 
 use leptos::prelude::*;
@@ -24,6 +26,7 @@ pub fn HomeApp() -> impl IntoView {
                 <Routes fallback=|| view! { <NotFound bundle=BUNDLE /> }>
                     <Route path=path!("/dashboard") view=dashboard::DashboardRoute />
                     <Route path=path!("/billing") view=BillingRoute />
+                    <Route path=path!("/api-keys") view=api_keys::ApiKeysRoute />
                 </Routes>
             </Site>
         </Router>
