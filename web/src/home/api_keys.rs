@@ -18,10 +18,11 @@ use crate::guard::RequireSignIn;
 use crate::title::Title;
 
 /// The areas a key can be limited to: scope, label.
-pub const AREAS: [(&str, &str); 3] = [
+pub const AREAS: [(&str, &str); 4] = [
     ("billing", "Billing"),
     ("orders", "Orders"),
     ("entitlements", "Entitlements"),
+    ("credits", "Credits"),
 ];
 
 /// The expiry choices, in the order shown: value, label.
@@ -670,6 +671,7 @@ mod tests {
         assert_eq!(scope_label("billing"), Some("Billing"));
         assert_eq!(scope_label("orders"), Some("Orders"));
         assert_eq!(scope_label("entitlements"), Some("Entitlements"));
+        assert_eq!(scope_label("credits"), Some("Credits"));
         assert_eq!(scope_label("something_new"), None);
         let scopes = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
         assert_eq!(scopes_text(&scopes(&["read"])), "Read only");
