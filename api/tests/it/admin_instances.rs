@@ -9,7 +9,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::harness::{assert_envelope, json, TestApp};
+use crate::harness::{assert_envelope, TestApp};
 
 async fn app() -> TestApp {
     crate::billing::app_with_priced_catalog().await
@@ -29,18 +29,6 @@ async fn subscribe(app: &TestApp, account: Uuid, customer: &str) {
     apply_subscription(&mut conn, &settings, &snapshot, Utc::now())
         .await
         .unwrap();
-}
-
-async fn call(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    token: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let response = app.authed(method, path, token, body).await;
-    let status = response.status().as_u16();
-    (status, json(response).await)
 }
 
 fn instance(name: &str, caps: (i32, i32, i32)) -> Value {
@@ -90,14 +78,14 @@ async fn staff_add_and_change_instances_with_caps_validated() {
         assert_envelope(refused, 403, "forbidden").await;
     }
 
-    let (status, created) = call(
-        &app,
-        Method::POST,
-        "/api/v1/admin/instances",
-        &staff,
-        Some(instance("team-1", (8, 10, 12))),
-    )
-    .await;
+    let (status, created) = app
+        .call(
+            Method::POST,
+            "/api/v1/admin/instances",
+            &staff,
+            Some(instance("team-1", (8, 10, 12))),
+        )
+        .await;
     assert_eq!(status, 201, "{created}");
     assert_eq!(created["product_slug"], "team");
     assert_eq!(created["allocated_seats"], 0);
@@ -106,14 +94,9 @@ async fn staff_add_and_change_instances_with_caps_validated() {
     // Every rule answers next to its field.
     let mut bad = instance("team-1", (11, 10, 9));
     bad["base_url"] = json!("ftp://files.example.org");
-    let (status, refused) = call(
-        &app,
-        Method::POST,
-        "/api/v1/admin/instances",
-        &staff,
-        Some(bad),
-    )
-    .await;
+    let (status, refused) = app
+        .call(Method::POST, "/api/v1/admin/instances", &staff, Some(bad))
+        .await;
     assert_eq!(status, 422);
     let fields = &refused["error"]["fields"];
     assert!(
@@ -133,27 +116,22 @@ async fn staff_add_and_change_instances_with_caps_validated() {
     assert!(fields["base_url"].is_string(), "{fields}");
     let mut free = instance("x", (1, 1, 1));
     free["product"] = json!("priority-support");
-    let (status, refused) = call(
-        &app,
-        Method::POST,
-        "/api/v1/admin/instances",
-        &staff,
-        Some(free),
-    )
-    .await;
+    let (status, refused) = app
+        .call(Method::POST, "/api/v1/admin/instances", &staff, Some(free))
+        .await;
     assert_eq!(status, 422);
     assert_eq!(
         refused["error"]["fields"]["product"],
         "does not run on instances"
     );
-    let (status, refused) = call(
-        &app,
-        Method::POST,
-        "/api/v1/admin/instances",
-        &staff,
-        Some(instance("team-1", (1, 1, 1))),
-    )
-    .await;
+    let (status, refused) = app
+        .call(
+            Method::POST,
+            "/api/v1/admin/instances",
+            &staff,
+            Some(instance("team-1", (1, 1, 1))),
+        )
+        .await;
     assert_eq!(status, 422);
     assert!(refused["error"]["fields"]["name"]
         .as_str()
@@ -161,14 +139,14 @@ async fn staff_add_and_change_instances_with_caps_validated() {
         .contains("taken"));
 
     let id = created["id"].as_str().unwrap();
-    let (status, changed) = call(
-        &app,
-        Method::PATCH,
-        &format!("/api/v1/admin/instances/{id}"),
-        &staff,
-        Some(json!({"auto_allocate": false, "soft_cap": 9})),
-    )
-    .await;
+    let (status, changed) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/admin/instances/{id}"),
+            &staff,
+            Some(json!({"auto_allocate": false, "soft_cap": 9})),
+        )
+        .await;
     assert_eq!(status, 200, "{changed}");
     assert_eq!(
         (
@@ -177,43 +155,43 @@ async fn staff_add_and_change_instances_with_caps_validated() {
         ),
         (json!(false), json!(9))
     );
-    let (status, refused) = call(
-        &app,
-        Method::PATCH,
-        &format!("/api/v1/admin/instances/{id}"),
-        &staff,
-        Some(json!({"hard_cap": 5})),
-    )
-    .await;
+    let (status, refused) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/admin/instances/{id}"),
+            &staff,
+            Some(json!({"hard_cap": 5})),
+        )
+        .await;
     assert_eq!(status, 422);
     assert!(refused["error"]["fields"]["allocation_cap"].is_string());
-    let (status, _) = call(
-        &app,
-        Method::PATCH,
-        &format!("/api/v1/admin/instances/{}", Uuid::new_v4()),
-        &staff,
-        Some(json!({"active": false})),
-    )
-    .await;
+    let (status, _) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/admin/instances/{}", Uuid::new_v4()),
+            &staff,
+            Some(json!({"active": false})),
+        )
+        .await;
     assert_eq!(status, 404);
 
-    let (_, listed) = call(
-        &app,
-        Method::GET,
-        "/api/v1/admin/instances?product=team",
-        &staff,
-        None,
-    )
-    .await;
+    let (_, listed) = app
+        .call(
+            Method::GET,
+            "/api/v1/admin/instances?product=team",
+            &staff,
+            None,
+        )
+        .await;
     assert_eq!(listed["instances"].as_array().unwrap().len(), 1);
-    let (_, none) = call(
-        &app,
-        Method::GET,
-        "/api/v1/admin/instances?product=starter",
-        &staff,
-        None,
-    )
-    .await;
+    let (_, none) = app
+        .call(
+            Method::GET,
+            "/api/v1/admin/instances?product=starter",
+            &staff,
+            None,
+        )
+        .await;
     assert!(none["instances"].as_array().unwrap().is_empty());
 }
 
@@ -223,17 +201,17 @@ async fn room_resumes_waiting_orders_and_the_dashboard_links_to_the_instance() {
     let staff = app.staff_session().await;
     let (ada, account) = app.create_user("ada@example.org", "ada").await;
     let (token, _) = app.sign_in("ada").await;
-    let (_, full) = call(
-        &app,
-        Method::POST,
-        "/api/v1/admin/instances",
-        &staff,
-        Some(instance("team-full", (0, 0, 1))),
-    )
-    .await;
+    let (_, full) = app
+        .call(
+            Method::POST,
+            "/api/v1/admin/instances",
+            &staff,
+            Some(instance("team-full", (0, 0, 1))),
+        )
+        .await;
 
     subscribe(&app, account, "cus_ada").await;
-    let (_, listed) = call(&app, Method::GET, "/api/v1/orders", &token, None).await;
+    let (_, listed) = app.call(Method::GET, "/api/v1/orders", &token, None).await;
     let order: Uuid = listed["orders"][0]["id"].as_str().unwrap().parse().unwrap();
     let grace = std::time::Duration::from_secs(86_400);
     assert_eq!(
@@ -243,29 +221,31 @@ async fn room_resumes_waiting_orders_and_the_dashboard_links_to_the_instance() {
             .as_deref(),
         Some("needs_capacity")
     );
-    let (_, dashboard) = call(&app, Method::GET, "/api/v1/me/products", &token, None).await;
+    let (_, dashboard) = app
+        .call(Method::GET, "/api/v1/me/products", &token, None)
+        .await;
     assert_eq!(dashboard["products"][0]["slug"], "team");
     assert!(dashboard["products"][0]["url"].is_null());
 
     // Raising the allocation cap makes room: the order is queued again, then placed.
     let id = full["id"].as_str().unwrap();
-    let (status, _) = call(
-        &app,
-        Method::PATCH,
-        &format!("/api/v1/admin/instances/{id}"),
-        &staff,
-        Some(json!({"allocation_cap": 1})),
-    )
-    .await;
+    let (status, _) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/admin/instances/{id}"),
+            &staff,
+            Some(json!({"allocation_cap": 1})),
+        )
+        .await;
     assert_eq!(status, 200);
-    let (_, waiting) = call(
-        &app,
-        Method::GET,
-        &format!("/api/v1/orders/{order}"),
-        &token,
-        None,
-    )
-    .await;
+    let (_, waiting) = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/orders/{order}"),
+            &token,
+            None,
+        )
+        .await;
     assert_eq!(waiting["state"], "queued");
     assert_eq!(
         orders::fulfil(&app.db.pool(), order, grace)
@@ -274,14 +254,14 @@ async fn room_resumes_waiting_orders_and_the_dashboard_links_to_the_instance() {
             .as_deref(),
         Some("complete")
     );
-    let (_, done) = call(
-        &app,
-        Method::GET,
-        &format!("/api/v1/orders/{order}"),
-        &token,
-        None,
-    )
-    .await;
+    let (_, done) = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/orders/{order}"),
+            &token,
+            None,
+        )
+        .await;
     assert_eq!(done["state"], "complete");
     let lines: Vec<&str> = done["log"]
         .as_array()
@@ -297,7 +277,9 @@ async fn room_resumes_waiting_orders_and_the_dashboard_links_to_the_instance() {
         lines.iter().any(|l| l.contains("ada placed on team-full")),
         "{lines:?}"
     );
-    let (_, dashboard) = call(&app, Method::GET, "/api/v1/me/products", &token, None).await;
+    let (_, dashboard) = app
+        .call(Method::GET, "/api/v1/me/products", &token, None)
+        .await;
     assert_eq!(
         dashboard["products"][0]["url"],
         "https://team-full.example.org"
@@ -319,68 +301,63 @@ async fn room_resumes_waiting_orders_and_the_dashboard_links_to_the_instance() {
 
     // Staff can place by hand up to the hard cap and not past it.
     let (grace_user, _) = app.create_user("grace@example.org", "grace").await;
-    let (status, refused) = call(
-        &app,
-        Method::POST,
-        &format!("/api/v1/admin/instances/{id}/seats"),
-        &staff,
-        Some(json!({"user_id": grace_user})),
-    )
-    .await;
+    let (status, refused) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/admin/instances/{id}/seats"),
+            &staff,
+            Some(json!({"user_id": grace_user})),
+        )
+        .await;
     assert_eq!(
         (status, refused["error"]["code"].clone()),
         (409, json!("instance_full"))
     );
-    let (status, kept) = call(
-        &app,
-        Method::POST,
-        &format!("/api/v1/admin/instances/{id}/seats"),
-        &staff,
-        Some(json!({"user_id": ada})),
-    )
-    .await;
+    let (status, kept) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/admin/instances/{id}/seats"),
+            &staff,
+            Some(json!({"user_id": ada})),
+        )
+        .await;
     assert_eq!((status, kept["outcome"].clone()), (200, json!("kept")));
-    let (status, refused) = call(
-        &app,
-        Method::POST,
-        &format!("/api/v1/admin/instances/{id}/seats"),
-        &staff,
-        Some(json!({"user_id": Uuid::new_v4()})),
-    )
-    .await;
+    let (status, refused) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/admin/instances/{id}/seats"),
+            &staff,
+            Some(json!({"user_id": Uuid::new_v4()})),
+        )
+        .await;
     assert_eq!(status, 422);
     assert!(refused["error"]["fields"]["user_id"].is_string());
 
     // Staff see the order; only failed or waiting ones can be retried.
-    let (_, all) = call(
-        &app,
-        Method::GET,
-        "/api/v1/admin/orders?state=complete",
-        &staff,
-        None,
-    )
-    .await;
+    let (_, all) = app
+        .call(
+            Method::GET,
+            "/api/v1/admin/orders?state=complete",
+            &staff,
+            None,
+        )
+        .await;
     assert_eq!(all["orders"][0]["id"], order.to_string());
-    let (status, refused) = call(
-        &app,
-        Method::POST,
-        &format!("/api/v1/admin/orders/{order}/retry"),
-        &staff,
-        None,
-    )
-    .await;
+    let (status, refused) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/admin/orders/{order}/retry"),
+            &staff,
+            None,
+        )
+        .await;
     assert_eq!(
         (status, refused["error"]["code"].clone()),
         (409, json!("order_not_retryable"))
     );
-    let (status, _) = call(
-        &app,
-        Method::GET,
-        "/api/v1/admin/orders?state=lost",
-        &staff,
-        None,
-    )
-    .await;
+    let (status, _) = app
+        .call(Method::GET, "/api/v1/admin/orders?state=lost", &staff, None)
+        .await;
     assert_eq!(status, 422);
 }
 
@@ -393,10 +370,11 @@ async fn customers_see_only_their_own_orders() {
     subscribe(&app, grace_account, "cus_grace").await;
     let (ada, _) = app.sign_in("ada").await;
     let (grace, _) = app.sign_in("grace").await;
-    let (_, mine) = call(&app, Method::GET, "/api/v1/orders", &ada, None).await;
+    let (_, mine) = app.call(Method::GET, "/api/v1/orders", &ada, None).await;
     assert_eq!(mine["orders"].as_array().unwrap().len(), 1);
     assert_eq!(mine["orders"][0]["account_id"], ada_account.to_string());
-    let theirs = call(&app, Method::GET, "/api/v1/orders", &grace, None)
+    let theirs = app
+        .call(Method::GET, "/api/v1/orders", &grace, None)
         .await
         .1["orders"][0]["id"]
         .as_str()

@@ -6,41 +6,29 @@ use reqwest::Method;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::harness::{assert_envelope, json, TestApp};
-
-async fn call(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    token: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let response = app.authed(method, path, token, body).await;
-    let status = response.status().as_u16();
-    (status, json(response).await)
-}
+use crate::harness::{assert_envelope, TestApp};
 
 /// An account with `balance` credits granted by staff, and a key with the credits scope.
 async fn funded(app: &TestApp, staff: &str, balance: i64) -> (Uuid, String, String) {
     let (_, account) = app.create_user("ada@example.org", "ada").await;
     let (token, _) = app.sign_in("ada").await;
-    let (status, granted) = call(
-        app,
-        Method::POST,
-        &format!("/api/v1/admin/accounts/{account}/credits"),
-        staff,
-        Some(json!({"kind": "grant", "amount": balance, "description": "Welcome credits"})),
-    )
-    .await;
+    let (status, granted) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/admin/accounts/{account}/credits"),
+            staff,
+            Some(json!({"kind": "grant", "amount": balance, "description": "Welcome credits"})),
+        )
+        .await;
     assert_eq!(status, 201, "{granted}");
-    let (_, key) = call(
-        app,
-        Method::POST,
-        &format!("/api/v1/accounts/{account}/api-keys"),
-        &token,
-        Some(json!({"name": "Metering", "scopes": ["credits"]})),
-    )
-    .await;
+    let (_, key) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/accounts/{account}/api-keys"),
+            &token,
+            Some(json!({"name": "Metering", "scopes": ["credits"]})),
+        )
+        .await;
     (account, token, key["secret"].as_str().unwrap().to_owned())
 }
 
@@ -51,57 +39,57 @@ async fn usage_is_recorded_once_per_key_and_the_balance_is_the_ledger() {
     let (account, token, key) = funded(&app, &staff, 100).await;
     let usage = format!("/api/v1/accounts/{account}/credits/usage");
 
-    let (status, first) = call(
-        &app,
-        Method::POST,
-        &usage,
-        &key,
-        Some(json!({"amount": 30, "idempotency_key": "job-1", "description": "Render"})),
-    )
-    .await;
+    let (status, first) = app
+        .call(
+            Method::POST,
+            &usage,
+            &key,
+            Some(json!({"amount": 30, "idempotency_key": "job-1", "description": "Render"})),
+        )
+        .await;
     assert_eq!((status, first["balance_after"].clone()), (201, json!(70)));
-    let (status, again) = call(
-        &app,
-        Method::POST,
-        &usage,
-        &key,
-        Some(json!({"amount": 30, "idempotency_key": "job-1"})),
-    )
-    .await;
+    let (status, again) = app
+        .call(
+            Method::POST,
+            &usage,
+            &key,
+            Some(json!({"amount": 30, "idempotency_key": "job-1"})),
+        )
+        .await;
     assert_eq!(status, 200, "a repeat answers the first entry");
     assert_eq!(again["id"], first["id"]);
-    let (status, reused) = call(
-        &app,
-        Method::POST,
-        &usage,
-        &key,
-        Some(json!({"amount": 31, "idempotency_key": "job-1"})),
-    )
-    .await;
+    let (status, reused) = app
+        .call(
+            Method::POST,
+            &usage,
+            &key,
+            Some(json!({"amount": 31, "idempotency_key": "job-1"})),
+        )
+        .await;
     assert_eq!(
         (status, reused["error"]["code"].clone()),
         (409, json!("idempotency_key_reused"))
     );
-    let (status, short) = call(
-        &app,
-        Method::POST,
-        &usage,
-        &key,
-        Some(json!({"amount": 71, "idempotency_key": "job-2"})),
-    )
-    .await;
+    let (status, short) = app
+        .call(
+            Method::POST,
+            &usage,
+            &key,
+            Some(json!({"amount": 71, "idempotency_key": "job-2"})),
+        )
+        .await;
     assert_eq!(
         (status, short["error"]["code"].clone()),
         (409, json!("insufficient_credits"))
     );
-    let (status, bad) = call(
-        &app,
-        Method::POST,
-        &usage,
-        &key,
-        Some(json!({"amount": 0, "idempotency_key": ""})),
-    )
-    .await;
+    let (status, bad) = app
+        .call(
+            Method::POST,
+            &usage,
+            &key,
+            Some(json!({"amount": 0, "idempotency_key": ""})),
+        )
+        .await;
     assert_eq!(status, 422);
     assert!(
         bad["error"]["fields"]["amount"].is_string()
@@ -110,45 +98,45 @@ async fn usage_is_recorded_once_per_key_and_the_balance_is_the_ledger() {
 
     // Staff take some back (never below zero) and the ledger says who and why.
     let admin = format!("/api/v1/admin/accounts/{account}/credits");
-    let (status, _) = call(
-        &app,
-        Method::POST,
-        &admin,
-        &staff,
-        Some(json!({"kind": "adjustment", "amount": -20, "description": "Refunded render"})),
-    )
-    .await;
+    let (status, _) = app
+        .call(
+            Method::POST,
+            &admin,
+            &staff,
+            Some(json!({"kind": "adjustment", "amount": -20, "description": "Refunded render"})),
+        )
+        .await;
     assert_eq!(status, 201);
-    let (status, refused) = call(
-        &app,
-        Method::POST,
-        &admin,
-        &staff,
-        Some(json!({"kind": "adjustment", "amount": -51, "description": "Too much"})),
-    )
-    .await;
+    let (status, refused) = app
+        .call(
+            Method::POST,
+            &admin,
+            &staff,
+            Some(json!({"kind": "adjustment", "amount": -51, "description": "Too much"})),
+        )
+        .await;
     assert_eq!(
         (status, refused["error"]["code"].clone()),
         (409, json!("insufficient_credits"))
     );
-    let (status, _) = call(
-        &app,
-        Method::POST,
-        &admin,
-        &token,
-        Some(json!({"kind": "grant", "amount": 5, "description": "Self-service"})),
-    )
-    .await;
+    let (status, _) = app
+        .call(
+            Method::POST,
+            &admin,
+            &token,
+            Some(json!({"kind": "grant", "amount": 5, "description": "Self-service"})),
+        )
+        .await;
     assert_eq!(status, 403, "customers cannot grant themselves credits");
 
-    let (status, ledger) = call(
-        &app,
-        Method::GET,
-        &format!("/api/v1/accounts/{account}/credits"),
-        &token,
-        None,
-    )
-    .await;
+    let (status, ledger) = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/accounts/{account}/credits"),
+            &token,
+            None,
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(ledger["balance"], 50);
     let entries = ledger["transactions"].as_array().unwrap();
@@ -200,14 +188,14 @@ async fn concurrent_usage_never_overdraws_and_each_key_records_once() {
         33,
         "{statuses:?}"
     );
-    let (_, ledger) = call(
-        &app,
-        Method::GET,
-        &format!("/api/v1/accounts/{account}/credits"),
-        &token,
-        None,
-    )
-    .await;
+    let (_, ledger) = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/accounts/{account}/credits"),
+            &token,
+            None,
+        )
+        .await;
     assert_eq!(ledger["balance"], 1);
     let usages: Vec<&Value> = ledger["transactions"]
         .as_array()
@@ -264,14 +252,14 @@ async fn another_accounts_credits_are_not_found() {
     assert_envelope(refused, 404, "not_found").await;
     // A key without the credits scope.
     let (ada, _) = app.sign_in("ada").await;
-    let (_, orders) = call(
-        &app,
-        Method::POST,
-        &format!("/api/v1/accounts/{account}/api-keys"),
-        &ada,
-        Some(json!({"name": "Orders", "scopes": ["orders"]})),
-    )
-    .await;
+    let (_, orders) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/accounts/{account}/api-keys"),
+            &ada,
+            Some(json!({"name": "Orders", "scopes": ["orders"]})),
+        )
+        .await;
     let refused = app
         .authed(
             Method::GET,

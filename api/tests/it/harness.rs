@@ -412,6 +412,25 @@ impl TestApp {
         request.send().await.unwrap()
     }
 
+    /// Sends `method path` with a bearer token (or API key) and an optional JSON body:
+    /// the status and the JSON answer (`null` for 204).
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let response = self.authed(method, path, token, body).await;
+        let status = response.status().as_u16();
+        let body = if status == 204 {
+            serde_json::Value::Null
+        } else {
+            json(response).await
+        };
+        (status, body)
+    }
+
     /// A user with [`TEST_PASSWORD`] and a personal account: `(user_id, account_id)`.
     pub async fn create_user(&self, email: &str, username: &str) -> (uuid::Uuid, uuid::Uuid) {
         use gatehouse::db::identity::{self as q, NewUser};

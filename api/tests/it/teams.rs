@@ -4,27 +4,10 @@
 
 use diesel_async::RunQueryDsl;
 use reqwest::Method;
-use serde_json::{json, Value};
+use serde_json::json;
 use uuid::Uuid;
 
-use crate::harness::{assert_envelope, json, TestApp};
-
-async fn call(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    token: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let response = app.authed(method, path, token, body).await;
-    let status = response.status().as_u16();
-    let body = if status == 204 {
-        Value::Null
-    } else {
-        json(response).await
-    };
-    (status, body)
-}
+use crate::harness::{assert_envelope, TestApp};
 
 /// The secret of the newest invitation emailed to `to` (from the queued email).
 async fn invitation_token(app: &TestApp, to: &str) -> String {
@@ -57,14 +40,14 @@ async fn team() -> (TestApp, Uuid, String, Uuid, String) {
     let (grace, _) = app.create_user("grace@example.org", "grace").await;
     let (ada, _) = app.sign_in("ada").await;
     let (grace_token, _) = app.sign_in("grace").await;
-    let (status, created) = call(
-        &app,
-        Method::POST,
-        "/api/v1/accounts",
-        &ada,
-        Some(json!({"name": "Analytical Engines"})),
-    )
-    .await;
+    let (status, created) = app
+        .call(
+            Method::POST,
+            "/api/v1/accounts",
+            &ada,
+            Some(json!({"name": "Analytical Engines"})),
+        )
+        .await;
     assert_eq!(status, 201, "{created}");
     let account: Uuid = created["id"].as_str().unwrap().parse().unwrap();
     (app, account, ada, grace, grace_token)
@@ -78,24 +61,24 @@ async fn invite_and_accept(
     role: &str,
     invitee: &str,
 ) {
-    let (status, invited) = call(
-        app,
-        Method::POST,
-        &format!("/api/v1/accounts/{account}/invitations"),
-        inviter,
-        Some(json!({"email": email, "role": role})),
-    )
-    .await;
+    let (status, invited) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/accounts/{account}/invitations"),
+            inviter,
+            Some(json!({"email": email, "role": role})),
+        )
+        .await;
     assert_eq!(status, 201, "{invited}");
     let token = invitation_token(app, email).await;
-    let (status, joined) = call(
-        app,
-        Method::POST,
-        "/api/v1/invitations/accept",
-        invitee,
-        Some(json!({"token": token})),
-    )
-    .await;
+    let (status, joined) = app
+        .call(
+            Method::POST,
+            "/api/v1/invitations/accept",
+            invitee,
+            Some(json!({"token": token})),
+        )
+        .await;
     assert_eq!(status, 200, "{joined}");
 }
 
@@ -103,146 +86,143 @@ async fn invite_and_accept(
 async fn an_invitation_works_once_for_its_address_until_it_expires() {
     let (app, account, ada, _, grace) = team().await;
     let invitations = format!("/api/v1/accounts/{account}/invitations");
-    let (status, invited) = call(
-        &app,
-        Method::POST,
-        &invitations,
-        &ada,
-        Some(json!({"email": " Grace@Example.org ", "role": "member"})),
-    )
-    .await;
+    let (status, invited) = app
+        .call(
+            Method::POST,
+            &invitations,
+            &ada,
+            Some(json!({"email": " Grace@Example.org ", "role": "member"})),
+        )
+        .await;
     assert_eq!(status, 201);
     assert_eq!(invited["email"], "grace@example.org");
-    let (_, open) = call(&app, Method::GET, &invitations, &ada, None).await;
+    let (_, open) = app.call(Method::GET, &invitations, &ada, None).await;
     assert_eq!(open["invitations"].as_array().unwrap().len(), 1);
     let token = invitation_token(&app, "grace@example.org").await;
 
     // Someone else signed in cannot use Grace's link.
     app.create_user("eve@example.org", "eve").await;
     let (eve, _) = app.sign_in("eve").await;
-    let (status, refused) = call(
-        &app,
-        Method::POST,
-        "/api/v1/invitations/accept",
-        &eve,
-        Some(json!({"token": token})),
-    )
-    .await;
+    let (status, refused) = app
+        .call(
+            Method::POST,
+            "/api/v1/invitations/accept",
+            &eve,
+            Some(json!({"token": token})),
+        )
+        .await;
     assert_eq!(
         (status, refused["error"]["code"].clone()),
         (403, json!("invitation_for_another_address"))
     );
 
-    let (status, joined) = call(
-        &app,
-        Method::POST,
-        "/api/v1/invitations/accept",
-        &grace,
-        Some(json!({"token": token})),
-    )
-    .await;
+    let (status, joined) = app
+        .call(
+            Method::POST,
+            "/api/v1/invitations/accept",
+            &grace,
+            Some(json!({"token": token})),
+        )
+        .await;
     assert_eq!((status, joined["role"].clone()), (200, json!("member")));
-    let (status, again) = call(
-        &app,
-        Method::POST,
-        "/api/v1/invitations/accept",
-        &grace,
-        Some(json!({"token": token})),
-    )
-    .await;
+    let (status, again) = app
+        .call(
+            Method::POST,
+            "/api/v1/invitations/accept",
+            &grace,
+            Some(json!({"token": token})),
+        )
+        .await;
     assert_eq!(
         (status, again["error"]["code"].clone()),
         (400, json!("invalid_or_expired_invitation"))
     );
-    let (_, accounts) = call(&app, Method::GET, "/api/v1/accounts", &grace, None).await;
+    let (_, accounts) = app
+        .call(Method::GET, "/api/v1/accounts", &grace, None)
+        .await;
     assert_eq!(
         accounts["accounts"].as_array().unwrap().len(),
         2,
         "personal and the team"
     );
-    let (_, members) = call(
-        &app,
-        Method::GET,
-        &format!("/api/v1/accounts/{account}/members"),
-        &grace,
-        None,
-    )
-    .await;
+    let (_, members) = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/accounts/{account}/members"),
+            &grace,
+            None,
+        )
+        .await;
     assert_eq!(members["members"].as_array().unwrap().len(), 2);
-    let (status, dup) = call(
-        &app,
-        Method::POST,
-        &invitations,
-        &ada,
-        Some(json!({"email": "grace@example.org", "role": "admin"})),
-    )
-    .await;
+    let (status, dup) = app
+        .call(
+            Method::POST,
+            &invitations,
+            &ada,
+            Some(json!({"email": "grace@example.org", "role": "admin"})),
+        )
+        .await;
     assert_eq!(
         (status, dup["error"]["code"].clone()),
         (409, json!("already_member"))
     );
 
     // Expired and withdrawn links do not work.
-    let (_, late) = call(
-        &app,
-        Method::POST,
-        &invitations,
-        &ada,
-        Some(json!({"email": "eve@example.org", "role": "member"})),
-    )
-    .await;
+    let (_, late) = app
+        .call(
+            Method::POST,
+            &invitations,
+            &ada,
+            Some(json!({"email": "eve@example.org", "role": "member"})),
+        )
+        .await;
     let late_token = invitation_token(&app, "eve@example.org").await;
     let mut conn = app.db.pool().get().await.unwrap();
     diesel::sql_query("UPDATE invitations SET expires_at = now() - interval '1 second' WHERE email = 'eve@example.org'")
         .execute(&mut conn)
         .await
         .unwrap();
-    let (status, _) = call(
-        &app,
-        Method::POST,
-        "/api/v1/invitations/accept",
-        &eve,
-        Some(json!({"token": late_token})),
-    )
-    .await;
+    let (status, _) = app
+        .call(
+            Method::POST,
+            "/api/v1/invitations/accept",
+            &eve,
+            Some(json!({"token": late_token})),
+        )
+        .await;
     assert_eq!(status, 400);
     assert!(late["id"].is_string());
-    let (_, fresh) = call(
-        &app,
-        Method::POST,
-        &invitations,
-        &ada,
-        Some(json!({"email": "eve@example.org", "role": "member"})),
-    )
-    .await;
+    let (_, fresh) = app
+        .call(
+            Method::POST,
+            &invitations,
+            &ada,
+            Some(json!({"email": "eve@example.org", "role": "member"})),
+        )
+        .await;
     let fresh_token = invitation_token(&app, "eve@example.org").await;
     let id = fresh["id"].as_str().unwrap();
-    let (status, _) = call(
-        &app,
-        Method::DELETE,
-        &format!("{invitations}/{id}"),
-        &ada,
-        None,
-    )
-    .await;
+    let (status, _) = app
+        .call(Method::DELETE, &format!("{invitations}/{id}"), &ada, None)
+        .await;
     assert_eq!(status, 204);
-    let (status, _) = call(
-        &app,
-        Method::POST,
-        "/api/v1/invitations/accept",
-        &eve,
-        Some(json!({"token": fresh_token})),
-    )
-    .await;
+    let (status, _) = app
+        .call(
+            Method::POST,
+            "/api/v1/invitations/accept",
+            &eve,
+            Some(json!({"token": fresh_token})),
+        )
+        .await;
     assert_eq!(status, 400);
-    let (status, bad) = call(
-        &app,
-        Method::POST,
-        &invitations,
-        &ada,
-        Some(json!({"email": "nope", "role": "owner"})),
-    )
-    .await;
+    let (status, bad) = app
+        .call(
+            Method::POST,
+            &invitations,
+            &ada,
+            Some(json!({"email": "nope", "role": "owner"})),
+        )
+        .await;
     assert_eq!(status, 422);
     assert!(
         bad["error"]["fields"]["email"].is_string() && bad["error"]["fields"]["role"].is_string()
@@ -264,81 +244,83 @@ async fn roles_are_checked_the_last_owner_stays_and_ownership_moves_by_transfer(
     let member = |user: Uuid| format!("/api/v1/accounts/{account}/members/{user}");
 
     // A member changes nothing.
-    let (status, _) = call(
-        &app,
-        Method::PATCH,
-        &member(ada_id),
-        &grace,
-        Some(json!({"role": "member"})),
-    )
-    .await;
+    let (status, _) = app
+        .call(
+            Method::PATCH,
+            &member(ada_id),
+            &grace,
+            Some(json!({"role": "member"})),
+        )
+        .await;
     assert_eq!(status, 403);
-    let (status, _) = call(
-        &app,
-        Method::POST,
-        &format!("/api/v1/accounts/{account}/invitations"),
-        &grace,
-        Some(json!({"email": "x@example.org", "role": "member"})),
-    )
-    .await;
+    let (status, _) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/accounts/{account}/invitations"),
+            &grace,
+            Some(json!({"email": "x@example.org", "role": "member"})),
+        )
+        .await;
     assert_eq!(status, 403);
     // The owner promotes Grace; an owner's own role moves only by transfer.
-    let (status, _) = call(
-        &app,
-        Method::PATCH,
-        &member(grace_id),
-        &ada,
-        Some(json!({"role": "admin"})),
-    )
-    .await;
+    let (status, _) = app
+        .call(
+            Method::PATCH,
+            &member(grace_id),
+            &ada,
+            Some(json!({"role": "admin"})),
+        )
+        .await;
     assert_eq!(status, 200);
-    let (status, owner) = call(
-        &app,
-        Method::PATCH,
-        &member(ada_id),
-        &grace,
-        Some(json!({"role": "member"})),
-    )
-    .await;
+    let (status, owner) = app
+        .call(
+            Method::PATCH,
+            &member(ada_id),
+            &grace,
+            Some(json!({"role": "member"})),
+        )
+        .await;
     assert_eq!(
         (status, owner["error"]["code"].clone()),
         (409, json!("owner_role"))
     );
     // An admin cannot remove the owner; the last owner cannot leave.
-    let (status, _) = call(&app, Method::DELETE, &member(ada_id), &grace, None).await;
+    let (status, _) = app
+        .call(Method::DELETE, &member(ada_id), &grace, None)
+        .await;
     assert_eq!(status, 403);
-    let (status, last) = call(&app, Method::DELETE, &member(ada_id), &ada, None).await;
+    let (status, last) = app.call(Method::DELETE, &member(ada_id), &ada, None).await;
     assert_eq!(
         (status, last["error"]["code"].clone()),
         (409, json!("last_owner"))
     );
     // Transfer, then the former owner (now an admin) may leave.
-    let (status, _) = call(
-        &app,
-        Method::POST,
-        &format!("/api/v1/accounts/{account}/transfer-ownership"),
-        &grace,
-        Some(json!({"user_id": ada_id})),
-    )
-    .await;
+    let (status, _) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/accounts/{account}/transfer-ownership"),
+            &grace,
+            Some(json!({"user_id": ada_id})),
+        )
+        .await;
     assert_eq!(status, 403, "only an owner transfers");
-    let (status, _) = call(
-        &app,
-        Method::POST,
-        &format!("/api/v1/accounts/{account}/transfer-ownership"),
-        &ada,
-        Some(json!({"user_id": grace_id})),
-    )
-    .await;
+    let (status, _) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/accounts/{account}/transfer-ownership"),
+            &ada,
+            Some(json!({"user_id": grace_id})),
+        )
+        .await;
     assert_eq!(status, 200);
-    let (_, members) = call(
-        &app,
-        Method::GET,
-        &format!("/api/v1/accounts/{account}/members"),
-        &ada,
-        None,
-    )
-    .await;
+    let (_, members) = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/accounts/{account}/members"),
+            &ada,
+            None,
+        )
+        .await;
     let roles: Vec<(String, String)> = members["members"]
         .as_array()
         .unwrap()
@@ -355,16 +337,16 @@ async fn roles_are_checked_the_last_owner_stays_and_ownership_moves_by_transfer(
             && roles.contains(&("ada@example.org".into(), "admin".into())),
         "{roles:?}"
     );
-    let (status, _) = call(&app, Method::DELETE, &member(ada_id), &ada, None).await;
+    let (status, _) = app.call(Method::DELETE, &member(ada_id), &ada, None).await;
     assert_eq!(status, 204);
-    let (status, _) = call(
-        &app,
-        Method::GET,
-        &format!("/api/v1/accounts/{account}/members"),
-        &ada,
-        None,
-    )
-    .await;
+    let (status, _) = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/accounts/{account}/members"),
+            &ada,
+            None,
+        )
+        .await;
     assert_eq!(status, 404, "gone, so out of reach");
 }
 
@@ -422,7 +404,7 @@ async fn another_account_is_not_found_on_every_team_route_and_personal_accounts_
         let refused = app.authed(method.clone(), &path, &grace, body).await;
         assert_envelope(refused, 404, "not_found").await;
     }
-    let (_, accounts) = call(&app, Method::GET, "/api/v1/accounts", &ada, None).await;
+    let (_, accounts) = app.call(Method::GET, "/api/v1/accounts", &ada, None).await;
     let personal = accounts["accounts"]
         .as_array()
         .unwrap()
@@ -432,14 +414,14 @@ async fn another_account_is_not_found_on_every_team_route_and_personal_accounts_
         .as_str()
         .unwrap()
         .to_owned();
-    let (status, refused) = call(
-        &app,
-        Method::POST,
-        &format!("/api/v1/accounts/{personal}/invitations"),
-        &ada,
-        Some(json!({"email": "grace@example.org", "role": "member"})),
-    )
-    .await;
+    let (status, refused) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/accounts/{personal}/invitations"),
+            &ada,
+            Some(json!({"email": "grace@example.org", "role": "member"})),
+        )
+        .await;
     assert_eq!(
         (status, refused["error"]["code"].clone()),
         (409, json!("personal_account"))
