@@ -103,3 +103,15 @@ pub struct InvitationList {
 pub struct AcceptInvitation {
     pub token: String,
 }
+
+/// `POST /api/v1/auth/switch-account`: new tokens acting for another account the user
+/// belongs to (a new session; the one that asked ends).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SwitchAccount {
+    pub account_id: uuid::Uuid,
+    /// Keep the refresh token in the httpOnly cookie (the SPA) rather than the answer.
+    #[serde(default)]
+    pub use_cookie: bool,
+}

@@ -180,6 +180,7 @@ fn api_v1(cfg: &mut DocumentedConfig) {
         .service(teams::invitations)
         .service(teams::revoke_invitation)
         .service(teams::accept)
+        .service(teams::switch_account)
         .service(credits::get)
         .service(credits::record_usage)
         .service(credits::adjust)

@@ -4,9 +4,10 @@
 
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use gatehouse_shared::auth::StatusResponse;
+use gatehouse_shared::auth::TokenResponse;
 use gatehouse_shared::teams::{
     AcceptInvitation, AccountList, AccountSummary, ChangeRole, Invitation, InvitationList,
-    MemberList, NewAccount, NewInvitation, TransferOwnership,
+    MemberList, NewAccount, NewInvitation, SwitchAccount, TransferOwnership,
 };
 use gatehouse_shared::ErrorEnvelope;
 use uuid::Uuid;
@@ -211,4 +212,35 @@ pub async fn accept(
 ) -> AppResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
     Ok(HttpResponse::Ok().json(teams::accept(&mut conn, &caller.user, &body.0.token).await?))
+}
+
+/// New tokens acting for another account the user belongs to (the access token's `acc`);
+/// the session that asked ends, the new one keeps its second factor.
+#[utoipa::path(tag = "auth", security(("bearer" = [])), request_body = SwitchAccount, responses(
+    (status = 200, description = "Tokens for the account (the refresh token in the cookie when asked)", body = TokenResponse),
+    (status = 401, description = "Not signed in", body = ErrorEnvelope),
+    (status = 404, description = "No such account of yours", body = ErrorEnvelope),
+))]
+#[post("/auth/switch-account")]
+pub async fn switch_account(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    body: Json<SwitchAccount>,
+) -> AppResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    let issued = crate::identity::sessions::switch_account(
+        &mut conn,
+        &state.keys,
+        &state.sessions,
+        caller.user.id,
+        caller.session_id,
+        body.0.account_id,
+        caller.claims.mfa,
+    )
+    .await?;
+    Ok(super::auth::token_response(
+        &state,
+        issued,
+        body.0.use_cookie,
+    ))
 }

@@ -202,6 +202,30 @@ pub async fn refresh(
     outcome
 }
 
+/// A new session acting for `account_id` (which the user must belong to: 404 otherwise),
+/// keeping whether the old one passed a second factor; the old session ends.
+pub async fn switch_account(
+    conn: &mut Conn,
+    keys: &KeyStore,
+    settings: &SessionSettings,
+    user_id: Uuid,
+    from_session: Uuid,
+    account_id: Uuid,
+    mfa: bool,
+) -> AppResult<Issued> {
+    if q::role_in(conn, user_id, account_id).await?.is_none() {
+        return Err(AppError::NotFound);
+    }
+    let issued = conn
+        .transaction::<_, AppError, _>(async |tx| {
+            q::revoke_family(tx, from_session).await?;
+            start(tx, keys, settings, user_id, account_id, mfa).await
+        })
+        .await?;
+    tracing::info!(user.id = %user_id, account.id = %account_id, "switched to another account");
+    Ok(issued)
+}
+
 /// Ends the session the token belongs to, or every session of its user.
 pub async fn logout(conn: &mut Conn, presented: &str, everywhere: bool) -> AppResult<()> {
     let Some(row) = q::refresh_token_for_update(conn, &hash_token(presented)).await? else {

@@ -427,3 +427,60 @@ async fn another_account_is_not_found_on_every_team_route_and_personal_accounts_
         (409, json!("personal_account"))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn switching_accounts_gives_tokens_for_the_other_account_and_ends_the_old_session() {
+    let (app, account, ada, _, grace) = team().await;
+    invite_and_accept(&app, account, &ada, "grace@example.org", "billing", &grace).await;
+    let before = app.state.keys.verify(&grace).await.unwrap();
+    assert_ne!(
+        before.acc,
+        account.to_string(),
+        "signing in acts for the personal account"
+    );
+
+    let (status, tokens) = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/switch-account",
+            &grace,
+            Some(json!({"account_id": account})),
+        )
+        .await;
+    assert_eq!(status, 200, "{tokens}");
+    let switched = tokens["access_token"].as_str().unwrap();
+    assert!(tokens["refresh_token"].is_string());
+    let claims = app.state.keys.verify(switched).await.unwrap();
+    assert_eq!(claims.acc, account.to_string());
+    assert_eq!(claims.roles, ["billing"]);
+    // The session that asked is over; the new one works.
+    assert_envelope(
+        app.authed(Method::GET, "/api/v1/me", &grace, None).await,
+        401,
+        "unauthorized",
+    )
+    .await;
+    assert_eq!(
+        app.authed(Method::GET, "/api/v1/me", switched, None)
+            .await
+            .status(),
+        200
+    );
+
+    // Not an account of hers: not found, and nothing changes.
+    let (status, _) = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/switch-account",
+            switched,
+            Some(json!({"account_id": Uuid::new_v4()})),
+        )
+        .await;
+    assert_eq!(status, 404);
+    assert_eq!(
+        app.authed(Method::GET, "/api/v1/me", switched, None)
+            .await
+            .status(),
+        200
+    );
+}
