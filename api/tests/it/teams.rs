@@ -484,3 +484,52 @@ async fn switching_accounts_gives_tokens_for_the_other_account_and_ends_the_old_
         200
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_owners_leaving_at_once_leave_one_owner_behind() {
+    let (app, account, ada, grace_id, grace) = team().await;
+    invite_and_accept(&app, account, &ada, "grace@example.org", "admin", &grace).await;
+    let ada_id = {
+        let mut conn = app.db.pool().get().await.unwrap();
+        gatehouse::db::identity::find_user_by_login(&mut conn, "ada")
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+    };
+    // Two owners.
+    let mut conn = app.db.pool().get().await.unwrap();
+    diesel::sql_query(format!(
+        "UPDATE account_members SET role = 'owner' WHERE account_id = '{account}'"
+    ))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    for _ in 0..5 {
+        let leave = |token: String, user: Uuid| {
+            let client = reqwest::Client::new();
+            let url = app.url(&format!("/api/v1/accounts/{account}/members/{user}"));
+            tokio::spawn(async move {
+                client
+                    .delete(url)
+                    .bearer_auth(token)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            })
+        };
+        let (a, b) = (leave(ada.clone(), ada_id), leave(grace.clone(), grace_id));
+        let mut statuses = [a.await.unwrap(), b.await.unwrap()];
+        statuses.sort();
+        assert_eq!(statuses, [204, 409], "exactly one owner may go");
+        // Put things back for the next round.
+        diesel::sql_query(format!(
+            "INSERT INTO account_members (account_id, user_id, role) VALUES ('{account}', '{ada_id}', 'owner'), ('{account}', '{grace_id}', 'owner') ON CONFLICT (account_id, user_id) DO NOTHING"
+        ))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
+}
