@@ -244,30 +244,15 @@ fn TeamPage() -> impl IntoView {
         <section class="card account__card dashboard__section" aria-labelledby="accounts-title">
             <h2 id="accounts-title" class="account__title">"Your accounts"</h2>
             {move || team.accounts.with(|list| match list {
-                None => view! {
-                    <div class="loading" role="status" aria-live="polite" aria-busy="true">
-                        <span class="spinner" aria-hidden="true"></span>
-                        "Loading your accounts…"
-                    </div>
-                }
-                .into_any(),
-                Some(Err(error)) => view! {
-                    <div class="notice notice--error" role="alert">
-                        <h3 class="notice__title">"Your accounts could not be loaded"</h3>
-                        <p>{error.message()}</p>
-                        <button
-                            class="button button--primary"
-                            type="button"
-                            on:click=move |_| {
-                                team.accounts.set(None);
-                                team.read_accounts();
-                            }
-                        >
-                            "Retry"
-                        </button>
-                    </div>
-                }
-                .into_any(),
+                None => loading("Loading your accounts…"),
+                Some(Err(error)) => load_failed(
+                    "Your accounts could not be loaded",
+                    error,
+                    Callback::new(move |()| {
+                        team.accounts.set(None);
+                        team.read_accounts();
+                    }),
+                ),
                 Some(Ok(list)) => view! {
                     <ul class="dashboard__list" role="list">
                         {list.iter().map(|account| account_item(team, account)).collect_view()}
@@ -279,6 +264,31 @@ fn TeamPage() -> impl IntoView {
         {move || chosen.get().map(|account| view! { <Chosen team account /> })}
         <CreateAccount team />
     }
+}
+
+/// A part of the page being read.
+fn loading(text: &'static str) -> AnyView {
+    view! {
+        <div class="loading" role="status" aria-live="polite" aria-busy="true">
+            <span class="spinner" aria-hidden="true"></span>
+            {text}
+        </div>
+    }
+    .into_any()
+}
+
+/// A part of the page that could not be read, and trying again.
+fn load_failed(title: &'static str, error: &ApiError, retry: Callback<()>) -> AnyView {
+    view! {
+        <div class="notice notice--error" role="alert">
+            <h3 class="notice__title">{title}</h3>
+            <p>{error.message()}</p>
+            <button class="button button--primary" type="button" on:click=move |_| retry.run(())>
+                "Retry"
+            </button>
+        </div>
+    }
+    .into_any()
 }
 
 /// One account in the list: its name, kind and the user's role, and the way to it.
@@ -335,30 +345,15 @@ fn Chosen(team: Team, account: AccountSummary) -> impl IntoView {
             <p class="account__text">"You are "{role_in_words(&my_role).to_owned()}" here."</p>
             <FormError message=team.members_error.into() />
             {move || team.members.with(|list| match list {
-                None => view! {
-                    <div class="loading" role="status" aria-live="polite" aria-busy="true">
-                        <span class="spinner" aria-hidden="true"></span>
-                        "Loading the members…"
-                    </div>
-                }
-                .into_any(),
-                Some(Err(error)) => view! {
-                    <div class="notice notice--error" role="alert">
-                        <h3 class="notice__title">"The members could not be loaded"</h3>
-                        <p>{error.message()}</p>
-                        <button
-                            class="button button--primary"
-                            type="button"
-                            on:click=move |_| {
-                                team.members.set(None);
-                                account.with_value(|a| team.read_account(a));
-                            }
-                        >
-                            "Retry"
-                        </button>
-                    </div>
-                }
-                .into_any(),
+                None => loading("Loading the members…"),
+                Some(Err(error)) => load_failed(
+                    "The members could not be loaded",
+                    error,
+                    Callback::new(move |()| {
+                        team.members.set(None);
+                        account.with_value(|a| team.read_account(a));
+                    }),
+                ),
                 Some(Ok(list)) => view! {
                     <ul class="dashboard__list" role="list">
                         {list
@@ -710,33 +705,18 @@ fn Invitations(team: Team, account: StoredValue<AccountSummary>) -> impl IntoVie
         <section class="card account__card dashboard__section" aria-labelledby="invitations-title">
             <h2 id="invitations-title" class="account__title">"Open invitations"</h2>
             {move || team.invitations.with(|list| match list {
-                None => view! {
-                    <div class="loading" role="status" aria-live="polite" aria-busy="true">
-                        <span class="spinner" aria-hidden="true"></span>
-                        "Loading the invitations…"
-                    </div>
-                }
-                .into_any(),
+                None => loading("Loading the invitations…"),
                 Some(Err(error)) => {
                     let account_id = account_id.clone();
-                    view! {
-                        <div class="notice notice--error" role="alert">
-                            <h3 class="notice__title">"The invitations could not be loaded"</h3>
-                            <p>{error.message()}</p>
-                            <button
-                                class="button button--primary"
-                                type="button"
-                                on:click=move |_| {
-                                    team.invitations.set(None);
-                                    let account_id = account_id.clone();
-                                    spawn_local(async move { team.read_invitations(account_id).await });
-                                }
-                            >
-                                "Retry"
-                            </button>
-                        </div>
-                    }
-                    .into_any()
+                    load_failed(
+                        "The invitations could not be loaded",
+                        error,
+                        Callback::new(move |()| {
+                            team.invitations.set(None);
+                            let account_id = account_id.clone();
+                            spawn_local(async move { team.read_invitations(account_id).await });
+                        }),
+                    )
                 }
                 Some(Ok(list)) if list.is_empty() => view! {
                     <p class="account__text">"No invitations are waiting for an answer."</p>
