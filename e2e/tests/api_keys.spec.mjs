@@ -136,6 +136,8 @@ browserTest('an owner creates a read-only key, sees it once, uses it and revokes
   });
   await revoke.click();
   await visible(question);
+  // Focus moves to the question once drawn: Escape before then would go nowhere.
+  await focused(page, await question.getAttribute('id'));
   await page.keyboard.press('Escape');
   await hidden(question);
   await focused(page, buttonId);

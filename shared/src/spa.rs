@@ -15,6 +15,9 @@ pub const BUNDLES: &[(&str, &str)] = &[
     ("dashboard", "home"),
     ("billing", "home"),
     ("api-keys", "home"),
+    ("team", "home"),
+    ("invitations", "home"),
+    ("credits", "home"),
 ];
 
 /// The bundle that owns `path` (an absolute path, query and fragment allowed).
@@ -48,10 +51,16 @@ mod tests {
         assert_eq!(bundle_of("/billing#payments"), "home");
         assert_eq!(bundle_of("/api-keys"), "home");
         assert_eq!(bundle_of("/api-keys?new=1"), "home");
+        assert_eq!(bundle_of("/team"), "home");
+        assert_eq!(bundle_of("/team?account=1"), "home");
+        assert_eq!(bundle_of("/invitations/accept?token=abc"), "home");
+        assert_eq!(bundle_of("/credits"), "home");
         // Only the whole segment counts.
         assert_eq!(bundle_of("/onboardings"), MAIN);
         assert_eq!(bundle_of("/account/billing"), MAIN);
         assert_eq!(bundle_of("/api"), MAIN);
         assert_eq!(bundle_of("/api/docs"), MAIN);
+        assert_eq!(bundle_of("/teams"), MAIN);
+        assert_eq!(bundle_of("/account/credits"), MAIN);
     }
 }

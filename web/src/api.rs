@@ -26,12 +26,17 @@ use gatehouse_shared::billing::{
     BillingOverview, ChangePlanRequest, CheckoutRequest, MyProducts, Payments, PlanChangePreview,
 };
 use gatehouse_shared::catalog::CatalogResponse;
+use gatehouse_shared::credits::Credits;
 use gatehouse_shared::ids::{AccountId, PriceId};
 use gatehouse_shared::mfa::{
     MfaChallenge, MfaVerifyRequest, RecoveryCodes, SignInResponse, TotpConfirmRequest,
     TotpDisableRequest, TotpSetupResponse,
 };
 use gatehouse_shared::oauth::OAuthProviders;
+use gatehouse_shared::teams::{
+    AcceptInvitation, AccountList, AccountSummary, ChangeRole, Invitation, InvitationList,
+    MemberList, NewAccount, NewInvitation, TransferOwnership,
+};
 use gatehouse_shared::ErrorEnvelope;
 use gloo_net::http::{Method, RequestBuilder};
 use serde::de::{DeserializeOwned, IgnoredAny};
@@ -658,6 +663,114 @@ impl AuthorizedApi {
     ) -> Result<(), ApiError> {
         let path = format!("/accounts/{account}/api-keys/{key}");
         self.call::<(), _>(Method::DELETE, &path, None).await
+    }
+}
+
+/// Accounts as teams: the accounts the user belongs to, their members and invitations.
+/// Managing members and invitations is for an account's owners and admins (`403
+/// forbidden` for everyone else); anyone may read the members and leave.
+impl AuthorizedApi {
+    /// `GET /api/v1/accounts`: the personal account first, then by joining.
+    pub async fn accounts(&self) -> Result<AccountList, ApiError> {
+        self.call::<(), _>(Method::GET, "/accounts", None).await
+    }
+
+    /// `POST /api/v1/accounts`: a team account, the caller its owner (`422` on `name`).
+    pub async fn create_account(&self, body: &NewAccount) -> Result<AccountSummary, ApiError> {
+        self.call(Method::POST, "/accounts", Some(body)).await
+    }
+
+    /// `GET /api/v1/accounts/{account}/members`: by joining.
+    pub async fn members(&self, account: impl fmt::Display) -> Result<MemberList, ApiError> {
+        let path = format!("/accounts/{account}/members");
+        self.call::<(), _>(Method::GET, &path, None).await
+    }
+
+    /// `PATCH /api/v1/accounts/{account}/members/{user}`: `admin`, `member` or `billing`
+    /// (`409 owner_role` for an owner: ownership moves by transfer).
+    pub async fn change_role(
+        &self,
+        account: impl fmt::Display,
+        user: impl fmt::Display,
+        role: &str,
+    ) -> Result<(), ApiError> {
+        let path = format!("/accounts/{account}/members/{user}");
+        let body = ChangeRole {
+            role: role.to_owned(),
+        };
+        self.call::<_, IgnoredAny>(Method::PATCH, &path, Some(&body))
+            .await
+            .map(drop)
+    }
+
+    /// `DELETE /api/v1/accounts/{account}/members/{user}`: removes a member, or leaves
+    /// (`409 last_owner` for the last owner).
+    pub async fn remove_member(
+        &self,
+        account: impl fmt::Display,
+        user: impl fmt::Display,
+    ) -> Result<(), ApiError> {
+        let path = format!("/accounts/{account}/members/{user}");
+        self.call::<(), _>(Method::DELETE, &path, None).await
+    }
+
+    /// `POST /api/v1/accounts/{account}/transfer-ownership`: the caller (an owner) makes
+    /// another member the owner and becomes an admin.
+    pub async fn transfer_ownership(
+        &self,
+        account: impl fmt::Display,
+        body: &TransferOwnership,
+    ) -> Result<(), ApiError> {
+        let path = format!("/accounts/{account}/transfer-ownership");
+        self.call::<_, IgnoredAny>(Method::POST, &path, Some(body))
+            .await
+            .map(drop)
+    }
+
+    /// `GET /api/v1/accounts/{account}/invitations`: the open ones, newest first.
+    pub async fn invitations(
+        &self,
+        account: impl fmt::Display,
+    ) -> Result<InvitationList, ApiError> {
+        let path = format!("/accounts/{account}/invitations");
+        self.call::<(), _>(Method::GET, &path, None).await
+    }
+
+    /// `POST /api/v1/accounts/{account}/invitations`: emails the link. `409
+    /// already_member` or `personal_account`; `422` on `email` or `role`.
+    pub async fn invite(
+        &self,
+        account: impl fmt::Display,
+        body: &NewInvitation,
+    ) -> Result<Invitation, ApiError> {
+        let path = format!("/accounts/{account}/invitations");
+        self.call(Method::POST, &path, Some(body)).await
+    }
+
+    /// `DELETE /api/v1/accounts/{account}/invitations/{id}`: the link stops working.
+    pub async fn withdraw_invitation(
+        &self,
+        account: impl fmt::Display,
+        id: impl fmt::Display,
+    ) -> Result<(), ApiError> {
+        let path = format!("/accounts/{account}/invitations/{id}");
+        self.call::<(), _>(Method::DELETE, &path, None).await
+    }
+
+    /// `POST /api/v1/invitations/accept` with the secret from the emailed link. `400
+    /// invalid_or_expired_invitation`; `403 invitation_for_another_address`.
+    pub async fn accept_invitation(&self, token: &str) -> Result<AccountSummary, ApiError> {
+        let body = AcceptInvitation {
+            token: token.to_owned(),
+        };
+        self.call(Method::POST, "/invitations/accept", Some(&body))
+            .await
+    }
+
+    /// `GET /api/v1/accounts/{account}/credits`: the balance and the newest entries.
+    pub async fn credits(&self, account: AccountId) -> Result<Credits, ApiError> {
+        let path = format!("/accounts/{account}/credits");
+        self.call::<(), _>(Method::GET, &path, None).await
     }
 }
 

@@ -77,6 +77,11 @@ fn SiteHeader() -> impl IntoView {
                             </a>
                         </li>
                         <li hidden=signed_out>
+                            <a href="/team" aria-current=current("/team")>
+                                "Team"
+                            </a>
+                        </li>
+                        <li hidden=signed_out>
                             <a href="/api-keys" aria-current=current("/api-keys")>
                                 "API keys"
                             </a>

@@ -1,6 +1,6 @@
 //! `/dashboard`, the signed-in home: what needs the person's attention (a failed payment,
 //! an unconfirmed address), the products the account has, its plan at a glance, its
-//! recent orders with how far each got, and the way to its API keys. Everything comes from three reads made
+//! recent orders with how far each got, and the way to its API keys and credits. Everything comes from three reads made
 //! together: `GET me/products`, `GET billing/subscription` and `GET orders`.
 
 use std::time::Duration;
@@ -231,9 +231,12 @@ fn developers() -> impl IntoView {
     view! {
         <section class="card account__card dashboard__section" aria-labelledby="developers-title">
             <h2 id="developers-title" class="account__title">"For developers"</h2>
-            <p class="account__text">"API keys let your own apps and scripts use Gatehouse as your account."</p>
+            <p class="account__text">
+                "API keys let your own apps and scripts use Gatehouse as your account. Apps that count usage spend your account's credits."
+            </p>
             <div class="account__actions">
                 <a class="button button--secondary" href="/api-keys">"Manage API keys"</a>
+                <a class="button button--secondary" href="/credits">"See your credits"</a>
             </div>
         </section>
     }

@@ -1,11 +1,15 @@
 //! The signed-in home (`gatehouse-home`, `web/home.html`), its own Wasm bundle: the
-//! dashboard (`/dashboard`), billing (`/billing`) and the account's API keys
-//! (`/api-keys`), in the same frame as the main app
+//! dashboard (`/dashboard`), billing (`/billing`), the account's API keys
+//! (`/api-keys`), teams (`/team`, and `/invitations/accept` from an invitation email)
+//! and credits (`/credits`), in the same frame as the main app
 //! ([`crate::shell`]). Pages of the other bundles are a full page load away (the shell's
 //! `NotFound` hands them over), so links need nothing special.
 
 pub mod api_keys;
+pub mod credits;
 mod dashboard;
+pub mod invitation;
+pub mod team;
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
@@ -27,6 +31,9 @@ pub fn HomeApp() -> impl IntoView {
                     <Route path=path!("/dashboard") view=dashboard::DashboardRoute />
                     <Route path=path!("/billing") view=BillingRoute />
                     <Route path=path!("/api-keys") view=api_keys::ApiKeysRoute />
+                    <Route path=path!("/team") view=team::TeamRoute />
+                    <Route path=path!("/invitations/accept") view=invitation::AcceptInvitationRoute />
+                    <Route path=path!("/credits") view=credits::CreditsRoute />
                 </Routes>
             </Site>
         </Router>
