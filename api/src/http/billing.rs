@@ -53,7 +53,8 @@ async fn may_see_billing(conn: &mut Conn, caller: &Authenticated) -> AppResult<(
     responses(
         (status = 200, description = "From the local cache", body = BillingOverview),
         (status = 401, description = "Not signed in", body = ErrorEnvelope),
-        (status = 403, description = "`forbidden`: not an owner, admin or billing member", body = ErrorEnvelope),
+        (status = 403, description = "`forbidden`: not an owner, admin or billing member; `insufficient_scope` or `account_<status>` for an API key", body = ErrorEnvelope),
+        (status = 429, description = "`rate_limited`: the account's requests per minute are spent (`Retry-After`)", body = ErrorEnvelope),
     )
 )]
 #[get("/billing/subscription")]
@@ -84,6 +85,7 @@ pub struct PaymentsQuery {
         (status = 200, description = "Newest first", body = Payments),
         (status = 401, description = "Not signed in", body = ErrorEnvelope),
         (status = 403, description = "`forbidden`", body = ErrorEnvelope),
+        (status = 429, description = "`rate_limited`: the account's requests per minute are spent (`Retry-After`)", body = ErrorEnvelope),
     )
 )]
 #[get("/billing/payments")]
@@ -150,6 +152,7 @@ pub async fn start_checkout(
         (status = 200, description = "Send the customer to `url`", body = PortalSession),
         (status = 401, description = "Not signed in", body = ErrorEnvelope),
         (status = 403, description = "`forbidden`", body = ErrorEnvelope),
+        (status = 429, description = "`rate_limited`: the account's requests per minute are spent (`Retry-After`)", body = ErrorEnvelope),
         (status = 409, description = "`no_billing_account`: never subscribed", body = ErrorEnvelope),
         (status = 503, description = "Stripe is unavailable", body = ErrorEnvelope),
     )
@@ -198,6 +201,7 @@ async fn cancel_at_period_end(
         (status = 202, description = "`{\"status\": \"cancellation_requested\"}`", body = StatusResponse),
         (status = 401, description = "Not signed in", body = ErrorEnvelope),
         (status = 403, description = "`forbidden`", body = ErrorEnvelope),
+        (status = 429, description = "`rate_limited`: the account's requests per minute are spent (`Retry-After`)", body = ErrorEnvelope),
         (status = 409, description = "`no_subscription`", body = ErrorEnvelope),
         (status = 503, description = "Stripe is unavailable", body = ErrorEnvelope),
     )
@@ -218,6 +222,7 @@ pub async fn cancel_subscription(
         (status = 202, description = "`{\"status\": \"resume_requested\"}`", body = StatusResponse),
         (status = 401, description = "Not signed in", body = ErrorEnvelope),
         (status = 403, description = "`forbidden`", body = ErrorEnvelope),
+        (status = 429, description = "`rate_limited`: the account's requests per minute are spent (`Retry-After`)", body = ErrorEnvelope),
         (status = 409, description = "`no_subscription`", body = ErrorEnvelope),
         (status = 503, description = "Stripe is unavailable", body = ErrorEnvelope),
     )
@@ -241,6 +246,7 @@ pub async fn resume_subscription(
         (status = 202, description = "`{\"status\": \"change_requested\"}`: Stripe confirms by webhook", body = StatusResponse),
         (status = 401, description = "Not signed in", body = ErrorEnvelope),
         (status = 403, description = "`forbidden`", body = ErrorEnvelope),
+        (status = 429, description = "`rate_limited`: the account's requests per minute are spent (`Retry-After`)", body = ErrorEnvelope),
         (status = 409, description = "`no_subscription`", body = ErrorEnvelope),
         (status = 422, description = "`fields.price_id`: not a plan's price, or the current one", body = ErrorEnvelope),
         (status = 503, description = "Stripe is unavailable", body = ErrorEnvelope),

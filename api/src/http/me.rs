@@ -107,7 +107,9 @@ pub async fn export_me(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Entitlements of the active account", body = Entitlements),
-        (status = 401, description = "Not signed in", body = ErrorEnvelope),
+        (status = 401, description = "Not signed in (no valid token or API key)", body = ErrorEnvelope),
+        (status = 403, description = "`insufficient_scope`, or the key's account may not act", body = ErrorEnvelope),
+        (status = 429, description = "`rate_limited`: the account's requests per minute are spent (`Retry-After`)", body = ErrorEnvelope),
     )
 )]
 #[get("/me/entitlements")]

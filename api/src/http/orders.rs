@@ -19,6 +19,7 @@ use crate::state::AppState;
         (status = 200, description = "Newest first", body = OrderList),
         (status = 401, description = "Not signed in (no valid token or API key)", body = ErrorEnvelope),
         (status = 403, description = "`insufficient_scope`, or the key's account may not act (`account_suspended`, …)", body = ErrorEnvelope),
+        (status = 429, description = "`rate_limited`: the account's requests per minute are spent (`Retry-After`)", body = ErrorEnvelope),
     )
 )]
 #[get("/orders")]
@@ -37,8 +38,10 @@ pub async fn list(state: web::Data<AppState>, caller: AccountCaller) -> AppResul
     params(("id" = uuid::Uuid, Path, description = "The order")),
     responses(
         (status = 200, description = "The order", body = OrderView),
-        (status = 401, description = "Not signed in", body = ErrorEnvelope),
+        (status = 401, description = "Not signed in (no valid token or API key)", body = ErrorEnvelope),
+        (status = 403, description = "`insufficient_scope`, or the key's account may not act", body = ErrorEnvelope),
         (status = 404, description = "No such order in this account", body = ErrorEnvelope),
+        (status = 429, description = "`rate_limited`: the account's requests per minute are spent (`Retry-After`)", body = ErrorEnvelope),
     )
 )]
 #[get("/orders/{id}")]
