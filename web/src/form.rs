@@ -156,6 +156,45 @@ pub fn Field(
     }
 }
 
+/// A labelled `<select>` of fixed `choices` (value, label) with its inline error, wired
+/// like [`Field`]: `value` follows the choice; the error is announced through
+/// `aria-describedby` while there is one.
+#[component]
+pub fn Select(
+    /// The element's id (its error's id is `<id>-error`).
+    id: &'static str,
+    name: &'static str,
+    label: &'static str,
+    choices: &'static [(&'static str, &'static str)],
+    value: RwSignal<String>,
+    error: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let error_id = format!("{id}-error");
+    let described = error_id.clone();
+    view! {
+        <div class="field" class:field--invalid=move || error.with(Option::is_some)>
+            <label class="field__label" for=id>{label}</label>
+            <select
+                class="field__input"
+                id=id
+                name=name
+                aria-describedby=move || error.with(Option::is_some).then(|| described.clone())
+                on:change=move |event| value.set(event_target_value(&event))
+            >
+                {choices
+                    .iter()
+                    .map(|&(choice, text)| view! {
+                        <option value=choice prop:selected=move || value.get() == choice>{text}</option>
+                    })
+                    .collect_view()}
+            </select>
+            <p class="field__error" id=error_id hidden=move || error.with(Option::is_none)>
+                {move || error.get()}
+            </p>
+        </div>
+    }
+}
+
 /// A form's primary submit button: disabled and `aria-busy` while `pending`, and it keeps
 /// focus on mousedown so a field's validation on blur cannot move it from under the click.
 #[component]

@@ -13,7 +13,7 @@ use crate::api::ApiError;
 use crate::auth::{use_auth, Auth};
 use crate::billing::format::{date_or, format_date};
 use crate::browser::{copy_text, focus_id};
-use crate::form::{server_errors, Field, FormError, FormStatus, SubmitButton};
+use crate::form::{server_errors, Field, FormError, FormStatus, Select, SubmitButton};
 use crate::guard::RequireSignIn;
 use crate::title::Title;
 
@@ -632,26 +632,14 @@ fn CreateKey(keys: Keys) -> impl IntoView {
                         {move || scopes_error.get()}
                     </p>
                 </fieldset>
-                <div class="field" class:field--invalid=move || expiry_error.with(Option::is_some)>
-                    <label class="field__label" for="key-expiry">"Expires"</label>
-                    <select
-                        class="field__input"
-                        id="key-expiry"
-                        name="expires_in_days"
-                        aria-describedby=move || expiry_error.with(Option::is_some).then_some("key-expiry-error")
-                        on:change=move |event| expiry.set(event_target_value(&event))
-                    >
-                        {EXPIRY_CHOICES
-                            .into_iter()
-                            .map(|(value, label)| view! {
-                                <option value=value prop:selected=move || expiry.get() == value>{label}</option>
-                            })
-                            .collect_view()}
-                    </select>
-                    <p class="field__error" id="key-expiry-error" hidden=move || expiry_error.with(Option::is_none)>
-                        {move || expiry_error.get()}
-                    </p>
-                </div>
+                <Select
+                    id="key-expiry"
+                    name="expires_in_days"
+                    label="Expires"
+                    choices=&EXPIRY_CHOICES
+                    value=expiry
+                    error=expiry_error
+                />
                 <div class="account__actions">
                     <SubmitButton pending=pending.into() label="Create key" busy_label="Creating…" />
                 </div>

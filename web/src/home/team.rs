@@ -16,7 +16,9 @@ use crate::api::ApiError;
 use crate::auth::{use_auth, Auth};
 use crate::billing::format::format_date;
 use crate::browser::focus_id;
-use crate::form::{email_problem, server_errors, Field, FormError, FormStatus, SubmitButton};
+use crate::form::{
+    email_problem, server_errors, Field, FormError, FormStatus, Select, SubmitButton,
+};
 use crate::guard::RequireSignIn;
 use crate::title::Title;
 
@@ -859,26 +861,14 @@ fn Invite(team: Team, account: StoredValue<AccountSummary>) -> impl IntoView {
                     verbatim=true
                     hint="We email them a link that works once and for 7 days."
                 />
-                <div class="field" class:field--invalid=move || role_error.with(Option::is_some)>
-                    <label class="field__label" for="invite-role">"Role"</label>
-                    <select
-                        class="field__input"
-                        id="invite-role"
-                        name="role"
-                        aria-describedby=move || role_error.with(Option::is_some).then_some("invite-role-error")
-                        on:change=move |event| role.set(event_target_value(&event))
-                    >
-                        {ROLES
-                            .into_iter()
-                            .map(|(value, label)| view! {
-                                <option value=value prop:selected=move || role.get() == value>{label}</option>
-                            })
-                            .collect_view()}
-                    </select>
-                    <p class="field__error" id="invite-role-error" hidden=move || role_error.with(Option::is_none)>
-                        {move || role_error.get()}
-                    </p>
-                </div>
+                <Select
+                    id="invite-role"
+                    name="role"
+                    label="Role"
+                    choices=&ROLES
+                    value=role
+                    error=role_error
+                />
                 <div class="account__actions">
                     <SubmitButton pending=pending.into() label="Send invitation" busy_label="Sending…" />
                 </div>
