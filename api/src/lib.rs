@@ -5,6 +5,7 @@
 //! See docs/ARCHITECTURE.md.
 
 pub mod accounts;
+pub mod admin;
 pub mod billing;
 pub mod catalog;
 pub mod cli;

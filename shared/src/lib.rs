@@ -15,6 +15,7 @@ pub mod instances;
 pub mod mfa;
 pub mod oauth;
 pub mod onboarding;
+pub mod plans;
 pub mod recovery;
 pub mod spa;
 pub mod teams;

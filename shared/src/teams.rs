@@ -14,6 +14,9 @@ pub struct AccountSummary {
     /// The user's role in it.
     pub role: String,
     pub status: String,
+    /// RFC 3339: when the account's free trial ends, while it is on one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trial_ends_at: Option<String>,
 }
 
 /// `GET /api/v1/accounts`.

@@ -8,7 +8,10 @@ use diesel_async::AsyncConnection;
 use gatehouse_shared::credits::{AdjustCredits, CreditTransaction, Credits, RecordUsage};
 use uuid::Uuid;
 
+use chrono::Utc;
+
 use crate::db::credits::{self as q, CreditRow, NewCredit};
+use crate::db::plans;
 use crate::db::Conn;
 use crate::error::{AppError, AppResult};
 
@@ -39,17 +42,33 @@ pub async fn credits(conn: &mut Conn, account_id: Uuid) -> AppResult<Credits> {
     })
 }
 
-/// Appends an entry of `amount` under the ledger lock; refuses a balance below zero.
-/// With `key`: the entry recorded before under it, when there is one (`false`: not new).
+/// One ledger entry to append.
+struct Entry<'a> {
+    kind: &'a str,
+    amount: i64,
+    key: Option<&'a str>,
+    description: &'a str,
+    by: Option<Uuid>,
+    /// Usage may take the balance below zero as far as the account's plans allow.
+    overage: bool,
+}
+
+/// Appends an entry under the ledger lock; refuses a balance below zero (below the
+/// plan's overage limit for usage). With a key: the entry recorded before under it, when
+/// there is one (`false`: not new).
 async fn append(
     conn: &mut Conn,
     account_id: Uuid,
-    kind: &str,
-    amount: i64,
-    key: Option<&str>,
-    description: &str,
-    by: Option<Uuid>,
+    entry: Entry<'_>,
 ) -> AppResult<(CreditRow, bool)> {
+    let Entry {
+        kind,
+        amount,
+        key,
+        description,
+        by,
+        overage,
+    } = entry;
     conn.transaction::<_, AppError, _>(async |tx| {
         q::lock_ledger(tx, account_id).await?;
         if let Some(key) = key {
@@ -66,10 +85,22 @@ async fn append(
         }
         let balance = q::balance(tx, account_id).await?;
         let after = balance + amount;
-        if after < 0 {
+        let floor = if overage {
+            -plans::overage_limit(tx, account_id, Utc::now()).await?
+        } else {
+            0
+        };
+        if after < floor.min(balance) {
             return Err(AppError::Conflict {
                 code: "insufficient_credits",
-                message: format!("The account has {balance} credits; this needs {}.", -amount),
+                message: if floor < 0 {
+                    format!(
+                        "The account has {balance} credits and may go {} below zero; this needs {}.",
+                        -floor, -amount
+                    )
+                } else {
+                    format!("The account has {balance} credits; this needs {}.", -amount)
+                },
             });
         }
         let row = q::insert(
@@ -119,11 +150,14 @@ pub async fn record_usage(
     let (row, new) = append(
         conn,
         account_id,
-        "usage",
-        -request.amount,
-        Some(key),
-        request.description.trim(),
-        None,
+        Entry {
+            kind: "usage",
+            amount: -request.amount,
+            key: Some(key),
+            description: request.description.trim(),
+            by: None,
+            overage: true,
+        },
     )
     .await?;
     Ok((view(&row), new))
@@ -164,13 +198,104 @@ pub async fn adjust(
     let (row, _) = append(
         conn,
         account_id,
-        &request.kind,
-        request.amount,
-        None,
-        description,
-        Some(staff),
+        Entry {
+            kind: &request.kind,
+            amount: request.amount,
+            key: None,
+            description,
+            by: Some(staff),
+            overage: false,
+        },
     )
     .await?;
     tracing::info!(account.id = %account_id, staff.id = %staff, kind = %request.kind, amount = request.amount, "credits adjusted by staff");
     Ok(view(&row))
+}
+
+/// How a new grant of plan credits treats what is left of the previous one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Leftover {
+    /// A new period began: unused plan credits do not roll over.
+    Expires,
+    /// Paid ahead (the period starts later): the current period's credits stay.
+    Stays,
+}
+
+/// Grants a period's plan credits under `key` (`plan:…`, once per key); with
+/// [`Leftover::Expires`] what is left of the previous plan grant expires first (credits
+/// staff granted stay). Runs in the caller's transaction.
+pub async fn renew_plan_grant(
+    tx: &mut Conn,
+    account_id: Uuid,
+    key: &str,
+    amount: i64,
+    description: &str,
+    leftover: Leftover,
+) -> AppResult<bool> {
+    debug_assert!(key.starts_with("plan:"));
+    q::lock_ledger(tx, account_id).await?;
+    if q::by_key(tx, account_id, key).await?.is_some() {
+        return Ok(false);
+    }
+    if leftover == Leftover::Expires {
+        if let Some(previous) = q::last_plan_grant(tx, account_id).await? {
+            expire_rest(tx, account_id, &previous).await?;
+        }
+    }
+    if amount > 0 {
+        let balance = q::balance(tx, account_id).await?;
+        q::insert(
+            tx,
+            &NewCredit {
+                account_id,
+                kind: "grant",
+                amount,
+                balance_after: balance + amount,
+                idempotency_key: Some(key),
+                description,
+                created_by: None,
+            },
+        )
+        .await?;
+    }
+    Ok(true)
+}
+
+/// What is left of the account's newest plan grant expires (a trial or a paid period
+/// ended without another). Runs in the caller's transaction.
+pub async fn expire_plan_grant(tx: &mut Conn, account_id: Uuid) -> AppResult<()> {
+    q::lock_ledger(tx, account_id).await?;
+    if let Some(previous) = q::last_plan_grant(tx, account_id).await? {
+        expire_rest(tx, account_id, &previous).await?;
+    }
+    Ok(())
+}
+
+/// Expires what is left of `grant` (at most its amount, at most the balance), once.
+async fn expire_rest(tx: &mut Conn, account_id: Uuid, grant: &CreditRow) -> AppResult<()> {
+    let Some(grant_key) = grant.idempotency_key.as_deref() else {
+        return Ok(());
+    };
+    let key = format!("expire:{grant_key}");
+    if q::by_key(tx, account_id, &key).await?.is_some() {
+        return Ok(());
+    }
+    let balance = q::balance(tx, account_id).await?;
+    let left = grant.amount.min(balance);
+    if left > 0 {
+        q::insert(
+            tx,
+            &NewCredit {
+                account_id,
+                kind: "expiry",
+                amount: -left,
+                balance_after: balance - left,
+                idempotency_key: Some(&key),
+                description: "Unused plan credits of the last period",
+                created_by: None,
+            },
+        )
+        .await?;
+    }
+    Ok(())
 }

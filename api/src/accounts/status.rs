@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! active (new, nothing bought) → trial | pending_payment → active
+//! trial → pending_payment                       (the trial ended unpaid)
 //! active ⇄ past_due → suspended → active        (a failed payment, then paid)
 //! any of trial, active, past_due, pending_payment, suspended → cancelled
 //! cancelled → active | trial | pending_payment  (recovery, a new checkout)
@@ -31,7 +32,8 @@ pub const STATUSES: [&str; 6] = [
 pub fn allowed(from: &str, to: &str) -> bool {
     matches!(
         (from, to),
-        ("trial", "active" | "past_due" | "suspended" | "cancelled")
+        // A trial that ends unpaid waits for its first payment.
+        ("trial", "active" | "past_due" | "pending_payment" | "suspended" | "cancelled")
             // A new account is `active` with nothing bought: it may start a trial, or a
             // first payment that has not gone through yet.
             | (
@@ -138,6 +140,7 @@ mod tests {
             ("cancelled", "pending_payment"),
             ("active", "trial"),
             ("active", "pending_payment"),
+            ("trial", "pending_payment"),
         ] {
             assert!(allowed(from, to), "{from} → {to}");
         }

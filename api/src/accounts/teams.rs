@@ -50,19 +50,24 @@ fn manages(role: &str) -> bool {
 }
 
 pub async fn accounts_of(conn: &mut Conn, user_id: Uuid) -> AppResult<AccountList> {
-    Ok(AccountList {
-        accounts: q::accounts_of(conn, user_id)
-            .await?
-            .into_iter()
-            .map(|(id, name, personal, role, status)| AccountSummary {
-                id,
-                name,
-                personal,
-                role,
-                status,
-            })
-            .collect(),
-    })
+    let mut accounts = Vec::new();
+    for (id, name, personal, role, status) in q::accounts_of(conn, user_id).await? {
+        let trial_ends_at = match status.as_str() {
+            "trial" => crate::db::plans::trial_of(conn, id)
+                .await?
+                .map(|trial| trial.ends_at.to_rfc3339()),
+            _ => None,
+        };
+        accounts.push(AccountSummary {
+            id,
+            name,
+            personal,
+            role,
+            status,
+            trial_ends_at,
+        });
+    }
+    Ok(AccountList { accounts })
 }
 
 /// A team account with the caller as its owner.
@@ -85,6 +90,7 @@ pub async fn create(
         personal: false,
         role: "owner".to_owned(),
         status: "active".to_owned(),
+        trial_ends_at: None,
     })
 }
 

@@ -244,6 +244,7 @@ pub async fn apply_subscription(
             })
             .collect();
         let items_changed = q::replace_items(tx, subscription_id, &items).await?;
+        grant_plan_credits(tx, account.id, &snapshot.stripe_subscription_id).await?;
         let to = settle_status(tx, settings, &account, now, Actor::Stripe).await?;
         // A purchase or change (not a repeat of what is stored) opens an order: seats
         // follow what the account may use now, in a job after commit.
@@ -288,6 +289,15 @@ async fn settle_status(
         _ => None,
     };
     let mut to = account_status(leading, past_due_since, now, settings.grace);
+    // A live trial or a period paid by bank transfer keeps what it gives whatever
+    // Stripe says of another subscription.
+    if to != "active" {
+        if let Some(from_period) =
+            crate::accounts::periods::status_from_periods(tx, account.id, now).await?
+        {
+            to = from_period;
+        }
+    }
     if to != account.status {
         if status::allowed(&account.status, to) {
             let reason = match (actor, to) {
@@ -349,6 +359,53 @@ pub async fn sweep_account(
     .await
 }
 
+/// Grants the plan credits of the subscription's newest paid invoice, once per invoice
+/// (the invoice and the subscription may arrive in either order: both call this). The
+/// credits are the plans' monthly credits × quantity × the months of the current period;
+/// what was left of the previous plan grant expires.
+async fn grant_plan_credits(
+    tx: &mut Conn,
+    account_id: Uuid,
+    stripe_subscription_id: &str,
+) -> AppResult<()> {
+    use crate::db::plans;
+    let Some(invoice) = plans::newest_paid_invoice(tx, stripe_subscription_id).await? else {
+        return Ok(());
+    };
+    let Some((status, start, end)) = plans::subscription_period(tx, stripe_subscription_id).await?
+    else {
+        return Ok(());
+    };
+    if !matches!(status.as_str(), "active" | "trialing" | "past_due") {
+        return Ok(());
+    }
+    let months = match (start, end) {
+        (Some(start), Some(end)) => crate::accounts::periods::months(start, end),
+        _ => 1,
+    };
+    let mut total = 0;
+    let mut names = Vec::new();
+    for (plan_id, name, quantity) in plans::subscription_plans(tx, stripe_subscription_id).await? {
+        let terms = plans::terms(tx, plan_id).await?;
+        if terms.monthly_credits > 0 {
+            total += terms.monthly_credits * i64::from(quantity.max(1)) * months;
+            names.push(name);
+        }
+    }
+    if total > 0 {
+        crate::accounts::credits::renew_plan_grant(
+            tx,
+            account_id,
+            &format!("plan:invoice:{invoice}"),
+            total,
+            &format!("Plan credits of {} for this period", names.join(", ")),
+            crate::accounts::credits::Leftover::Expires,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// An invoice as Stripe describes it now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvoiceSnapshot {
@@ -391,6 +448,9 @@ pub async fn apply_invoice(conn: &mut Conn, invoice: &InvoiceSnapshot) -> AppRes
             },
         )
         .await?;
+        if let Some(subscription) = &invoice.stripe_subscription_id {
+            grant_plan_credits(tx, account.id, subscription).await?;
+        }
         Ok(true)
     })
     .await

@@ -9,10 +9,13 @@ use gatehouse_shared::admin_catalog::{
 };
 use gatehouse_shared::catalog::{BillingPeriod, ProductKind};
 use gatehouse_shared::ids::{PriceId, ProductId};
+use gatehouse_shared::plans::PlanTerms;
 use uuid::Uuid;
 
+use crate::admin::audit::Audit;
 use crate::billing::catalog_sync::SyncCatalog;
 use crate::db::catalog::{self as q, Product, ProductUpsert};
+use crate::db::plans;
 use crate::db::Conn;
 use crate::error::{AppError, AppResult};
 use crate::jobs::enqueue;
@@ -295,4 +298,76 @@ async fn describe(conn: &mut Conn, products: Vec<Product>) -> AppResult<Vec<Admi
             stripe_product_id: p.stripe_product_id,
         })
         .collect())
+}
+
+/// A plan's terms (all zero when never set); 404 for a product that is not a plan.
+pub async fn terms(conn: &mut Conn, plan_id: Uuid) -> AppResult<PlanTerms> {
+    let plan = q::find_product(conn, plan_id).await?;
+    if plan.is_none_or(|plan| plan.kind != "plan") {
+        return Err(AppError::NotFound);
+    }
+    Ok(terms_view(&plans::terms(conn, plan_id).await?))
+}
+
+fn terms_view(terms: &plans::Terms) -> PlanTerms {
+    PlanTerms {
+        monthly_credits: terms.monthly_credits,
+        overage_limit: terms.overage_limit,
+        trial_days: terms.trial_days,
+        trial_credits: terms.trial_credits,
+    }
+}
+
+/// Sets a plan's terms (validated), with an audit record of before and after.
+pub async fn set_terms(
+    conn: &mut Conn,
+    audit: &Audit,
+    plan_id: Uuid,
+    request: PlanTerms,
+) -> AppResult<PlanTerms> {
+    let mut fields = BTreeMap::new();
+    for (name, value) in [
+        ("monthly_credits", request.monthly_credits),
+        ("overage_limit", request.overage_limit),
+        ("trial_credits", request.trial_credits),
+    ] {
+        if !(0..=1_000_000).contains(&value) {
+            fields.insert(name.to_owned(), "must be 0–1,000,000".to_owned());
+        }
+    }
+    if !(0..=90).contains(&request.trial_days) {
+        fields.insert("trial_days".to_owned(), "must be 0–90".to_owned());
+    }
+    if !fields.is_empty() {
+        return Err(AppError::Validation { fields });
+    }
+    conn.transaction::<_, AppError, _>(async |tx| {
+        let plan = q::product_for_update(tx, plan_id).await?;
+        if plan.is_none_or(|plan| plan.kind != "plan") {
+            return Err(AppError::NotFound);
+        }
+        let before = terms_view(&plans::terms(tx, plan_id).await?);
+        plans::set_terms(
+            tx,
+            &plans::Terms {
+                product_id: plan_id,
+                monthly_credits: request.monthly_credits,
+                overage_limit: request.overage_limit,
+                trial_days: request.trial_days,
+                trial_credits: request.trial_credits,
+            },
+        )
+        .await?;
+        audit
+            .record(
+                tx,
+                "catalog.plan_terms_changed",
+                ("product", &plan_id.to_string()),
+                Some(&before),
+                Some(&request),
+            )
+            .await?;
+        Ok(request)
+    })
+    .await
 }

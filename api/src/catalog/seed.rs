@@ -1,5 +1,5 @@
-//! The demo catalog `gatehouse seed` writes: three plans and two add-ons on the
-//! `default` pricing page. Running it again converges to the same rows.
+//! The demo catalog `gatehouse seed` writes: three plans (with monthly credits; Team
+//! offers a 14-day free trial) and two add-ons on the `default` pricing page. Running it again converges to the same rows.
 
 use diesel_async::AsyncConnection;
 
@@ -16,6 +16,8 @@ struct DemoProduct {
     monthly: i64,
     yearly: i64,
     entitlements: &'static [&'static str],
+    /// Monthly credits, overage limit, trial days, trial credits (plans only).
+    terms: (i64, i64, i32, i64),
 }
 
 /// Entitlement keys and the names customers read.
@@ -38,6 +40,7 @@ const DEMO: &[DemoProduct] = &[
         monthly: 900,
         yearly: 9_000,
         entitlements: &["nextcloud"],
+        terms: (500, 0, 0, 0),
     },
     DemoProduct {
         slug: "team",
@@ -49,6 +52,7 @@ const DEMO: &[DemoProduct] = &[
         monthly: 2_900,
         yearly: 29_000,
         entitlements: &["nextcloud", "vaultwarden"],
+        terms: (2_000, 200, 14, 200),
     },
     DemoProduct {
         slug: "business",
@@ -60,6 +64,7 @@ const DEMO: &[DemoProduct] = &[
         monthly: 7_900,
         yearly: 79_000,
         entitlements: &["nextcloud", "sso", "vaultwarden"],
+        terms: (10_000, 1_000, 0, 0),
     },
     DemoProduct {
         slug: "priority-support",
@@ -71,6 +76,7 @@ const DEMO: &[DemoProduct] = &[
         monthly: 1_500,
         yearly: 15_000,
         entitlements: &["priority_support"],
+        terms: (0, 0, 0, 0),
     },
     DemoProduct {
         slug: "storage-100gb",
@@ -82,6 +88,7 @@ const DEMO: &[DemoProduct] = &[
         monthly: 500,
         yearly: 5_000,
         entitlements: &["storage_100gb"],
+        terms: (0, 0, 0, 0),
     },
 ];
 
@@ -119,6 +126,20 @@ pub async fn seed_demo_catalog(conn: &mut Conn) -> anyhow::Result<usize> {
             q::set_active_price(conn, id, "month", demo.monthly, "eur").await?;
             q::set_active_price(conn, id, "year", demo.yearly, "eur").await?;
             q::set_entitlements(conn, id, demo.entitlements).await?;
+            if demo.kind == "plan" {
+                let (monthly_credits, overage_limit, trial_days, trial_credits) = demo.terms;
+                crate::db::plans::set_terms(
+                    conn,
+                    &crate::db::plans::Terms {
+                        product_id: id,
+                        monthly_credits,
+                        overage_limit,
+                        trial_days,
+                        trial_credits,
+                    },
+                )
+                .await?;
+            }
         }
         Ok(DEMO.len())
     })

@@ -6,8 +6,8 @@ use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
 use super::schema::{
-    account_members, accounts, payments, prices, product_entitlements, subscription_items,
-    subscriptions, users,
+    account_members, accounts, payments, plan_periods, prices, product_entitlements,
+    subscription_items, subscriptions, users,
 };
 use super::Conn;
 
@@ -211,11 +211,12 @@ pub async fn subscription_statuses(conn: &mut Conn, account_id: Uuid) -> QueryRe
         .await
 }
 
-/// What the account's live subscriptions grant: the entitlement keys of the products of
-/// their items, while the account may act (not suspended or cancelled).
 /// Subscription statuses whose items the account may use.
 const LIVE: [&str; 3] = ["trialing", "active", "past_due"];
 
+/// What the account's live subscriptions and plan periods (trial, bank transfer) grant:
+/// the entitlement keys of their products, while the account may act (not suspended or
+/// cancelled).
 pub async fn entitlement_keys(conn: &mut Conn, account_id: Uuid) -> QueryResult<Vec<String>> {
     let mut keys: Vec<String> = subscription_items::table
         .inner_join(subscriptions::table)
@@ -230,6 +231,20 @@ pub async fn entitlement_keys(conn: &mut Conn, account_id: Uuid) -> QueryResult<
         .select(product_entitlements::entitlement_key)
         .load(conn)
         .await?;
+    let periods: Vec<String> = plan_periods::table
+        .inner_join(
+            product_entitlements::table
+                .on(product_entitlements::product_id.eq(plan_periods::product_id)),
+        )
+        .inner_join(accounts::table.on(accounts::id.eq(plan_periods::account_id)))
+        .filter(plan_periods::account_id.eq(account_id))
+        .filter(plan_periods::starts_at.le(diesel::dsl::now))
+        .filter(plan_periods::ends_at.gt(diesel::dsl::now))
+        .filter(accounts::status.eq_any(crate::accounts::status::GRANTING))
+        .select(product_entitlements::entitlement_key)
+        .load(conn)
+        .await?;
+    keys.extend(periods);
     keys.sort();
     keys.dedup();
     Ok(keys)
@@ -436,10 +451,29 @@ pub struct LiveProduct {
 }
 
 /// The products the account may use now: items of trialing, active or past-due
-/// subscriptions while the account is neither suspended nor cancelled.
+/// subscriptions and the plans of its live plan periods (quantity 1), while the account
+/// is neither suspended nor cancelled.
 pub async fn live_products(conn: &mut Conn, account_id: Uuid) -> QueryResult<Vec<LiveProduct>> {
     use super::schema::products;
-    subscription_items::table
+    let mut live: Vec<LiveProduct> = plan_periods::table
+        .inner_join(products::table.on(products::id.eq(plan_periods::product_id)))
+        .inner_join(accounts::table.on(accounts::id.eq(plan_periods::account_id)))
+        .filter(plan_periods::account_id.eq(account_id))
+        .filter(plan_periods::starts_at.le(diesel::dsl::now))
+        .filter(plan_periods::ends_at.gt(diesel::dsl::now))
+        .filter(accounts::status.eq_any(crate::accounts::status::GRANTING))
+        .select((
+            products::id,
+            products::slug,
+            products::name,
+            products::kind,
+            products::needs_instance,
+            1.into_sql::<diesel::sql_types::Integer>(),
+        ))
+        .distinct()
+        .load(conn)
+        .await?;
+    let subscribed: Vec<LiveProduct> = subscription_items::table
         .inner_join(subscriptions::table)
         .inner_join(prices::table.on(subscription_items::price_id.eq(prices::id.nullable())))
         .inner_join(products::table.on(products::id.eq(prices::product_id)))
@@ -457,7 +491,12 @@ pub async fn live_products(conn: &mut Conn, account_id: Uuid) -> QueryResult<Vec
             subscription_items::quantity,
         ))
         .load(conn)
-        .await
+        .await?;
+    // A product both subscribed and in a period counts once, with the subscription's
+    // quantity.
+    live.retain(|period| subscribed.iter().all(|item| item.id != period.id));
+    live.extend(subscribed);
+    Ok(live)
 }
 
 /// The accounts whose billing the user manages (owner, admin or billing member), with

@@ -93,3 +93,16 @@ pub async fn history(conn: &mut Conn, account_id: Uuid, limit: i64) -> QueryResu
         .load(conn)
         .await
 }
+
+/// The account's newest grant of plan credits (idempotency key `plan:…`).
+pub async fn last_plan_grant(conn: &mut Conn, account_id: Uuid) -> QueryResult<Option<CreditRow>> {
+    credit_transactions::table
+        .filter(credit_transactions::account_id.eq(account_id))
+        .filter(credit_transactions::kind.eq("grant"))
+        .filter(credit_transactions::idempotency_key.like("plan:%"))
+        .order(credit_transactions::id.desc())
+        .select(CreditRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}

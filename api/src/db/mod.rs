@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod audit;
 pub mod billing;
 pub mod catalog;
 pub mod credits;
@@ -13,6 +14,7 @@ pub mod mfa;
 pub mod oauth;
 pub mod onboarding;
 pub mod orders;
+pub mod plans;
 pub mod retention;
 pub mod schema;
 pub mod stripe_events;

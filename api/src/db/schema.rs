@@ -53,6 +53,35 @@ diesel::table! {
 }
 
 diesel::table! {
+    audit_log (id) {
+        id -> Int8,
+        actor_kind -> Text,
+        actor_user_id -> Nullable<Uuid>,
+        action -> Text,
+        target_type -> Text,
+        target_id -> Text,
+        before -> Nullable<Jsonb>,
+        after -> Nullable<Jsonb>,
+        request_id -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    bank_transfers (id) {
+        id -> Uuid,
+        account_id -> Uuid,
+        reference -> Text,
+        amount_minor -> Int8,
+        currency -> Text,
+        payer -> Text,
+        plan_period_id -> Uuid,
+        confirmed_by -> Uuid,
+        confirmed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     credit_transactions (id) {
         id -> Int8,
         account_id -> Uuid,
@@ -260,6 +289,32 @@ diesel::table! {
 }
 
 diesel::table! {
+    plan_periods (id) {
+        id -> Uuid,
+        account_id -> Uuid,
+        product_id -> Uuid,
+        source -> Text,
+        starts_at -> Timestamptz,
+        ends_at -> Timestamptz,
+        reminded_at -> Nullable<Timestamptz>,
+        settled_at -> Nullable<Timestamptz>,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    plan_terms (product_id) {
+        product_id -> Uuid,
+        monthly_credits -> Int8,
+        overage_limit -> Int8,
+        trial_days -> Int4,
+        trial_credits -> Int8,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     prices (id) {
         id -> Uuid,
         product_id -> Uuid,
@@ -430,6 +485,9 @@ diesel::joinable!(account_status_changes -> accounts (account_id));
 diesel::joinable!(account_status_changes -> users (actor_user_id));
 diesel::joinable!(api_keys -> accounts (account_id));
 diesel::joinable!(api_keys -> users (created_by));
+diesel::joinable!(bank_transfers -> accounts (account_id));
+diesel::joinable!(bank_transfers -> plan_periods (plan_period_id));
+diesel::joinable!(bank_transfers -> users (confirmed_by));
 diesel::joinable!(credit_transactions -> accounts (account_id));
 diesel::joinable!(credit_transactions -> users (created_by));
 diesel::joinable!(instance_connectors -> instances (instance_id));
@@ -443,6 +501,10 @@ diesel::joinable!(onboardings -> users (user_id));
 diesel::joinable!(one_time_tokens -> users (user_id));
 diesel::joinable!(orders -> accounts (account_id));
 diesel::joinable!(payments -> accounts (account_id));
+diesel::joinable!(plan_periods -> accounts (account_id));
+diesel::joinable!(plan_periods -> products (product_id));
+diesel::joinable!(plan_periods -> users (created_by));
+diesel::joinable!(plan_terms -> products (product_id));
 diesel::joinable!(prices -> products (product_id));
 diesel::joinable!(product_entitlements -> entitlements (entitlement_key));
 diesel::joinable!(product_entitlements -> products (product_id));
@@ -462,6 +524,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     account_status_changes,
     accounts,
     api_keys,
+    audit_log,
+    bank_transfers,
     credit_transactions,
     emails,
     entitlements,
@@ -477,6 +541,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     one_time_tokens,
     orders,
     payments,
+    plan_periods,
+    plan_terms,
     prices,
     product_entitlements,
     products,

@@ -1,12 +1,16 @@
 //! `GET|POST /api/v1/admin/catalog/products` and `PATCH …/products/{id}`: staff manage
 //! products and prices; Stripe follows by a job after each change commits.
+//! `GET|PUT …/products/{id}/terms`: a plan's credits, overage and free trial.
 
-use actix_web::{get, patch, post, web, HttpResponse};
+use actix_web::{get, patch, post, put, web, HttpResponse};
 use gatehouse_shared::admin_catalog::{AdminProduct, AdminProducts, NewProduct, ProductPatch};
+use gatehouse_shared::plans::PlanTerms;
 use gatehouse_shared::ErrorEnvelope;
 
 use super::json::Json;
+use super::observe::RequestId;
 use super::staff::Staff;
+use crate::admin::audit::Audit;
 use crate::catalog::admin;
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -78,4 +82,54 @@ pub async fn update_product(
     let product = admin::update(&mut conn, id.into_inner(), body.into_inner()).await?;
     tracing::info!(staff.id = %staff.0.user.id, slug = %product.slug, "catalog: product changed");
     Ok(HttpResponse::Ok().json(product))
+}
+
+/// A plan's terms: monthly credits, overage, free trial.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "The plan")),
+    responses(
+        (status = 200, description = "The terms (all zero when never set)", body = PlanTerms),
+        (status = 401, description = "Not signed in", body = ErrorEnvelope),
+        (status = 403, description = "`forbidden` or `mfa_required`", body = ErrorEnvelope),
+        (status = 404, description = "No such plan", body = ErrorEnvelope),
+    )
+)]
+#[get("/admin/catalog/products/{id}/terms")]
+pub async fn get_terms(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    id: web::Path<uuid::Uuid>,
+) -> AppResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    Ok(HttpResponse::Ok().json(admin::terms(&mut conn, id.into_inner()).await?))
+}
+
+/// Sets a plan's terms; they apply from the next period (a grant already made stays).
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "The plan")),
+    request_body = PlanTerms,
+    responses(
+        (status = 200, description = "Set", body = PlanTerms),
+        (status = 401, description = "Not signed in", body = ErrorEnvelope),
+        (status = 403, description = "`forbidden` or `mfa_required`", body = ErrorEnvelope),
+        (status = 404, description = "No such plan", body = ErrorEnvelope),
+        (status = 422, description = "`fields`: a value out of range", body = ErrorEnvelope),
+    )
+)]
+#[put("/admin/catalog/products/{id}/terms")]
+pub async fn set_terms(
+    state: web::Data<AppState>,
+    staff: Staff,
+    request_id: RequestId,
+    id: web::Path<uuid::Uuid>,
+    body: Json<PlanTerms>,
+) -> AppResult<HttpResponse> {
+    let audit = Audit::staff(staff.0.user.id, Some(request_id.0));
+    let mut conn = state.pool.get().await?;
+    let terms = admin::set_terms(&mut conn, &audit, id.into_inner(), body.0).await?;
+    Ok(HttpResponse::Ok().json(terms))
 }

@@ -3,6 +3,7 @@
 //! Every route is registered here, in [`api_v1`] and [`operations`], through
 //! utoipa-actix-web so the served routes and the documented ones are the same list.
 
+pub mod admin_accounts;
 pub mod admin_catalog;
 pub mod admin_instances;
 pub mod admin_jobs;
@@ -29,6 +30,7 @@ pub mod recovery;
 pub mod spa;
 pub mod staff;
 pub mod teams;
+pub mod trials;
 pub mod webhooks;
 
 use std::path::PathBuf;
@@ -184,6 +186,12 @@ fn api_v1(cfg: &mut DocumentedConfig) {
         .service(credits::get)
         .service(credits::record_usage)
         .service(credits::adjust)
+        .service(trials::offer)
+        .service(trials::start)
+        .service(admin_accounts::list_transfers)
+        .service(admin_accounts::confirm_transfer)
+        .service(admin_catalog::get_terms)
+        .service(admin_catalog::set_terms)
         .service(orders::list)
         .service(orders::get)
         .service(webhooks::stripe);

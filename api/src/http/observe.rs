@@ -153,3 +153,17 @@ impl ResponseError for WithRequestId {
         response
     }
 }
+
+impl actix_web::FromRequest for RequestId {
+    type Error = std::convert::Infallible;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    /// The id `observe` gave the request (a fresh one outside it, in tests of one handler).
+    fn from_request(req: &actix_web::HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(Ok(req
+            .extensions()
+            .get::<RequestId>()
+            .cloned()
+            .unwrap_or_else(|| RequestId(uuid::Uuid::new_v4().to_string()))))
+    }
+}

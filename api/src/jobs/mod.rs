@@ -143,6 +143,7 @@ impl Registry {
             .register::<crate::mail::SendEmail>()
             .register::<crate::billing::process::ProcessStripeSubject>()
             .register::<crate::billing::sweep::SweepBilling>()
+            .register::<crate::accounts::periods::SweepPlanPeriods>()
             .register::<crate::billing::catalog_sync::SyncCatalog>()
             .register::<crate::recovery::PurgeExpiredAccounts>()
             .register::<crate::instances::alerts::CapacityAlert>()

@@ -173,6 +173,11 @@ impl Worker {
             super::enqueue(&mut conn, &crate::billing::sweep::SweepBilling::default()).await?;
             super::enqueue(
                 &mut conn,
+                &crate::accounts::periods::SweepPlanPeriods::default(),
+            )
+            .await?;
+            super::enqueue(
+                &mut conn,
                 &crate::instances::orders::SweepStuckOrders::default(),
             )
             .await?;

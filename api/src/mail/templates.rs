@@ -193,6 +193,21 @@ pub fn trial_ending(to: &str, name: &str, ends_on: &str, billing_link: &str) -> 
     )
 }
 
+/// Sent when a free trial ended and nothing pays for the account yet.
+pub fn trial_ended(to: &str, name: &str, billing_link: &str) -> Email {
+    notice(
+        to,
+        name,
+        "trial_ended",
+        "Your free trial has ended",
+        &[
+            "Your free trial is over, so its products are paused.",
+            "Choose a plan to pick up where you left off: your data is kept.",
+        ],
+        Some(("Choose a plan", billing_link)),
+    )
+}
+
 /// Sent during sign-up: a code proving the address before payment.
 pub fn onboarding_code(to: &str, name: &str, code: &str) -> Email {
     let code_line = format!("Your code: {code}");

@@ -20,6 +20,7 @@ mod docs;
 mod errors;
 mod health;
 mod instances;
+
 mod jobs;
 mod mail;
 mod metrics;
@@ -28,6 +29,7 @@ mod oauth;
 mod onboarding;
 mod openapi;
 mod orders;
+mod plans;
 mod ratelimit;
 mod recovery;
 mod schema;

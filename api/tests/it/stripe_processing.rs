@@ -36,6 +36,9 @@ async fn every_ordering_of_a_checkouts_events_gives_the_same_state() {
         "subscriptions": [["active", false, [[price, 1, true]]]],
         "payments": [["paid", 2900, "eur"]],
         "unprocessed": 0,
+        // Team's monthly credits, granted once for the paid invoice whichever of the
+        // subscription and the invoice arrives first.
+        "credits": [["grant", 2000, 2000]],
     });
     let orderings = permutations(events);
     assert_eq!(orderings.len(), 24);

@@ -249,7 +249,9 @@ impl Gatehouse {
                   FROM subscriptions s WHERE s.account_id = $1),
                'payments', (SELECT jsonb_agg(jsonb_build_array(status, amount_paid_minor, currency) ORDER BY created)
                   FROM payments WHERE account_id = $1),
-               'unprocessed', (SELECT count(*) FROM stripe_events WHERE status IN ('received', 'failed'))
+               'unprocessed', (SELECT count(*) FROM stripe_events WHERE status IN ('received', 'failed')),
+               'credits', (SELECT jsonb_agg(jsonb_build_array(kind, amount, balance_after) ORDER BY id)
+                  FROM credit_transactions WHERE account_id = $1)
              ) AS state",
         )
         .bind::<diesel::sql_types::Uuid, _>(self.account)
