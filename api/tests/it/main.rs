@@ -20,7 +20,7 @@ mod docs;
 mod errors;
 mod health;
 mod instances;
-
+mod isolation;
 mod jobs;
 mod mail;
 mod metrics;
