@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use chrono::Utc;
 
+use crate::admin::audit::Audit;
 use crate::db::credits::{self as q, CreditRow, NewCredit};
 use crate::db::plans;
 use crate::db::Conn;
@@ -163,13 +164,17 @@ pub async fn record_usage(
     Ok((view(&row), new))
 }
 
-/// Staff grant credits or adjust the balance.
+/// Staff grant credits or adjust the balance; the entry and its audit record commit
+/// together.
 pub async fn adjust(
     conn: &mut Conn,
     account_id: Uuid,
-    staff: Uuid,
+    audit: &Audit,
     request: &AdjustCredits,
 ) -> AppResult<CreditTransaction> {
+    let staff = audit
+        .user_id()
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("credits adjusted by no one")))?;
     let mut fields = std::collections::BTreeMap::new();
     let amount_ok = match request.kind.as_str() {
         "grant" => (1..=MAX_AMOUNT).contains(&request.amount),
@@ -195,19 +200,40 @@ pub async fn adjust(
     if !fields.is_empty() {
         return Err(AppError::Validation { fields });
     }
-    let (row, _) = append(
-        conn,
-        account_id,
-        Entry {
-            kind: &request.kind,
-            amount: request.amount,
-            key: None,
-            description,
-            by: Some(staff),
-            overage: false,
-        },
-    )
-    .await?;
+    let row = conn
+        .transaction::<_, AppError, _>(async |tx| {
+            let before = q::balance(tx, account_id).await?;
+            let (row, _) = append(
+                tx,
+                account_id,
+                Entry {
+                    kind: &request.kind,
+                    amount: request.amount,
+                    key: None,
+                    description,
+                    by: Some(staff),
+                    overage: false,
+                },
+            )
+            .await?;
+            audit
+                .record(
+                    tx,
+                    "account.credits_adjusted",
+                    ("account", &account_id.to_string()),
+                    Some(&serde_json::json!({ "balance": before })),
+                    Some(&serde_json::json!({
+                        "balance": row.balance_after,
+                        "kind": row.kind,
+                        "amount": row.amount,
+                        "description": row.description,
+                        "transaction_id": row.id,
+                    })),
+                )
+                .await?;
+            Ok(row)
+        })
+        .await?;
     tracing::info!(account.id = %account_id, staff.id = %staff, kind = %request.kind, amount = request.amount, "credits adjusted by staff");
     Ok(view(&row))
 }

@@ -9,9 +9,11 @@ use uuid::Uuid;
 
 use super::authn::{AccountCaller, Via};
 use super::json::Json;
+use super::observe::RequestId;
 use super::staff::Staff;
 use crate::accounts::api_keys::Area;
 use crate::accounts::credits;
+use crate::admin::audit::Audit;
 use crate::db::{identity, Conn};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -109,7 +111,7 @@ pub async fn record_usage(
 }
 
 /// Staff grant credits or adjust the balance (never below zero); the ledger keeps who and
-/// why.
+/// why, and the audit log the balance before and after.
 #[utoipa::path(
     tag = "admin",
     security(("bearer" = [])),
@@ -128,6 +130,7 @@ pub async fn record_usage(
 pub async fn adjust(
     state: web::Data<AppState>,
     staff: Staff,
+    request_id: RequestId,
     id: web::Path<Uuid>,
     body: Json<AdjustCredits>,
 ) -> AppResult<HttpResponse> {
@@ -139,6 +142,7 @@ pub async fn adjust(
     {
         return Err(AppError::NotFound);
     }
-    let recorded = credits::adjust(&mut conn, account_id, staff.0.user.id, &body.0).await?;
+    let audit = Audit::staff(staff.0.user.id, Some(request_id.0));
+    let recorded = credits::adjust(&mut conn, account_id, &audit, &body.0).await?;
     Ok(HttpResponse::Created().json(recorded))
 }

@@ -128,6 +128,27 @@ async fn usage_is_recorded_once_per_key_and_the_balance_is_the_ledger() {
         )
         .await;
     assert_eq!(status, 403, "customers cannot grant themselves credits");
+    // The grant and the adjustment are audited; the refused one is not.
+    let mut conn = app.db.pool().get().await.unwrap();
+    let records = gatehouse::db::audit::of_target(&mut conn, "account", &account.to_string())
+        .await
+        .unwrap();
+    let audited: Vec<(&str, Value)> = records
+        .iter()
+        .map(|r| {
+            (
+                r.action.as_str(),
+                r.after.as_ref().unwrap()["balance"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        audited,
+        [
+            ("account.credits_adjusted", json!(50)),
+            ("account.credits_adjusted", json!(100))
+        ]
+    );
 
     let (status, ledger) = app
         .call(
