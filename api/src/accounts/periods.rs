@@ -153,9 +153,12 @@ pub async fn sweep(
         reminded += usize::from(remind(conn, settings, &period).await?);
     }
     let mut moved = 0;
+    let mut seen = std::collections::HashSet::new();
     loop {
         let ended = q::ended_unsettled(conn, now, 100).await?;
-        if ended.is_empty() {
+        // Each batch settles what it holds; a batch of periods seen before (one that
+        // could not be settled) ends the run instead of spinning.
+        if !ended.iter().any(|period| seen.insert(period.id)) {
             break;
         }
         for period in &ended {
