@@ -53,10 +53,15 @@ enum StripeCommand {
 
 #[derive(Debug, Subcommand)]
 enum UsersCommand {
-    /// Make someone staff (access to the admin API), or take it away with `--revoke`.
+    /// Make someone staff (access to the admin API) with a role, or take it away with
+    /// `--revoke`.
     Staff {
         /// Email address or username.
         login: String,
+        /// `admin` (everything), `billing` (catalog, billing, webhooks) or `support`
+        /// (accounts, instances, waitlist, tickets); each reads the rest.
+        #[arg(long, default_value = "admin", value_parser = ["admin", "billing", "support"])]
+        role: String,
         #[arg(long)]
         revoke: bool,
     },
@@ -178,17 +183,21 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::Openapi => unreachable!("handled before configuration is read"),
         Command::Jobs(command) => jobs(command, &config).await,
-        Command::Users(UsersCommand::Staff { login, revoke }) => {
+        Command::Users(UsersCommand::Staff {
+            login,
+            role,
+            revoke,
+        }) => {
             let pool = crate::db::build_pool(&config.database)?;
             let mut conn = pool.get().await?;
             let user = crate::db::identity::find_user_by_login(&mut conn, &login)
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("no user with the email or username {login:?}"))?;
-            crate::db::identity::set_staff(&mut conn, user.id, !revoke).await?;
-            if revoke {
-                println!("{} is no longer staff", user.email);
-            } else {
-                println!("{} is staff now", user.email);
+            let role = (!revoke).then_some(role.as_str());
+            crate::db::identity::set_staff(&mut conn, user.id, role).await?;
+            match role {
+                None => println!("{} is no longer staff", user.email),
+                Some(role) => println!("{} is staff now ({role})", user.email),
             }
             Ok(())
         }

@@ -257,6 +257,9 @@ pub struct Me {
     /// Staff of this Gatehouse installation.
     #[serde(default)]
     pub staff: bool,
+    /// The staff member's role: `support`, `billing` or `admin`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staff_role: Option<String>,
     /// Staff who must turn on two-factor authentication before using the admin area.
     #[serde(default)]
     pub mfa_required: bool,

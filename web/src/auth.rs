@@ -296,6 +296,7 @@ mod tests {
             has_password: true,
             mfa_enabled: false,
             staff: false,
+            staff_role: None,
             mfa_required: false,
             linked_providers: Vec::new(),
             preferences: Default::default(),

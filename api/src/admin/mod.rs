@@ -1,4 +1,5 @@
-//! What staff do beyond the domain modules' own rules: the audit log every admin change
-//! writes in its transaction.
+//! What staff do beyond the domain modules' own rules: staff roles and the areas each
+//! may use, and the audit log every admin change writes in its transaction.
 
 pub mod audit;
+pub mod roles;

@@ -25,6 +25,8 @@ pub struct User {
     pub updated_at: DateTime<Utc>,
     pub is_staff: bool,
     pub preferences: serde_json::Value,
+    /// `support`, `billing` or `admin` for staff (see `admin::roles`).
+    pub staff_role: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -126,11 +128,13 @@ pub async fn set_preferences(
     Ok(())
 }
 
-/// Grants or takes away staff rights; false when no such user.
-pub async fn set_staff(conn: &mut Conn, user_id: Uuid, staff: bool) -> QueryResult<bool> {
+/// Makes the user staff with `role` (`support`, `billing`, `admin`), or, with `None`,
+/// takes staff rights away; false when no such user.
+pub async fn set_staff(conn: &mut Conn, user_id: Uuid, role: Option<&str>) -> QueryResult<bool> {
     let changed = diesel::update(users::table.find(user_id))
         .set((
-            users::is_staff.eq(staff),
+            users::is_staff.eq(role.is_some()),
+            users::staff_role.eq(role),
             users::updated_at.eq(diesel::dsl::now),
         ))
         .execute(conn)

@@ -465,6 +465,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         is_staff -> Bool,
         preferences -> Jsonb,
+        staff_role -> Nullable<Text>,
     }
 }
 

@@ -255,6 +255,7 @@ pub fn app(
         app = app.configure(move |cfg| extra(cfg));
     }
     app.default_service(web::to(spa::fallback))
+        .wrap(from_fn(staff::guard))
         .wrap(errors::envelope_everything())
         .wrap(Compress::default())
         .wrap(from_fn(observe::observe))

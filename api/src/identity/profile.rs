@@ -35,6 +35,7 @@ pub async fn me(
         has_password: user.password_hash.is_some(),
         mfa_enabled,
         staff: user.is_staff,
+        staff_role: user.staff_role.clone(),
         mfa_required: user.is_staff && settings.staff_required && !mfa_enabled,
         linked_providers,
         preferences: preferences_of(&user),

@@ -305,12 +305,21 @@ async fn operators_grant_and_revoke_staff_from_the_command_line() {
         .unwrap()
         .unwrap();
     assert!(granted_now.is_staff);
+    assert_eq!(granted_now.staff_role.as_deref(), Some("admin"));
+    assert!(staff(&["ada", "--role", "support"]).status.success());
+    let support = gatehouse::db::identity::find_user(&mut conn, user.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(support.staff_role.as_deref(), Some("support"));
+    assert!(!staff(&["ada", "--role", "owner"]).status.success());
     assert!(staff(&["ada", "--revoke"]).status.success());
     let revoked_now = gatehouse::db::identity::find_user(&mut conn, user.id)
         .await
         .unwrap()
         .unwrap();
     assert!(!revoked_now.is_staff);
+    assert_eq!(revoked_now.staff_role, None);
     let unknown = staff(&["nobody@example.org"]);
     assert!(!unknown.status.success());
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no user"));

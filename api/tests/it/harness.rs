@@ -472,12 +472,19 @@ impl TestApp {
         )
     }
 
-    /// A staff member signed in with a second factor: their access token.
+    /// A staff member (role `admin`) signed in with a second factor: their access token.
     pub async fn staff_session(&self) -> String {
+        self.staff_session_as("admin", "staff").await
+    }
+
+    /// A staff member with `role`, username `login`, signed in with a second factor.
+    pub async fn staff_session_as(&self, role: &str, login: &str) -> String {
         use gatehouse::identity::totp;
-        let (user_id, _) = self.create_user("staff@example.org", "staff").await;
+        let (user_id, _) = self
+            .create_user(&format!("{login}@example.org"), login)
+            .await;
         let mut conn = self.db.pool().get().await.unwrap();
-        gatehouse::db::identity::set_staff(&mut conn, user_id, true)
+        gatehouse::db::identity::set_staff(&mut conn, user_id, Some(role))
             .await
             .unwrap();
         let secret = totp::new_secret();
@@ -491,7 +498,7 @@ impl TestApp {
         let challenge = self
             .post_json(
                 "/api/v1/auth/login",
-                serde_json::json!({"login": "staff", "password": TEST_PASSWORD}),
+                serde_json::json!({"login": login, "password": TEST_PASSWORD}),
             )
             .await;
         let token = json(challenge).await["mfa_token"]

@@ -335,7 +335,7 @@ async fn staff_need_a_second_factor_for_the_admin_api() {
     let (ada, _) = app.create_user("ada@example.org", "ada").await;
     app.create_user("bob@example.org", "bob").await;
     let mut conn = app.db.pool().get().await.unwrap();
-    gatehouse::db::identity::set_staff(&mut conn, ada, true)
+    gatehouse::db::identity::set_staff(&mut conn, ada, Some("admin"))
         .await
         .unwrap();
 
