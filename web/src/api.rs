@@ -33,9 +33,10 @@ use gatehouse_shared::mfa::{
     TotpDisableRequest, TotpSetupResponse,
 };
 use gatehouse_shared::oauth::OAuthProviders;
+use gatehouse_shared::plans::{StartTrial, Trial, TrialOffer};
 use gatehouse_shared::teams::{
     AcceptInvitation, AccountList, AccountSummary, ChangeRole, Invitation, InvitationList,
-    MemberList, NewAccount, NewInvitation, TransferOwnership,
+    MemberList, NewAccount, NewInvitation, SwitchAccount, TransferOwnership,
 };
 use gatehouse_shared::ErrorEnvelope;
 use gloo_net::http::{Method, RequestBuilder};
@@ -368,6 +369,19 @@ struct Session {
     on_new_token: RefCell<Option<Rc<Schedule>>>,
 }
 
+impl Session {
+    /// Makes `tokens`' access token the session's, and schedules its refresh.
+    fn keep(&self, tokens: &TokenResponse) {
+        let token = AccessToken::from(tokens);
+        let refresh_after = refresh_delay(token.lifetime);
+        *self.token.borrow_mut() = token;
+        let schedule = self.on_new_token.borrow().clone();
+        if let Some(schedule) = schedule {
+            schedule(refresh_after);
+        }
+    }
+}
+
 /// Given when the newest token should be refreshed.
 type Schedule = dyn Fn(Duration);
 
@@ -504,13 +518,7 @@ impl AuthorizedApi {
                 if let Some(session) = session.upgrade() {
                     session.refreshing.borrow_mut().take();
                     if let Ok(tokens) = &result {
-                        let token = AccessToken::from(tokens);
-                        let refresh_after = refresh_delay(token.lifetime);
-                        *session.token.borrow_mut() = token;
-                        let schedule = session.on_new_token.borrow().clone();
-                        if let Some(schedule) = schedule {
-                            schedule(refresh_after);
-                        }
+                        session.keep(tokens);
                     }
                 }
                 result.map(drop)
@@ -765,6 +773,38 @@ impl AuthorizedApi {
         };
         self.call(Method::POST, "/invitations/accept", Some(&body))
             .await
+    }
+
+    /// `POST /api/v1/auth/switch-account`: the session acts for another of the user's
+    /// accounts from now on. The new access token is kept here, the new refresh token in
+    /// the cookie (the old session ends); `404` for an account the user is not in.
+    pub async fn switch_account(&self, account: AccountId) -> Result<(), ApiError> {
+        let body = SwitchAccount {
+            account_id: account.0,
+            use_cookie: true,
+        };
+        let tokens: TokenResponse = self
+            .call(Method::POST, "/auth/switch-account", Some(&body))
+            .await?;
+        self.inner.keep(&tokens);
+        Ok(())
+    }
+
+    /// `GET /api/v1/accounts/{account}/trial`: the free trial the account may start.
+    pub async fn trial(&self, account: AccountId) -> Result<TrialOffer, ApiError> {
+        let path = format!("/accounts/{account}/trial");
+        self.call::<(), _>(Method::GET, &path, None).await
+    }
+
+    /// `POST /api/v1/accounts/{account}/trial`: starts the free trial of plan `slug`. `403
+    /// forbidden` for members; `409 trial_unavailable` once used or subscribed. The access
+    /// token carries the new status only after a refresh.
+    pub async fn start_trial(&self, account: AccountId, slug: &str) -> Result<Trial, ApiError> {
+        let path = format!("/accounts/{account}/trial");
+        let body = StartTrial {
+            plan: Some(slug.to_owned()),
+        };
+        self.call(Method::POST, &path, Some(&body)).await
     }
 
     /// `GET /api/v1/accounts/{account}/credits`: the balance and the newest entries.

@@ -34,6 +34,10 @@ export function replace_page(url) {
   window.location.replace(url);
 }
 
+export function reload_page() {
+  window.location.reload();
+}
+
 export function sleep_ms(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -67,6 +71,11 @@ extern "C" {
     /// page the router has already put in the address bar).
     #[wasm_bindgen(js_name = replace_page)]
     pub fn replace_page(url: &str);
+
+    /// Loads the current page again (after the session changed under it: another
+    /// account, a new trial), so every read starts over with the new access token.
+    #[wasm_bindgen(js_name = reload_page)]
+    pub fn reload_page();
 
     #[wasm_bindgen(js_name = sleep_ms)]
     fn sleep_ms(ms: u32) -> js_sys::Promise;

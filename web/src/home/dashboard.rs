@@ -1,7 +1,8 @@
 //! `/dashboard`, the signed-in home: what needs the person's attention (a failed payment,
 //! an unconfirmed address), the products the account has, its plan at a glance, its
 //! recent orders with how far each got, and the way to its API keys and credits. Everything comes from three reads made
-//! together: `GET me/products`, `GET billing/subscription` and `GET orders`.
+//! together: `GET me/products`, `GET billing/subscription` and `GET orders`; the free-trial
+//! card ([`super::trial`]) reads its own offer.
 
 use std::time::Duration;
 
@@ -17,6 +18,7 @@ use crate::billing::format::format_date;
 use crate::billing::overview::facts;
 use crate::browser::sleep;
 use crate::guard::RequireSignIn;
+use crate::home::trial::TrialCard;
 use crate::title::Title;
 
 #[component]
@@ -83,6 +85,7 @@ fn Dashboard() -> impl IntoView {
             </h1>
             <p class="lead">"Your products and your plan at a glance."</p>
         </header>
+        <TrialCard />
         {move || answer.with(|answer| match answer {
             None => view! {
                 <div class="loading" role="status" aria-live="polite" aria-busy="true">

@@ -2,14 +2,19 @@
 //! dashboard (`/dashboard`), billing (`/billing`), the account's API keys
 //! (`/api-keys`), teams (`/team`, and `/invitations/accept` from an invitation email)
 //! and credits (`/credits`), in the same frame as the main app
-//! ([`crate::shell`]). Pages of the other bundles are a full page load away (the shell's
+//! ([`crate::shell`]). Above every page, the account bar ([`account_bar`]): the account
+//! switcher for people in several accounts and the active account's status banner (trial
+//! ending, payment failed, suspended, cancelled); the dashboard offers a free trial when
+//! the account may start one ([`trial`]). Pages of the other bundles are a full page load away (the shell's
 //! `NotFound` hands them over), so links need nothing special.
 
+mod account_bar;
 pub mod api_keys;
 pub mod credits;
 mod dashboard;
 pub mod invitation;
 pub mod team;
+mod trial;
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
@@ -27,6 +32,7 @@ pub fn HomeApp() -> impl IntoView {
     view! {
         <Router>
             <Site>
+                <account_bar::AccountBar />
                 <Routes fallback=|| view! { <NotFound bundle=BUNDLE /> }>
                     <Route path=path!("/dashboard") view=dashboard::DashboardRoute />
                     <Route path=path!("/billing") view=BillingRoute />
