@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod constant_time;
+pub mod csv;
 pub mod db;
 pub mod error;
 pub mod http;

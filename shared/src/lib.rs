@@ -5,6 +5,7 @@
 
 pub mod admin_catalog;
 pub mod api_keys;
+pub mod audit;
 pub mod auth;
 pub mod billing;
 pub mod catalog;

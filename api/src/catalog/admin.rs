@@ -168,7 +168,7 @@ pub async fn create(conn: &mut Conn, input: NewProduct) -> AppResult<AdminProduc
         })
         .await?;
     tracing::info!(product.id = %id, slug = %input.slug, "product created by staff");
-    one(conn, id).await
+    get(conn, id).await
 }
 
 pub async fn update(conn: &mut Conn, id: Uuid, patch: ProductPatch) -> AppResult<AdminProduct> {
@@ -238,7 +238,7 @@ pub async fn update(conn: &mut Conn, id: Uuid, patch: ProductPatch) -> AppResult
     })
     .await?;
     tracing::info!(product.id = %id, "product changed by staff");
-    one(conn, id).await
+    get(conn, id).await
 }
 
 /// Every product with its prices and entitlements.
@@ -247,7 +247,8 @@ pub async fn list(conn: &mut Conn) -> AppResult<Vec<AdminProduct>> {
     describe(conn, products).await
 }
 
-async fn one(conn: &mut Conn, id: Uuid) -> AppResult<AdminProduct> {
+/// One product with its prices and entitlements; 404 when there is none.
+pub async fn get(conn: &mut Conn, id: Uuid) -> AppResult<AdminProduct> {
     let product = q::find_product(conn, id).await?.ok_or(AppError::NotFound)?;
     describe(conn, vec![product])
         .await?

@@ -20,7 +20,7 @@ use crate::state::AppState;
     responses(
         (status = 200, description = "Newest first", body = BankTransfers),
         (status = 401, description = "Not signed in", body = ErrorEnvelope),
-        (status = 403, description = "`forbidden` or `mfa_required`", body = ErrorEnvelope),
+        (status = 403, description = "`forbidden` (not staff), `mfa_required`, or `forbidden_area` (the staff role may not use this area)", body = ErrorEnvelope),
         (status = 404, description = "No such account", body = ErrorEnvelope),
     ))]
 #[get("/admin/accounts/{id}/bank-transfers")]
@@ -49,7 +49,7 @@ pub async fn list_transfers(
     responses(
         (status = 201, description = "Confirmed", body = BankTransfer),
         (status = 401, description = "Not signed in", body = ErrorEnvelope),
-        (status = 403, description = "`forbidden` or `mfa_required`", body = ErrorEnvelope),
+        (status = 403, description = "`forbidden` (not staff), `mfa_required`, or `forbidden_area` (the staff role may not use this area)", body = ErrorEnvelope),
         (status = 404, description = "No such account", body = ErrorEnvelope),
         (status = 409, description = "`transfer_already_confirmed`, or `status_transition_refused`", body = ErrorEnvelope),
         (status = 422, description = "`fields`: reference, amount_minor (below the price), currency (no price in it), payer, plan", body = ErrorEnvelope),

@@ -22,7 +22,7 @@ use crate::state::AppState;
     responses(
         (status = 200, description = "The whole catalog", body = AdminProducts),
         (status = 401, description = "Not signed in", body = ErrorEnvelope),
-        (status = 403, description = "`forbidden` or `mfa_required`", body = ErrorEnvelope),
+        (status = 403, description = "`forbidden` (not staff), `mfa_required`, or `forbidden_area` (the staff role may not use this area)", body = ErrorEnvelope),
     )
 )]
 #[get("/admin/catalog/products")]
@@ -40,7 +40,7 @@ pub async fn list_products(state: web::Data<AppState>, _staff: Staff) -> AppResu
     responses(
         (status = 201, description = "Created", body = AdminProduct),
         (status = 401, description = "Not signed in", body = ErrorEnvelope),
-        (status = 403, description = "`forbidden` or `mfa_required`", body = ErrorEnvelope),
+        (status = 403, description = "`forbidden` (not staff), `mfa_required`, or `forbidden_area` (the staff role may not use this area)", body = ErrorEnvelope),
         (status = 422, description = "Invalid fields (slug taken, unknown entitlement, add-on without a plan, …)", body = ErrorEnvelope),
     )
 )]
@@ -48,10 +48,21 @@ pub async fn list_products(state: web::Data<AppState>, _staff: Staff) -> AppResu
 pub async fn create_product(
     state: web::Data<AppState>,
     staff: Staff,
+    request_id: RequestId,
     body: Json<NewProduct>,
 ) -> AppResult<HttpResponse> {
+    let audit = Audit::staff(staff.0.user.id, Some(request_id.0));
     let mut conn = state.pool.get().await?;
-    let product = admin::create(&mut conn, body.into_inner()).await?;
+    let product = audit
+        .audited(
+            &mut conn,
+            "catalog.product_created",
+            "product",
+            |product: &AdminProduct| product.id.0.to_string(),
+            None,
+            async |tx| admin::create(tx, body.into_inner()).await,
+        )
+        .await?;
     tracing::info!(staff.id = %staff.0.user.id, slug = %product.slug, "catalog: product added");
     Ok(HttpResponse::Created().json(product))
 }
@@ -66,7 +77,7 @@ pub async fn create_product(
     responses(
         (status = 200, description = "Changed", body = AdminProduct),
         (status = 401, description = "Not signed in", body = ErrorEnvelope),
-        (status = 403, description = "`forbidden` or `mfa_required`", body = ErrorEnvelope),
+        (status = 403, description = "`forbidden` (not staff), `mfa_required`, or `forbidden_area` (the staff role may not use this area)", body = ErrorEnvelope),
         (status = 404, description = "No such product", body = ErrorEnvelope),
         (status = 422, description = "Invalid fields", body = ErrorEnvelope),
     )
@@ -75,11 +86,24 @@ pub async fn create_product(
 pub async fn update_product(
     state: web::Data<AppState>,
     staff: Staff,
+    request_id: RequestId,
     id: web::Path<uuid::Uuid>,
     body: Json<ProductPatch>,
 ) -> AppResult<HttpResponse> {
+    let audit = Audit::staff(staff.0.user.id, Some(request_id.0));
+    let id = id.into_inner();
     let mut conn = state.pool.get().await?;
-    let product = admin::update(&mut conn, id.into_inner(), body.into_inner()).await?;
+    let before = admin::get(&mut conn, id).await?;
+    let product = audit
+        .audited(
+            &mut conn,
+            "catalog.product_changed",
+            "product",
+            |product: &AdminProduct| product.id.0.to_string(),
+            serde_json::to_value(before).ok(),
+            async |tx| admin::update(tx, id, body.into_inner()).await,
+        )
+        .await?;
     tracing::info!(staff.id = %staff.0.user.id, slug = %product.slug, "catalog: product changed");
     Ok(HttpResponse::Ok().json(product))
 }
@@ -92,7 +116,7 @@ pub async fn update_product(
     responses(
         (status = 200, description = "The terms (all zero when never set)", body = PlanTerms),
         (status = 401, description = "Not signed in", body = ErrorEnvelope),
-        (status = 403, description = "`forbidden` or `mfa_required`", body = ErrorEnvelope),
+        (status = 403, description = "`forbidden` (not staff), `mfa_required`, or `forbidden_area` (the staff role may not use this area)", body = ErrorEnvelope),
         (status = 404, description = "No such plan", body = ErrorEnvelope),
     )
 )]
@@ -115,7 +139,7 @@ pub async fn get_terms(
     responses(
         (status = 200, description = "Set", body = PlanTerms),
         (status = 401, description = "Not signed in", body = ErrorEnvelope),
-        (status = 403, description = "`forbidden` or `mfa_required`", body = ErrorEnvelope),
+        (status = 403, description = "`forbidden` (not staff), `mfa_required`, or `forbidden_area` (the staff role may not use this area)", body = ErrorEnvelope),
         (status = 404, description = "No such plan", body = ErrorEnvelope),
         (status = 422, description = "`fields`: a value out of range", body = ErrorEnvelope),
     )

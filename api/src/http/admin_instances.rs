@@ -10,7 +10,9 @@ use gatehouse_shared::ErrorEnvelope;
 use serde::Deserialize;
 
 use super::json::Json;
+use super::observe::RequestId;
 use super::staff::Staff;
+use crate::admin::audit::Audit;
 use crate::error::AppResult;
 use crate::instances::manage;
 use crate::state::AppState;
@@ -29,7 +31,7 @@ pub struct InstancesQuery {
     responses(
         (status = 200, description = "Instances by product and name", body = InstanceList),
         (status = 401, description = "Not signed in", body = ErrorEnvelope),
-        (status = 403, description = "`forbidden` or `mfa_required`", body = ErrorEnvelope),
+        (status = 403, description = "`forbidden` (not staff), `mfa_required`, or `forbidden_area` (the staff role may not use this area)", body = ErrorEnvelope),
     )
 )]
 #[get("/admin/instances")]
@@ -51,7 +53,7 @@ pub async fn list_instances(
     responses(
         (status = 201, description = "Created", body = InstanceView),
         (status = 401, description = "Not signed in", body = ErrorEnvelope),
-        (status = 403, description = "`forbidden` or `mfa_required`", body = ErrorEnvelope),
+        (status = 403, description = "`forbidden` (not staff), `mfa_required`, or `forbidden_area` (the staff role may not use this area)", body = ErrorEnvelope),
         (status = 422, description = "Invalid fields (caps out of order, name taken, product without instances, …)", body = ErrorEnvelope),
     )
 )]
@@ -59,10 +61,21 @@ pub async fn list_instances(
 pub async fn create_instance(
     state: web::Data<AppState>,
     staff: Staff,
+    request_id: RequestId,
     body: Json<NewInstanceRequest>,
 ) -> AppResult<HttpResponse> {
+    let audit = Audit::staff(staff.0.user.id, Some(request_id.0));
     let mut conn = state.pool.get().await?;
-    let created = manage::create(&mut conn, &body.0).await?;
+    let created = audit
+        .audited(
+            &mut conn,
+            "instances.instance_created",
+            "instance",
+            |view: &InstanceView| view.id.0.to_string(),
+            None,
+            async |tx| manage::create(tx, &body.0).await,
+        )
+        .await?;
     tracing::info!(staff.id = %staff.0.user.id, instance.id = %created.id, name = %created.name, "instance added");
     Ok(HttpResponse::Created().json(created))
 }
@@ -77,7 +90,7 @@ pub async fn create_instance(
     responses(
         (status = 200, description = "Changed", body = InstanceView),
         (status = 401, description = "Not signed in", body = ErrorEnvelope),
-        (status = 403, description = "`forbidden` or `mfa_required`", body = ErrorEnvelope),
+        (status = 403, description = "`forbidden` (not staff), `mfa_required`, or `forbidden_area` (the staff role may not use this area)", body = ErrorEnvelope),
         (status = 404, description = "No such instance", body = ErrorEnvelope),
         (status = 422, description = "Invalid fields", body = ErrorEnvelope),
     )
@@ -86,11 +99,24 @@ pub async fn create_instance(
 pub async fn update_instance(
     state: web::Data<AppState>,
     staff: Staff,
+    request_id: RequestId,
     id: web::Path<uuid::Uuid>,
     body: Json<InstanceUpdate>,
 ) -> AppResult<HttpResponse> {
+    let audit = Audit::staff(staff.0.user.id, Some(request_id.0));
+    let id = id.into_inner();
     let mut conn = state.pool.get().await?;
-    let updated = manage::update(&mut conn, id.into_inner(), &body.0).await?;
+    let before = manage::get(&mut conn, id).await?;
+    let updated = audit
+        .audited(
+            &mut conn,
+            "instances.instance_changed",
+            "instance",
+            |view: &InstanceView| view.id.0.to_string(),
+            serde_json::to_value(before).ok(),
+            async |tx| manage::update(tx, id, &body.0).await,
+        )
+        .await?;
     tracing::info!(staff.id = %staff.0.user.id, instance.id = %updated.id, "instance changed");
     Ok(HttpResponse::Ok().json(updated))
 }
@@ -105,7 +131,7 @@ pub async fn update_instance(
     responses(
         (status = 200, description = "Placed, or kept where they already were", body = PlaceResult),
         (status = 401, description = "Not signed in", body = ErrorEnvelope),
-        (status = 403, description = "`forbidden` or `mfa_required`", body = ErrorEnvelope),
+        (status = 403, description = "`forbidden` (not staff), `mfa_required`, or `forbidden_area` (the staff role may not use this area)", body = ErrorEnvelope),
         (status = 404, description = "No such instance", body = ErrorEnvelope),
         (status = 409, description = "`instance_full`: at its hard cap", body = ErrorEnvelope),
         (status = 422, description = "Unknown user, or an account they do not belong to", body = ErrorEnvelope),
@@ -115,11 +141,23 @@ pub async fn update_instance(
 pub async fn place_user(
     state: web::Data<AppState>,
     staff: Staff,
+    request_id: RequestId,
     id: web::Path<uuid::Uuid>,
     body: Json<PlaceRequest>,
 ) -> AppResult<HttpResponse> {
+    let audit = Audit::staff(staff.0.user.id, Some(request_id.0));
+    let user = body.0.user_id.0.to_string();
     let mut conn = state.pool.get().await?;
-    let placed = manage::place(&mut conn, id.into_inner(), &body.0).await?;
+    let placed = audit
+        .audited(
+            &mut conn,
+            "instances.seat_placed",
+            "user",
+            |_: &PlaceResult| user,
+            None,
+            async |tx| manage::place(tx, id.into_inner(), &body.0).await,
+        )
+        .await?;
     tracing::info!(staff.id = %staff.0.user.id, user.id = %body.0.user_id, instance.id = %placed.instance.id, outcome = %placed.outcome, "seat placed by staff");
     Ok(HttpResponse::Ok().json(placed))
 }
@@ -140,7 +178,7 @@ pub struct OrdersQuery {
     responses(
         (status = 200, description = "Newest first", body = OrderList),
         (status = 401, description = "Not signed in", body = ErrorEnvelope),
-        (status = 403, description = "`forbidden` or `mfa_required`", body = ErrorEnvelope),
+        (status = 403, description = "`forbidden` (not staff), `mfa_required`, or `forbidden_area` (the staff role may not use this area)", body = ErrorEnvelope),
         (status = 422, description = "Unknown state", body = ErrorEnvelope),
     )
 )]
@@ -166,7 +204,7 @@ pub async fn list_orders(
     responses(
         (status = 200, description = "Queued again", body = OrderView),
         (status = 401, description = "Not signed in", body = ErrorEnvelope),
-        (status = 403, description = "`forbidden` or `mfa_required`", body = ErrorEnvelope),
+        (status = 403, description = "`forbidden` (not staff), `mfa_required`, or `forbidden_area` (the staff role may not use this area)", body = ErrorEnvelope),
         (status = 404, description = "No such order", body = ErrorEnvelope),
         (status = 409, description = "`order_not_retryable`: queued, running or complete", body = ErrorEnvelope),
     )
@@ -175,10 +213,21 @@ pub async fn list_orders(
 pub async fn retry_order(
     state: web::Data<AppState>,
     staff: Staff,
+    request_id: RequestId,
     id: web::Path<uuid::Uuid>,
 ) -> AppResult<HttpResponse> {
+    let audit = Audit::staff(staff.0.user.id, Some(request_id.0));
     let mut conn = state.pool.get().await?;
-    let order = manage::retry(&mut conn, id.into_inner()).await?;
+    let order = audit
+        .audited(
+            &mut conn,
+            "instances.order_retried",
+            "order",
+            |order: &OrderView| order.id.0.to_string(),
+            None,
+            async |tx| manage::retry(tx, id.into_inner()).await,
+        )
+        .await?;
     tracing::info!(staff.id = %staff.0.user.id, order.id = %order.id, "order retried by staff");
     Ok(HttpResponse::Ok().json(order))
 }

@@ -5,7 +5,9 @@ use actix_web::{get, post, web, HttpResponse};
 use gatehouse_shared::ErrorEnvelope;
 use serde::{Deserialize, Serialize};
 
+use super::observe::RequestId;
 use super::staff::Staff;
+use crate::admin::audit::Audit;
 use crate::error::{AppError, AppResult};
 use crate::jobs::queue;
 use crate::state::AppState;
@@ -75,7 +77,7 @@ pub async fn dead_jobs(
     responses(
         (status = 204, description = "Queued again"),
         (status = 401, description = "Not signed in", body = ErrorEnvelope),
-        (status = 403, description = "`forbidden` or `mfa_required`", body = ErrorEnvelope),
+        (status = 403, description = "`forbidden` (not staff), `mfa_required`, or `forbidden_area` (the staff role may not use this area)", body = ErrorEnvelope),
         (status = 409, description = "`job_not_dead`: not dead, or a queued copy exists", body = ErrorEnvelope),
     )
 )]
@@ -83,16 +85,32 @@ pub async fn dead_jobs(
 pub async fn retry_job(
     state: web::Data<AppState>,
     staff: Staff,
+    request_id: RequestId,
     id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
+    let audit = Audit::staff(staff.0.user.id, Some(request_id.0));
     let mut conn = state.pool.get().await?;
-    if !queue::retry_dead(&mut conn, id).await? {
-        return Err(AppError::Conflict {
-            code: "job_not_dead",
-            message: format!("Job {id} is not dead, or a queued copy of it already exists."),
-        });
-    }
+    audit
+        .audited(
+            &mut conn,
+            "jobs.job_retried",
+            "job",
+            |_: &serde_json::Value| id.to_string(),
+            Some(serde_json::json!({ "state": "dead" })),
+            async |tx| {
+                if !queue::retry_dead(tx, id).await? {
+                    return Err(AppError::Conflict {
+                        code: "job_not_dead",
+                        message: format!(
+                            "Job {id} is not dead, or a queued copy of it already exists."
+                        ),
+                    });
+                }
+                Ok(serde_json::json!({ "state": "queued", "attempts": 0 }))
+            },
+        )
+        .await?;
     tracing::info!(job.id = id, staff.id = %staff.0.user.id, "dead job queued again by staff");
     Ok(HttpResponse::NoContent().finish())
 }

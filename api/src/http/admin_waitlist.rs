@@ -5,7 +5,9 @@ use gatehouse_shared::onboarding::{WaitlistEntry, WaitlistPage};
 use gatehouse_shared::ErrorEnvelope;
 use serde::Deserialize;
 
+use super::observe::RequestId;
 use super::staff::Staff;
+use crate::admin::audit::Audit;
 use crate::error::AppResult;
 use crate::onboarding::waitlist;
 use crate::state::AppState;
@@ -26,7 +28,7 @@ pub struct WaitlistQuery {
     responses(
         (status = 200, description = "Oldest first, with the total", body = WaitlistPage),
         (status = 401, description = "Not signed in", body = ErrorEnvelope),
-        (status = 403, description = "`forbidden` or `mfa_required`", body = ErrorEnvelope),
+        (status = 403, description = "`forbidden` (not staff), `mfa_required`, or `forbidden_area` (the staff role may not use this area)", body = ErrorEnvelope),
     )
 )]
 #[get("/admin/waitlist")]
@@ -48,7 +50,7 @@ pub async fn list(
     responses(
         (status = 200, description = "CSV with a header row", content_type = "text/csv", body = String),
         (status = 401, description = "Not signed in", body = ErrorEnvelope),
-        (status = 403, description = "`forbidden` or `mfa_required`", body = ErrorEnvelope),
+        (status = 403, description = "`forbidden` (not staff), `mfa_required`, or `forbidden_area` (the staff role may not use this area)", body = ErrorEnvelope),
     )
 )]
 #[get("/admin/waitlist.csv")]
@@ -73,16 +75,28 @@ pub async fn export(state: web::Data<AppState>, _staff: Staff) -> AppResult<Http
     responses(
         (status = 200, description = "Invited (again, if already)", body = WaitlistEntry),
         (status = 401, description = "Not signed in", body = ErrorEnvelope),
-        (status = 403, description = "`forbidden` or `mfa_required`", body = ErrorEnvelope),
+        (status = 403, description = "`forbidden` (not staff), `mfa_required`, or `forbidden_area` (the staff role may not use this area)", body = ErrorEnvelope),
         (status = 404, description = "No such entry", body = ErrorEnvelope),
     )
 )]
 #[post("/admin/waitlist/{id}/invite")]
 pub async fn invite(
     state: web::Data<AppState>,
-    _staff: Staff,
+    staff: Staff,
+    request_id: RequestId,
     id: web::Path<uuid::Uuid>,
 ) -> AppResult<HttpResponse> {
+    let audit = Audit::staff(staff.0.user.id, Some(request_id.0));
     let mut conn = state.pool.get().await?;
-    Ok(HttpResponse::Ok().json(waitlist::invite(&mut conn, &state.public_url, *id).await?))
+    let entry = audit
+        .audited(
+            &mut conn,
+            "waitlist.invited",
+            "waitlist_entry",
+            |entry: &WaitlistEntry| entry.id.to_string(),
+            None,
+            async |tx| waitlist::invite(tx, &state.public_url, *id).await,
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(entry))
 }

@@ -2,11 +2,12 @@
 //! staff: what arrived, and where each stands.
 
 use actix_web::{get, post, web, HttpResponse};
-use diesel_async::AsyncConnection;
 use gatehouse_shared::ErrorEnvelope;
 use serde::{Deserialize, Serialize};
 
+use super::observe::RequestId;
 use super::staff::Staff;
+use crate::admin::audit::Audit;
 use crate::db::stripe_events::{self as q, StripeEventRow};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -80,7 +81,7 @@ const STATUSES: [&str; 4] = ["received", "processed", "ignored", "failed"];
     responses(
         (status = 200, description = "Newest first", body = StripeEvents),
         (status = 401, description = "Not signed in", body = ErrorEnvelope),
-        (status = 403, description = "`forbidden` or `mfa_required`", body = ErrorEnvelope),
+        (status = 403, description = "`forbidden` (not staff), `mfa_required`, or `forbidden_area` (the staff role may not use this area)", body = ErrorEnvelope),
         (status = 422, description = "Unknown status or a malformed `before`", body = ErrorEnvelope),
     )
 )]
@@ -137,7 +138,7 @@ pub async fn list_events(
     responses(
         (status = 200, description = "The event", body = StripeEventDetail),
         (status = 401, description = "Not signed in", body = ErrorEnvelope),
-        (status = 403, description = "`forbidden` or `mfa_required`", body = ErrorEnvelope),
+        (status = 403, description = "`forbidden` (not staff), `mfa_required`, or `forbidden_area` (the staff role may not use this area)", body = ErrorEnvelope),
         (status = 404, description = "No such event", body = ErrorEnvelope),
     )
 )]
@@ -164,7 +165,7 @@ pub async fn get_event(
     responses(
         (status = 202, description = "Queued for processing", body = StripeEventSummary),
         (status = 401, description = "Not signed in", body = ErrorEnvelope),
-        (status = 403, description = "`forbidden` or `mfa_required`", body = ErrorEnvelope),
+        (status = 403, description = "`forbidden` (not staff), `mfa_required`, or `forbidden_area` (the staff role may not use this area)", body = ErrorEnvelope),
         (status = 404, description = "No such event", body = ErrorEnvelope),
         (status = 409, description = "`event_not_processable`: a type Gatehouse ignores", body = ErrorEnvelope),
     )
@@ -173,30 +174,39 @@ pub async fn get_event(
 pub async fn replay_event(
     state: web::Data<AppState>,
     staff: Staff,
+    request_id: RequestId,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
+    let audit = Audit::staff(staff.0.user.id, Some(request_id.0));
     let mut conn = state.pool.get().await?;
-    let row = conn
-        .transaction::<_, AppError, _>(async |tx| {
-            let row = q::find(tx, &id).await?.ok_or(AppError::NotFound)?;
-            let Some(subject) = row.subject_id.clone() else {
-                return Err(AppError::Conflict {
-                    code: "event_not_processable",
-                    message: format!("Gatehouse does not process `{}` events.", row.kind),
-                });
-            };
-            let row = q::mark_for_replay(tx, &id)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            crate::jobs::enqueue(
-                tx,
-                &crate::billing::process::ProcessStripeSubject { subject },
-            )
-            .await?;
-            Ok(row)
-        })
+    let summary = audit
+        .audited(
+            &mut conn,
+            "webhooks.event_replayed",
+            "stripe_event",
+            |_: &StripeEventSummary| id.clone(),
+            None,
+            async |tx| {
+                let row = q::find(tx, &id).await?.ok_or(AppError::NotFound)?;
+                let Some(subject) = row.subject_id.clone() else {
+                    return Err(AppError::Conflict {
+                        code: "event_not_processable",
+                        message: format!("Gatehouse does not process `{}` events.", row.kind),
+                    });
+                };
+                let row = q::mark_for_replay(tx, &id)
+                    .await?
+                    .ok_or(AppError::NotFound)?;
+                crate::jobs::enqueue(
+                    tx,
+                    &crate::billing::process::ProcessStripeSubject { subject },
+                )
+                .await?;
+                Ok(StripeEventSummary::from(&row))
+            },
+        )
         .await?;
     tracing::info!(stripe.event = %id, staff.id = %staff.0.user.id, "Stripe event replayed by staff");
-    Ok(HttpResponse::Accepted().json(StripeEventSummary::from(&row)))
+    Ok(HttpResponse::Accepted().json(summary))
 }

@@ -120,7 +120,7 @@ pub async fn record_usage(
     responses(
         (status = 201, description = "Recorded", body = CreditTransaction),
         (status = 401, description = "Not signed in", body = ErrorEnvelope),
-        (status = 403, description = "`forbidden` or `mfa_required`", body = ErrorEnvelope),
+        (status = 403, description = "`forbidden` (not staff), `mfa_required`, or `forbidden_area` (the staff role may not use this area)", body = ErrorEnvelope),
         (status = 404, description = "No such account", body = ErrorEnvelope),
         (status = 409, description = "`insufficient_credits`", body = ErrorEnvelope),
         (status = 422, description = "`fields`: kind, amount, description", body = ErrorEnvelope),

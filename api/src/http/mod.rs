@@ -4,6 +4,7 @@
 //! utoipa-actix-web so the served routes and the documented ones are the same list.
 
 pub mod admin_accounts;
+pub mod admin_audit;
 pub mod admin_catalog;
 pub mod admin_instances;
 pub mod admin_jobs;
@@ -190,6 +191,8 @@ fn api_v1(cfg: &mut DocumentedConfig) {
         .service(trials::start)
         .service(admin_accounts::list_transfers)
         .service(admin_accounts::confirm_transfer)
+        .service(admin_audit::search)
+        .service(admin_audit::export)
         .service(admin_catalog::get_terms)
         .service(admin_catalog::set_terms)
         .service(orders::list)

@@ -78,6 +78,14 @@ pub async fn list(conn: &mut Conn, product: Option<&str>) -> AppResult<InstanceL
     })
 }
 
+/// One instance as staff see it; 404 when there is none.
+pub async fn get(conn: &mut Conn, id: Uuid) -> AppResult<InstanceView> {
+    let instance = q::instance(conn, id).await?.ok_or(AppError::NotFound)?;
+    let slug = q::product_slug(conn, instance.product_id).await?;
+    let connector = q::connector(conn, id).await?;
+    Ok(view(instance, slug, connector.as_ref()))
+}
+
 fn check_name(fields: &mut Fields, name: &str) {
     let length = name.trim().chars().count();
     if length == 0 || length > 100 || name.trim() != name {

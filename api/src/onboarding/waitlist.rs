@@ -81,18 +81,6 @@ pub async fn page(conn: &mut Conn, limit: i64, offset: i64) -> AppResult<Waitlis
     })
 }
 
-/// One CSV field: quoted, quotes doubled, and a leading `=`, `+`, `-`, `@` (or tab/CR)
-/// defused so a spreadsheet never runs it as a formula.
-fn csv_field(value: &str) -> String {
-    let risky = value.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    let value = if risky {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    format!("\"{}\"", value.replace('"', "\"\""))
-}
-
 /// The whole list, oldest first, as CSV with a header row.
 pub async fn csv(conn: &mut Conn) -> AppResult<String> {
     let mut out = String::from("email,name,product,joined_at,invited_at\r\n");
@@ -104,15 +92,16 @@ pub async fn csv(conn: &mut Conn) -> AppResult<String> {
         }
         offset += rows.len() as i64;
         for row in rows.into_iter().map(entry) {
-            let cells = [
-                csv_field(&row.email),
-                csv_field(&row.name),
-                csv_field(row.product.as_deref().unwrap_or_default()),
-                csv_field(&row.created_at),
-                csv_field(row.invited_at.as_deref().unwrap_or_default()),
-            ];
-            out.push_str(&cells.join(","));
-            out.push_str("\r\n");
+            crate::csv::push_row(
+                &mut out,
+                &[
+                    &row.email,
+                    &row.name,
+                    row.product.as_deref().unwrap_or_default(),
+                    &row.created_at,
+                    row.invited_at.as_deref().unwrap_or_default(),
+                ],
+            );
         }
     }
 }
@@ -140,18 +129,4 @@ pub async fn invite(conn: &mut Conn, public_url: &url::Url, id: Uuid) -> AppResu
         Ok(entry(row))
     })
     .await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::csv_field;
-
-    #[test]
-    fn csv_fields_are_quoted_and_formulas_defused() {
-        assert_eq!(csv_field("ada@example.org"), "\"ada@example.org\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(csv_field("-1"), "\"'-1\"");
-        assert_eq!(csv_field("a,b\nc"), "\"a,b\nc\"");
-    }
 }

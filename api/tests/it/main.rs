@@ -9,6 +9,7 @@ mod admin_catalog;
 mod admin_instances;
 mod api_keys;
 mod api_rates;
+mod audit_trail;
 mod auth;
 mod billing;
 mod billing_checkout;
