@@ -3,6 +3,7 @@
 //! serde only by default; `feature = "server"` adds OpenAPI schema derives so the
 //! Wasm build never compiles server dependencies.
 
+pub mod admin_accounts;
 pub mod admin_catalog;
 pub mod api_keys;
 pub mod audit;

@@ -164,16 +164,19 @@ pub async fn confirm(
                 code: "transfer_already_confirmed",
                 message: format!("The transfer {reference} was confirmed before."),
             })?;
-            let reason = format!("bank transfer {reference} confirmed");
-            status::change(
-                tx,
-                account_id,
-                &account.status,
-                "active",
-                Actor::Staff(staff),
-                &reason,
-            )
-            .await?;
+            // A staff hold (suspension) outlasts the payment; reactivating settles it.
+            if account.held_at.is_none() {
+                let reason = format!("bank transfer {reference} confirmed");
+                status::change(
+                    tx,
+                    account_id,
+                    &account.status,
+                    "active",
+                    Actor::Staff(staff),
+                    &reason,
+                )
+                .await?;
+            }
             super::credits::renew_plan_grant(
                 tx,
                 account_id,

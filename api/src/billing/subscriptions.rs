@@ -298,6 +298,10 @@ async fn settle_status(
             to = from_period;
         }
     }
+    // A staff suspension holds whatever Stripe says; reactivating settles again.
+    if account.held_at.is_some() {
+        to = "suspended";
+    }
     if to != account.status {
         if status::allowed(&account.status, to) {
             let reason = match (actor, to) {
@@ -336,6 +340,35 @@ async fn notify(
         enqueue(tx, &SendEmail(message)).await?;
     }
     Ok(())
+}
+
+/// Settles the account's status from its subscriptions and plan periods again (staff
+/// lifted a hold, say), as `actor`; call with the account row locked. Without
+/// subscriptions the status comes from a live plan period, else it is `active` (nothing
+/// bought). Returns the new status.
+pub async fn resettle(
+    tx: &mut Conn,
+    settings: &BillingSettings,
+    account: &AccountBilling,
+    now: DateTime<Utc>,
+    actor: Actor,
+) -> AppResult<String> {
+    if !q::subscription_statuses(tx, account.id).await?.is_empty() {
+        return settle_status(tx, settings, account, now, actor).await;
+    }
+    let to = crate::accounts::periods::status_from_periods(tx, account.id, now)
+        .await?
+        .unwrap_or("active");
+    status::change(
+        tx,
+        account.id,
+        &account.status,
+        to,
+        actor,
+        "reactivated by staff",
+    )
+    .await?;
+    Ok(to.to_owned())
 }
 
 /// Re-evaluates a past-due account's grace period (the sweep's safety net): suspends it

@@ -19,6 +19,8 @@ pub struct AccountBilling {
     pub status: String,
     pub stripe_customer_id: Option<String>,
     pub past_due_since: Option<DateTime<Utc>>,
+    /// Staff suspended it: billing leaves the status alone until staff reactivate it.
+    pub held_at: Option<DateTime<Utc>>,
 }
 
 /// The account with this Stripe customer, row-locked (billing changes of one account are

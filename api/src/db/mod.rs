@@ -3,6 +3,7 @@
 //! transaction.
 
 pub mod accounts;
+pub mod admin_accounts;
 pub mod api_keys;
 pub mod audit;
 pub mod billing;

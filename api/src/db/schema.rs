@@ -33,6 +33,8 @@ diesel::table! {
         stripe_customer_id -> Nullable<Text>,
         past_due_since -> Nullable<Timestamptz>,
         purged_at -> Nullable<Timestamptz>,
+        held_at -> Nullable<Timestamptz>,
+        held_reason -> Nullable<Text>,
     }
 }
 

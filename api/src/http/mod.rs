@@ -8,6 +8,7 @@ pub mod admin_audit;
 pub mod admin_catalog;
 pub mod admin_instances;
 pub mod admin_jobs;
+pub mod admin_users;
 pub mod admin_waitlist;
 pub mod admin_webhooks;
 pub mod api_keys;
@@ -191,6 +192,13 @@ fn api_v1(cfg: &mut DocumentedConfig) {
         .service(trials::start)
         .service(admin_accounts::list_transfers)
         .service(admin_accounts::confirm_transfer)
+        .service(admin_users::search)
+        .service(admin_users::detail)
+        .service(admin_users::suspend)
+        .service(admin_users::reactivate)
+        .service(admin_users::revoke_sessions)
+        .service(admin_users::resend_verification)
+        .service(admin_users::password_reset)
         .service(admin_audit::search)
         .service(admin_audit::export)
         .service(admin_catalog::get_terms)

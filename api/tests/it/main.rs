@@ -5,6 +5,7 @@ mod harness;
 
 mod account;
 mod admin_access;
+mod admin_accounts;
 mod admin_catalog;
 mod admin_instances;
 mod api_keys;
