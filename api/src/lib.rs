@@ -24,3 +24,4 @@ pub mod recovery;
 pub mod server;
 pub mod state;
 pub mod telemetry;
+pub mod tickets;
