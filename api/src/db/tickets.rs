@@ -95,14 +95,15 @@ pub async fn lock(conn: &mut Conn, id: Uuid) -> QueryResult<Option<TicketRow>> {
         .optional()
 }
 
-/// Sets the status (and `closed_at` for `closed`) and marks the ticket updated now.
+/// Sets the status (and `closed_at` for `closed`) and marks the ticket updated now (the
+/// clock's now, read after the caller took the row lock, not the transaction's start).
 pub async fn set_status(conn: &mut Conn, id: Uuid, status: &str) -> QueryResult<TicketRow> {
-    let closed_at = (status == "closed").then(Utc::now);
+    let now = Utc::now();
     diesel::update(tickets::table.find(id))
         .set((
             tickets::status.eq(status),
-            tickets::closed_at.eq(closed_at),
-            tickets::updated_at.eq(diesel::dsl::now),
+            tickets::closed_at.eq((status == "closed").then_some(now)),
+            tickets::updated_at.eq(now),
         ))
         .returning(TicketRow::as_returning())
         .get_result(conn)

@@ -437,3 +437,63 @@ async fn staff_list_tickets_by_page_and_status() {
     assert!(refused["error"]["fields"]["status"].is_string());
     assert!(refused["error"]["fields"]["per_page"].is_string());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_replies_and_a_close_never_leave_a_reply_after_the_close() {
+    let app = TestApp::spawn().await;
+    app.create_user("ada@example.org", "ada").await;
+    let (ada, _) = app.sign_in("ada").await;
+    let staff = app.staff_session().await;
+    let id = open(&app, &ada, "Race").await;
+    let mine = format!("/api/v1/tickets/{id}/messages");
+    let theirs = format!("/api/v1/admin/tickets/{id}/messages");
+    let close = format!("/api/v1/admin/tickets/{id}/close");
+
+    let mut calls = Vec::new();
+    for n in 0..6 {
+        let (path, token) = if n % 2 == 0 {
+            (&mine, &ada)
+        } else {
+            (&theirs, &staff)
+        };
+        calls.push(reply(&app, path, token, "Racing"));
+    }
+    let closing = app.call(Method::POST, &close, &staff, None);
+    let (answers, (closed, _)) = tokio::join!(futures_util::future::join_all(calls), closing);
+    assert_eq!(closed, 200);
+    let accepted = answers.iter().filter(|(status, _)| *status == 201).count() as i64;
+    assert!(
+        answers
+            .iter()
+            .all(|(status, _)| [201, 409].contains(status)),
+        "{answers:?}"
+    );
+    assert_eq!(messages(&app, &id).await, 1 + accepted);
+
+    let (_, ticket) = app
+        .call(Method::GET, &format!("/api/v1/tickets/{id}"), &ada, None)
+        .await;
+    assert_eq!(ticket["status"], "closed");
+    let closed_at =
+        chrono::DateTime::parse_from_rfc3339(ticket["closed_at"].as_str().unwrap()).unwrap();
+    for message in ticket["messages"].as_array().unwrap() {
+        let at =
+            chrono::DateTime::parse_from_rfc3339(message["created_at"].as_str().unwrap()).unwrap();
+        assert!(at <= closed_at, "a reply landed after the close: {ticket}");
+    }
+    let mut conn = app.db.pool().get().await.unwrap();
+    let records = gatehouse::db::audit::of_target(&mut conn, "ticket", &id)
+        .await
+        .unwrap();
+    let staff_replies = answers
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .filter(|(status, _)| *status == 201)
+        .count();
+    assert_eq!(
+        records.len(),
+        staff_replies + 1,
+        "one record per staff change"
+    );
+}
