@@ -18,7 +18,7 @@ fn normal() -> String {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewTicket {
-    /// 1–200 characters.
+    /// 1–200 characters, one line.
     pub subject: String,
     /// The first message, 1–10,000 characters.
     pub body: String,

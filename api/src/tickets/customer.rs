@@ -35,6 +35,9 @@ pub async fn open(
             "subject".to_owned(),
             format!("must be 1–{MAX_SUBJECT} characters"),
         );
+    } else if subject.chars().any(char::is_control) {
+        // It becomes an email subject line.
+        fields.insert("subject".to_owned(), "must be one line".to_owned());
     }
     check_body(&request.body, &mut fields);
     if !PRIORITIES.contains(&request.priority.as_str()) {

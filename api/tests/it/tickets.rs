@@ -196,6 +196,7 @@ async fn opening_a_ticket_checks_every_field() {
     for (body, field) in [
         (json!({"subject": " ", "body": "x"}), "subject"),
         (json!({"subject": "s".repeat(201), "body": "x"}), "subject"),
+        (json!({"subject": "Help\nBcc: x", "body": "x"}), "subject"),
         (json!({"subject": "Help", "body": ""}), "body"),
         (
             json!({"subject": "Help", "body": "x".repeat(10_001)}),
