@@ -21,5 +21,6 @@ pub mod plans;
 pub mod recovery;
 pub mod spa;
 pub mod teams;
+pub mod tickets;
 
 pub use error::{ErrorBody, ErrorEnvelope};

@@ -361,3 +361,19 @@ pub async fn staff_emails(conn: &mut Conn) -> QueryResult<Vec<(String, String)>>
         .load(conn)
         .await
 }
+
+/// Every active staff member with one of `roles` (`support`, `billing`, `admin`):
+/// `(email, first name)`.
+pub async fn staff_emails_in_roles(
+    conn: &mut Conn,
+    roles: &[&str],
+) -> QueryResult<Vec<(String, String)>> {
+    users::table
+        .filter(users::is_staff.eq(true))
+        .filter(users::deactivated_at.is_null())
+        .filter(users::staff_role.eq_any(roles))
+        .order(users::email.asc())
+        .select((users::email, users::first_name))
+        .load(conn)
+        .await
+}

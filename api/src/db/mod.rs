@@ -20,6 +20,7 @@ pub mod retention;
 pub mod schema;
 pub mod stripe_events;
 pub mod teams;
+pub mod tickets;
 pub mod tokens;
 
 use std::time::Duration;

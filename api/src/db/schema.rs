@@ -444,6 +444,33 @@ diesel::table! {
 }
 
 diesel::table! {
+    ticket_messages (id) {
+        id -> Int8,
+        ticket_id -> Uuid,
+        author_user_id -> Uuid,
+        from_staff -> Bool,
+        body -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    tickets (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        account_id -> Uuid,
+        subject -> Text,
+        priority -> Text,
+        status -> Text,
+        order_id -> Nullable<Uuid>,
+        stripe_subscription_id -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        closed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     totp_credentials (user_id) {
         user_id -> Uuid,
         secret -> Bytea,
@@ -520,6 +547,11 @@ diesel::joinable!(seats -> users (user_id));
 diesel::joinable!(subscription_items -> prices (price_id));
 diesel::joinable!(subscription_items -> subscriptions (subscription_id));
 diesel::joinable!(subscriptions -> accounts (account_id));
+diesel::joinable!(ticket_messages -> tickets (ticket_id));
+diesel::joinable!(ticket_messages -> users (author_user_id));
+diesel::joinable!(tickets -> accounts (account_id));
+diesel::joinable!(tickets -> orders (order_id));
+diesel::joinable!(tickets -> users (user_id));
 diesel::joinable!(totp_credentials -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -555,6 +587,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     stripe_events,
     subscription_items,
     subscriptions,
+    ticket_messages,
+    tickets,
     totp_credentials,
     users,
     waitlist,

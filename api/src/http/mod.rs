@@ -8,6 +8,7 @@ pub mod admin_audit;
 pub mod admin_catalog;
 pub mod admin_instances;
 pub mod admin_jobs;
+pub mod admin_tickets;
 pub mod admin_users;
 pub mod admin_waitlist;
 pub mod admin_webhooks;
@@ -32,6 +33,7 @@ pub mod recovery;
 pub mod spa;
 pub mod staff;
 pub mod teams;
+pub mod tickets;
 pub mod trials;
 pub mod webhooks;
 
@@ -83,6 +85,7 @@ pub struct HttpSettings {
         (name = "recovery", description = "Getting back in after a cancellation or a failed payment"),
         (name = "orders", description = "Purchases and changes, and how far their fulfilment got"),
         (name = "accounts", description = "Accounts (tenants) and their API keys"),
+        (name = "tickets", description = "Support tickets: open one, follow it, reply"),
         (name = "admin", description = "For staff: needs a staff account signed in with a second factor"),
         (name = "operations", description = "Health and metrics for operators"),
     )
@@ -205,6 +208,14 @@ fn api_v1(cfg: &mut DocumentedConfig) {
         .service(admin_catalog::set_terms)
         .service(orders::list)
         .service(orders::get)
+        .service(tickets::open)
+        .service(tickets::list)
+        .service(tickets::get)
+        .service(tickets::reply)
+        .service(admin_tickets::list)
+        .service(admin_tickets::get)
+        .service(admin_tickets::reply)
+        .service(admin_tickets::close)
         .service(webhooks::stripe);
 }
 

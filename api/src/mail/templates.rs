@@ -303,6 +303,48 @@ pub fn recovery_code(to: &str, name: &str, code: &str) -> Email {
     )
 }
 
+/// Sent to the customer when staff reply to their ticket.
+pub fn ticket_reply(to: &str, name: &str, ticket_subject: &str, link: &str) -> Email {
+    notice(
+        to,
+        name,
+        "ticket_reply",
+        &format!("New reply to your ticket: {ticket_subject}"),
+        &[
+            &format!("Our support team replied to your ticket \"{ticket_subject}\"."),
+            "Read the reply and answer it on the ticket's page; replying by email does not reach us.",
+        ],
+        Some(("Open the ticket", link)),
+    )
+}
+
+/// Sent to support staff when a customer opens a ticket (`opened`) or replies to one.
+pub fn ticket_for_staff(
+    to: &str,
+    name: &str,
+    opened: bool,
+    ticket_subject: &str,
+    priority: &str,
+    customer: &str,
+    ticket_id: &str,
+) -> Email {
+    let (template, subject, what) = if opened {
+        (
+            "ticket_opened",
+            format!("New {priority} ticket: {ticket_subject}"),
+            format!("{customer} opened a ticket \"{ticket_subject}\" ({priority} priority)."),
+        )
+    } else {
+        (
+            "ticket_customer_reply",
+            format!("Customer reply on ticket: {ticket_subject}"),
+            format!("{customer} replied to the ticket \"{ticket_subject}\"."),
+        )
+    };
+    let reference = format!("Ticket {ticket_id}, in the admin API under admin/tickets.");
+    notice(to, name, template, &subject, &[&what, &reference], None)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -113,6 +113,17 @@ async fn every_admin_mutation_writes_exactly_one_audit_record() {
     assert_eq!(status, 201, "{instance}");
     let instance = instance["id"].as_str().unwrap().to_owned();
     let nobody = Uuid::new_v4();
+    let (customer, _) = app.sign_in("ada").await;
+    let (status, ticket) = app
+        .call(
+            Method::POST,
+            "/api/v1/tickets",
+            &customer,
+            Some(json!({"subject": "Where is my seat?", "body": "It says being prepared."})),
+        )
+        .await;
+    assert_eq!(status, 201, "{ticket}");
+    let ticket = ticket["id"].as_str().unwrap().to_owned();
 
     let scenarios = vec![
         Scenario {
@@ -273,6 +284,22 @@ async fn every_admin_mutation_writes_exactly_one_audit_record() {
             refused_path: format!("/api/v1/admin/users/{nobody}/password-reset"),
             refused_body: None,
             action: "account.password_reset_sent",
+        },
+        Scenario {
+            operation: "post /api/v1/admin/tickets/{id}/messages",
+            path: format!("/api/v1/admin/tickets/{ticket}/messages"),
+            body: Some(json!({"body": "It is on its way."})),
+            refused_path: format!("/api/v1/admin/tickets/{nobody}/messages"),
+            refused_body: Some(json!({"body": "Hello?"})),
+            action: "tickets.replied",
+        },
+        Scenario {
+            operation: "post /api/v1/admin/tickets/{id}/close",
+            path: format!("/api/v1/admin/tickets/{ticket}/close"),
+            body: None,
+            refused_path: format!("/api/v1/admin/tickets/{ticket}/close"),
+            refused_body: None, // closed already
+            action: "tickets.closed",
         },
     ];
 

@@ -1,5 +1,5 @@
 //! Tenant isolation, walked from the committed OpenAPI spec: every account-scoped route
-//! (a path with an account, order, key, member or invitation id; not admin) is called by
+//! (a path with an account, order, key, member, invitation or ticket id; not admin) is called by
 //! another account — with its session and with its full-scope API key — using the first
 //! account's ids, and answers 404; routes under the caller's own account with the other
 //! account's key, member or invitation ids answer 404 too. Afterwards the first account
@@ -37,19 +37,22 @@ fn body(path: &str, method: &str) -> Option<Option<Value>> {
         ("/api/v1/accounts/{id}/trial", "get") => None,
         ("/api/v1/accounts/{id}/trial", "post") => Some(json!({})),
         ("/api/v1/orders/{id}", "get") => None,
+        ("/api/v1/tickets/{id}", "get") => None,
+        ("/api/v1/tickets/{id}/messages", "post") => Some(json!({"body": "Me too"})),
         _ => return None,
     };
     Some(body)
 }
 
 /// The first account, a team: Ada owns it, Grace is a member; it has a key, an open invitation
-/// and an order.
+/// and an order; Ada has a support ticket.
 struct Victim {
     account: Uuid,
     grace: Uuid,
     key_id: String,
     invitation_id: String,
     order_id: Uuid,
+    ticket_id: String,
 }
 
 async fn victim(app: &TestApp) -> Victim {
@@ -91,12 +94,22 @@ async fn victim(app: &TestApp) -> Victim {
         )
         .await;
     assert_eq!(status, 201, "{invitation}");
+    let (status, ticket) = app
+        .call(
+            Method::POST,
+            "/api/v1/tickets",
+            &ada,
+            Some(json!({"subject": "Private", "body": "Only for support."})),
+        )
+        .await;
+    assert_eq!(status, 201, "{ticket}");
     Victim {
         account,
         grace,
         key_id: key["key"]["id"].as_str().unwrap_or_default().to_owned(),
         invitation_id: invitation["id"].as_str().unwrap().to_owned(),
         order_id: order.id,
+        ticket_id: ticket["id"].as_str().unwrap().to_owned(),
     }
 }
 
@@ -118,6 +131,8 @@ async fn snapshot(app: &TestApp, account: Uuid) -> Value {
     }
     let (_, accounts) = app.call(Method::GET, "/api/v1/accounts", &ada, None).await;
     seen.insert("accounts".to_owned(), accounts);
+    let (_, tickets) = app.call(Method::GET, "/api/v1/tickets", &ada, None).await;
+    seen.insert("tickets".to_owned(), tickets);
     Value::Object(seen)
 }
 
@@ -147,7 +162,8 @@ async fn every_account_scoped_route_answers_404_to_another_account() {
     let mut walked = Vec::new();
     for (path, operations) in spec["paths"].as_object().unwrap() {
         let scoped = (path.starts_with("/api/v1/accounts/{")
-            || path.starts_with("/api/v1/orders/{"))
+            || path.starts_with("/api/v1/orders/{")
+            || path.starts_with("/api/v1/tickets/{"))
             && !path.contains("/admin/");
         if !scoped {
             continue;
@@ -167,6 +183,8 @@ async fn every_account_scoped_route_answers_404_to_another_account() {
             };
             let mut urls = vec![if path.starts_with("/api/v1/orders/") {
                 path.replace("{id}", &victim.order_id.to_string())
+            } else if path.starts_with("/api/v1/tickets/") {
+                path.replace("{id}", &victim.ticket_id)
             } else {
                 fill(victim.account)
             }];

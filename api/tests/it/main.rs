@@ -42,4 +42,5 @@ mod spa;
 mod stripe_processing;
 mod stripe_world;
 mod teams;
+mod tickets;
 mod webhooks;
