@@ -137,6 +137,9 @@ pub struct PersonalDataExport {
     pub memberships: Vec<MembershipExport>,
     pub sessions: Vec<SessionExport>,
     pub emails: Vec<EmailExport>,
+    /// The person's support tickets with every message.
+    #[serde(default)]
+    pub tickets: Vec<crate::tickets::Ticket>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

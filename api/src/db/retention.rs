@@ -77,6 +77,11 @@ pub async fn purge_account(
            (SELECT id FROM onboardings WHERE user_id = ANY($1))"
             .to_owned(),
         "DELETE FROM onboardings WHERE user_id = ANY($1)".to_owned(),
+        // Support conversations are the person's words: they go with them.
+        "DELETE FROM ticket_messages WHERE ticket_id IN
+           (SELECT id FROM tickets WHERE user_id = ANY($1))"
+            .to_owned(),
+        "DELETE FROM tickets WHERE user_id = ANY($1)".to_owned(),
         "DELETE FROM refresh_tokens WHERE user_id = ANY($1)".to_owned(),
         "DELETE FROM oauth_identities WHERE user_id = ANY($1)".to_owned(),
         "DELETE FROM mfa_recovery_codes WHERE user_id = ANY($1)".to_owned(),

@@ -116,7 +116,12 @@ pub async fn export(
     let memberships = q::memberships(conn, user_id).await?;
     let sessions = q::sessions_of(conn, user_id).await?;
     let emails = tokens::emails_to(conn, &user.email).await?;
+    let mut tickets = Vec::new();
+    for ticket in crate::tickets::customer::list(conn, user_id).await?.tickets {
+        tickets.push(crate::tickets::customer::get(conn, user_id, ticket.id).await?);
+    }
     Ok(PersonalDataExport {
+        tickets,
         created_at: user.created_at.to_rfc3339(),
         email_verified_at: user.email_verified_at.map(|t| t.to_rfc3339()),
         user: me(conn, settings, user, account_id).await?,

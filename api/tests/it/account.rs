@@ -263,7 +263,7 @@ async fn preferences_change_as_a_whole_and_are_checked() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_export_holds_profile_memberships_sessions_and_emails() {
+async fn the_export_holds_profile_memberships_sessions_emails_and_tickets() {
     let app = TestApp::spawn().await;
     let (user, account) = app.create_user("ada@example.org", "ada").await;
     app.post_json(
@@ -272,6 +272,15 @@ async fn the_export_holds_profile_memberships_sessions_and_emails() {
     )
     .await;
     let (access, _) = app.sign_in("ada").await;
+    let (status, _) = app
+        .call(
+            Method::POST,
+            "/api/v1/tickets",
+            &access,
+            Some(json!({"subject": "Invoice address", "body": "Please change it."})),
+        )
+        .await;
+    assert_eq!(status, 201);
     let response = app
         .authed(Method::GET, "/api/v1/me/export", &access, None)
         .await;
@@ -286,6 +295,10 @@ async fn the_export_holds_profile_memberships_sessions_and_emails() {
     assert_eq!(export["memberships"][0]["role"], "owner");
     assert_eq!(export["sessions"].as_array().unwrap().len(), 1);
     assert_eq!(export["sessions"][0]["active"], true);
+    assert_eq!(
+        export["tickets"][0]["messages"][0]["body"],
+        "Please change it."
+    );
     assert!(
         !export.to_string().contains("argon2"),
         "no password hash in the export"

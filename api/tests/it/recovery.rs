@@ -312,6 +312,19 @@ async fn accounts_past_their_retention_are_purged_and_no_others() {
         .execute(&mut conn)
         .await
         .unwrap();
+    // Old and Shared each opened a support ticket.
+    for login in ["old", "shared"] {
+        let (token, _) = app.sign_in(login).await;
+        let (status, _) = app
+            .call(
+                reqwest::Method::POST,
+                "/api/v1/tickets",
+                &token,
+                Some(json!({"subject": "Help", "body": "My words"})),
+            )
+            .await;
+        assert_eq!(status, 201);
+    }
 
     let now = chrono::Utc::now();
     let retention = std::time::Duration::from_secs(90 * 86_400);
@@ -360,6 +373,11 @@ async fn accounts_past_their_retention_are_purged_and_no_others() {
             "SELECT count(*) AS count FROM accounts WHERE purged_at IS NOT NULL AND name = 'Deleted account'"
         )
         .await,
+        1
+    );
+    // The purged person's tickets went with them; the other's stayed.
+    assert_eq!(
+        count(&app, "SELECT count(*) AS count FROM ticket_messages").await,
         1
     );
     // The accounting records stay.
