@@ -15,6 +15,7 @@ pub mod mfa;
 pub mod oauth;
 pub mod onboarding;
 pub mod orders;
+pub mod overview;
 pub mod plans;
 pub mod retention;
 pub mod schema;

@@ -8,6 +8,7 @@ pub mod admin_audit;
 pub mod admin_catalog;
 pub mod admin_instances;
 pub mod admin_jobs;
+pub mod admin_overview;
 pub mod admin_tickets;
 pub mod admin_users;
 pub mod admin_waitlist;
@@ -202,6 +203,7 @@ fn api_v1(cfg: &mut DocumentedConfig) {
         .service(admin_users::revoke_sessions)
         .service(admin_users::resend_verification)
         .service(admin_users::password_reset)
+        .service(admin_overview::overview)
         .service(admin_audit::search)
         .service(admin_audit::export)
         .service(admin_catalog::get_terms)

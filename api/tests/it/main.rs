@@ -8,6 +8,7 @@ mod admin_access;
 mod admin_accounts;
 mod admin_catalog;
 mod admin_instances;
+mod admin_overview;
 mod api_keys;
 mod api_rates;
 mod audit_trail;
