@@ -180,3 +180,22 @@ pub async fn mark_for_replay(conn: &mut Conn, id: &str) -> QueryResult<Option<St
         .await
         .optional()
 }
+
+/// Staff decide a waiting or failed event is not to be processed: `ignored`, with a note.
+/// `None` when there is no such event or it is not waiting or failed.
+pub async fn discard(conn: &mut Conn, id: &str) -> QueryResult<Option<StripeEventRow>> {
+    diesel::update(
+        stripe_events::table
+            .find(id)
+            .filter(stripe_events::status.eq_any(["received", "failed"])),
+    )
+    .set((
+        stripe_events::status.eq("ignored"),
+        stripe_events::last_error.eq("discarded by staff"),
+        stripe_events::processed_at.eq(diesel::dsl::now),
+    ))
+    .returning(StripeEventRow::as_returning())
+    .get_result(conn)
+    .await
+    .optional()
+}

@@ -1,5 +1,5 @@
-//! `GET /api/v1/admin/jobs/dead` and `POST /api/v1/admin/jobs/{id}/retry`: background
-//! jobs that ran out of attempts, for staff.
+//! Background jobs for staff: `GET /api/v1/admin/jobs` (by state and kind), `GET …/jobs/dead`,
+//! `POST …/jobs/{id}/retry` and `POST …/jobs/{id}/discard` (dead ones).
 
 use actix_web::{get, post, web, HttpResponse};
 use gatehouse_shared::ErrorEnvelope;
@@ -113,4 +113,140 @@ pub async fn retry_job(
         .await?;
     tracing::info!(job.id = id, staff.id = %staff.0.user.id, "dead job queued again by staff");
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// A job as operators see it (never its payload: it may hold one-time links).
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct JobSummary {
+    pub id: i64,
+    pub kind: String,
+    /// `queued`, `running`, `done` or `dead`.
+    pub state: String,
+    pub attempts: i32,
+    pub max_attempts: i32,
+    pub last_error: Option<String>,
+    /// RFC 3339: when it runs (next).
+    pub run_at: String,
+    pub created_at: String,
+    pub finished_at: Option<String>,
+}
+
+impl From<queue::JobRow> for JobSummary {
+    fn from(job: queue::JobRow) -> Self {
+        Self {
+            id: job.id,
+            kind: job.kind,
+            state: job.state,
+            attempts: job.attempts,
+            max_attempts: job.max_attempts,
+            last_error: job.last_error,
+            run_at: job.run_at.to_rfc3339(),
+            created_at: job.created_at.to_rfc3339(),
+            finished_at: job.finished_at.map(|t| t.to_rfc3339()),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct JobList {
+    pub jobs: Vec<JobSummary>,
+    /// Pass as `before_id` for the next page; absent on the last.
+    pub next_before_id: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct JobsQuery {
+    /// `queued`, `running`, `done` or `dead`.
+    pub state: Option<String>,
+    /// A job kind, e.g. `mail.send`.
+    pub kind: Option<String>,
+    /// Only jobs with a smaller id: the next page.
+    pub before_id: Option<i64>,
+    /// 1–200, default 50.
+    pub limit: Option<i64>,
+}
+
+const JOB_STATES: [&str; 4] = ["queued", "running", "done", "dead"];
+
+/// Jobs by state and kind, newest first.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(JobsQuery),
+    responses(
+        (status = 200, description = "Newest first", body = JobList),
+        (status = 401, description = "Not signed in", body = ErrorEnvelope),
+        (status = 403, description = "`forbidden` (not staff), `mfa_required`, or `forbidden_area` (the staff role may not use this area)", body = ErrorEnvelope),
+        (status = 422, description = "`fields.state`", body = ErrorEnvelope),
+    )
+)]
+#[get("/admin/jobs")]
+pub async fn list_jobs(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    query: web::Query<JobsQuery>,
+) -> AppResult<HttpResponse> {
+    let wanted = query.state.as_deref().filter(|s| !s.is_empty());
+    if wanted.is_some_and(|s| !JOB_STATES.contains(&s)) {
+        return Err(AppError::validation([(
+            "state".to_owned(),
+            format!("must be one of: {}", JOB_STATES.join(", ")),
+        )]));
+    }
+    let limit = query.limit.unwrap_or(50).clamp(1, 200);
+    let kind = query.kind.as_deref().filter(|k| !k.is_empty());
+    let mut conn = state.pool.get().await?;
+    let rows = queue::list(&mut conn, wanted, kind, query.before_id, limit).await?;
+    let next_before_id = (rows.len() as i64 == limit)
+        .then(|| rows.last().map(|job| job.id))
+        .flatten();
+    Ok(HttpResponse::Ok()
+        .insert_header(("cache-control", "no-store"))
+        .json(JobList {
+            jobs: rows.into_iter().map(JobSummary::from).collect(),
+            next_before_id,
+        }))
+}
+
+/// Removes a dead job staff gave up on (the audit log keeps what it was).
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The job")),
+    responses(
+        (status = 200, description = "Discarded", body = JobSummary),
+        (status = 401, description = "Not signed in", body = ErrorEnvelope),
+        (status = 403, description = "`forbidden` (not staff), `mfa_required`, or `forbidden_area` (the staff role may not use this area)", body = ErrorEnvelope),
+        (status = 409, description = "`job_not_dead`", body = ErrorEnvelope),
+    )
+)]
+#[post("/admin/jobs/{id}/discard")]
+pub async fn discard_job(
+    state: web::Data<AppState>,
+    staff: Staff,
+    request_id: RequestId,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let audit = Audit::staff(staff.0.user.id, Some(request_id.0));
+    let mut conn = state.pool.get().await?;
+    let discarded = audit
+        .audited(
+            &mut conn,
+            "jobs.job_discarded",
+            "job",
+            |_: &JobSummary| id.to_string(),
+            None,
+            async |tx| {
+                queue::discard_dead(tx, id)
+                    .await?
+                    .map(JobSummary::from)
+                    .ok_or_else(|| AppError::Conflict {
+                        code: "job_not_dead",
+                        message: format!("Job {id} is not dead."),
+                    })
+            },
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(discarded))
 }

@@ -210,3 +210,51 @@ pub async fn replay_event(
     tracing::info!(stripe.event = %id, staff.id = %staff.0.user.id, "Stripe event replayed by staff");
     Ok(HttpResponse::Accepted().json(summary))
 }
+
+/// Marks a waiting or failed event `ignored`: staff decided it is not to be processed.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Stripe's event id (`evt_…`)")),
+    responses(
+        (status = 200, description = "Discarded", body = StripeEventSummary),
+        (status = 401, description = "Not signed in", body = ErrorEnvelope),
+        (status = 403, description = "`forbidden` (not staff), `mfa_required`, or `forbidden_area` (the staff role may not use this area)", body = ErrorEnvelope),
+        (status = 404, description = "No such event", body = ErrorEnvelope),
+        (status = 409, description = "`event_not_pending`: processed or ignored already", body = ErrorEnvelope),
+    )
+)]
+#[post("/admin/webhooks/stripe/events/{id}/discard")]
+pub async fn discard_event(
+    state: web::Data<AppState>,
+    staff: Staff,
+    request_id: RequestId,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let audit = Audit::staff(staff.0.user.id, Some(request_id.0));
+    let mut conn = state.pool.get().await?;
+    let before = q::find(&mut conn, &id).await?.ok_or(AppError::NotFound)?;
+    let summary = audit
+        .audited(
+            &mut conn,
+            "webhooks.event_discarded",
+            "stripe_event",
+            |_: &StripeEventSummary| id.clone(),
+            serde_json::to_value(StripeEventSummary::from(&before)).ok(),
+            async |tx| {
+                q::discard(tx, &id)
+                    .await?
+                    .map(|row| StripeEventSummary::from(&row))
+                    .ok_or_else(|| AppError::Conflict {
+                        code: "event_not_pending",
+                        message: format!(
+                            "The event is {}; only waiting or failed events can be discarded.",
+                            before.status
+                        ),
+                    })
+            },
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(summary))
+}

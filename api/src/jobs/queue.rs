@@ -324,6 +324,42 @@ pub async fn dead(conn: &mut Conn, limit: i64) -> QueryResult<Vec<JobRow>> {
         .await
 }
 
+/// Jobs for operators, newest first: in `state` and of `kind` when given, with ids
+/// below `before_id` (the next page).
+pub async fn list(
+    conn: &mut Conn,
+    state: Option<&str>,
+    kind: Option<&str>,
+    before_id: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<JobRow>> {
+    let mut query = jobs::table.into_boxed();
+    if let Some(state) = state {
+        query = query.filter(jobs::state.eq(state.to_owned()));
+    }
+    if let Some(kind) = kind {
+        query = query.filter(jobs::kind.eq(kind.to_owned()));
+    }
+    if let Some(before) = before_id {
+        query = query.filter(jobs::id.lt(before));
+    }
+    query
+        .order(jobs::id.desc())
+        .limit(limit)
+        .select(JobRow::as_select())
+        .load(conn)
+        .await
+}
+
+/// Removes a dead job staff gave up on; `None` when it is not dead (or not there).
+pub async fn discard_dead(conn: &mut Conn, id: i64) -> QueryResult<Option<JobRow>> {
+    diesel::delete(jobs::table.find(id).filter(jobs::state.eq("dead")))
+        .returning(JobRow::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
+
 pub async fn find(conn: &mut Conn, id: i64) -> QueryResult<JobRow> {
     jobs::table
         .find(id)

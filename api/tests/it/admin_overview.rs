@@ -141,3 +141,59 @@ async fn the_overview_counts_what_the_tables_hold() {
         .await;
     assert_eq!(status, 403);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_page_through_jobs_by_state_and_kind_without_payloads() {
+    let app = crate::harness::TestApp::spawn().await;
+    let staff = app.staff_session().await;
+    let mut conn = app.db.pool().get().await.unwrap();
+    for (kind, state) in [
+        ("mail.send", "dead"),
+        ("mail.send", "queued"),
+        ("jobs.prune_finished", "dead"),
+        ("mail.send", "dead"),
+    ] {
+        diesel::sql_query(
+            "INSERT INTO jobs (kind, payload, state, attempts, max_attempts, finished_at)
+             VALUES ($1, '{\"secret\": \"link\"}', $2, 1, 3, CASE WHEN $2 = 'dead' THEN now() END)",
+        )
+        .bind::<diesel::sql_types::Text, _>(kind)
+        .bind::<diesel::sql_types::Text, _>(state)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
+    let (status, first) = app
+        .call(
+            Method::GET,
+            "/api/v1/admin/jobs?state=dead&kind=mail.send&limit=1",
+            &staff,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["jobs"].as_array().unwrap().len(), 1);
+    assert!(!first.to_string().contains("secret"), "no payloads");
+    let next = first["next_before_id"].as_i64().unwrap();
+    let (_, second) = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/admin/jobs?state=dead&kind=mail.send&limit=1&before_id={next}"),
+            &staff,
+            None,
+        )
+        .await;
+    assert_eq!(second["jobs"][0]["kind"], "mail.send");
+    assert!(second["jobs"][0]["id"].as_i64().unwrap() < next);
+    let (_, all_dead) = app
+        .call(Method::GET, "/api/v1/admin/jobs?state=dead", &staff, None)
+        .await;
+    assert_eq!(all_dead["jobs"].as_array().unwrap().len(), 3);
+    let (status, bad) = app
+        .call(Method::GET, "/api/v1/admin/jobs?state=zombie", &staff, None)
+        .await;
+    assert_eq!(
+        (status, bad["error"]["fields"]["state"].is_string()),
+        (422, true)
+    );
+}

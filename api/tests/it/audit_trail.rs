@@ -81,6 +81,21 @@ async fn every_admin_mutation_writes_exactly_one_audit_record() {
         .unwrap()
         .id
     };
+    let doomed: i64 = {
+        #[derive(diesel::QueryableByName)]
+        struct Id {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            id: i64,
+        }
+        diesel::sql_query(
+            "INSERT INTO jobs (kind, payload, state, attempts, max_attempts, last_error, finished_at)
+             VALUES ('jobs.prune_finished', '{}', 'dead', 3, 3, 'gone for good', now()) RETURNING id",
+        )
+        .get_result::<Id>(&mut conn)
+        .await
+        .unwrap()
+        .id
+    };
     sql(
         &app,
         "INSERT INTO stripe_events (id, type, livemode, created, object_id, subject_id, payload, status)
@@ -300,6 +315,22 @@ async fn every_admin_mutation_writes_exactly_one_audit_record() {
             refused_path: format!("/api/v1/admin/tickets/{ticket}/close"),
             refused_body: None, // closed already
             action: "tickets.closed",
+        },
+        Scenario {
+            operation: "post /api/v1/admin/jobs/{id}/discard",
+            path: format!("/api/v1/admin/jobs/{doomed}/discard"),
+            body: None,
+            refused_path: format!("/api/v1/admin/jobs/{doomed}/discard"),
+            refused_body: None, // gone now
+            action: "jobs.job_discarded",
+        },
+        Scenario {
+            operation: "post /api/v1/admin/webhooks/stripe/events/{id}/discard",
+            path: "/api/v1/admin/webhooks/stripe/events/evt_audit/discard".into(),
+            body: None,
+            refused_path: "/api/v1/admin/webhooks/stripe/events/evt_audit/discard".into(),
+            refused_body: None, // ignored now
+            action: "webhooks.event_discarded",
         },
     ];
 
