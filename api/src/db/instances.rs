@@ -377,3 +377,15 @@ pub async fn staff_emails_in_roles(
         .load(conn)
         .await
 }
+
+/// The oldest live seat on the instance.
+pub async fn oldest_live_seat_on(conn: &mut Conn, instance_id: Uuid) -> QueryResult<Option<Seat>> {
+    seats::table
+        .filter(seats::instance_id.eq(instance_id))
+        .filter(seats::released_at.is_null())
+        .order((seats::placed_at, seats::id))
+        .select(Seat::as_select())
+        .first(conn)
+        .await
+        .optional()
+}

@@ -231,3 +231,44 @@ pub async fn retry_order(
     tracing::info!(staff.id = %staff.0.user.id, order.id = %order.id, "order retried by staff");
     Ok(HttpResponse::Ok().json(order))
 }
+
+/// Drains the instance: no more automatic placements on it, and a job moves its seats to
+/// the product's other instances one by one (watch `allocated_seats` fall). Seats with
+/// nowhere to go stay, and staff are alerted; drain again once there is room.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "The instance")),
+    responses(
+        (status = 202, description = "Draining; the instance as it is now", body = InstanceView),
+        (status = 401, description = "Not signed in", body = ErrorEnvelope),
+        (status = 403, description = "`forbidden` (not staff), `mfa_required`, or `forbidden_area` (the staff role may not use this area)", body = ErrorEnvelope),
+        (status = 404, description = "No such instance", body = ErrorEnvelope),
+    )
+)]
+#[post("/admin/instances/{id}/drain")]
+pub async fn drain_instance(
+    state: web::Data<AppState>,
+    staff: Staff,
+    request_id: RequestId,
+    id: web::Path<uuid::Uuid>,
+) -> AppResult<HttpResponse> {
+    let audit = Audit::staff(staff.0.user.id, Some(request_id.0));
+    let id = id.into_inner();
+    let mut conn = state.pool.get().await?;
+    let before = manage::get(&mut conn, id).await?;
+    let draining = audit
+        .audited(
+            &mut conn,
+            "instances.drain_started",
+            "instance",
+            |view: &InstanceView| view.id.0.to_string(),
+            serde_json::to_value(before).ok(),
+            async |tx| {
+                crate::instances::drain::start(tx, id).await?;
+                manage::get(tx, id).await
+            },
+        )
+        .await?;
+    Ok(HttpResponse::Accepted().json(draining))
+}

@@ -13,6 +13,7 @@
 
 pub mod alerts;
 pub mod connectors;
+pub mod drain;
 pub mod manage;
 pub mod orders;
 pub mod placement;

@@ -150,7 +150,8 @@ impl Registry {
             .register::<crate::instances::connectors::ConnectorEvent>()
             .register::<crate::instances::orders::FulfilOrder>()
             .register::<crate::instances::orders::ReleaseLapsedSeats>()
-            .register::<crate::instances::orders::SweepStuckOrders>();
+            .register::<crate::instances::orders::SweepStuckOrders>()
+            .register::<crate::instances::drain::DrainInstance>();
         registry
     }
 

@@ -387,3 +387,109 @@ async fn customers_see_only_their_own_orders() {
     let signed_out = app.get("/api/v1/orders").await;
     assert_envelope(signed_out, 401, "unauthorized").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn draining_moves_seats_to_other_instances_as_far_as_there_is_room() {
+    use gatehouse::jobs::{Job, JobContext, JobServices};
+    let app = app().await;
+    let staff = app.staff_session().await;
+    let mut ids = Vec::new();
+    for (name, caps) in [("team-a", (5, 5, 5)), ("team-b", (2, 2, 2))] {
+        let (status, created) = app
+            .call(
+                Method::POST,
+                "/api/v1/admin/instances",
+                &staff,
+                Some(instance(name, caps)),
+            )
+            .await;
+        assert_eq!(status, 201, "{created}");
+        ids.push(created["id"].as_str().unwrap().to_owned());
+    }
+    let (a, b) = (ids[0].clone(), ids[1].clone());
+    for login in ["user_one", "user_two", "user_three"] {
+        let (user, _) = app
+            .create_user(&format!("{login}@example.org"), login)
+            .await;
+        let (status, placed) = app
+            .call(
+                Method::POST,
+                &format!("/api/v1/admin/instances/{a}/seats"),
+                &staff,
+                Some(json!({"user_id": user})),
+            )
+            .await;
+        assert_eq!(status, 200, "{placed}");
+    }
+    let seats = |list: &Value, id: &str| {
+        list["instances"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == id)
+            .map(|i| {
+                (
+                    i["allocated_seats"].as_i64().unwrap(),
+                    i["auto_allocate"].as_bool().unwrap(),
+                )
+            })
+            .unwrap()
+    };
+    let drain = |app: &TestApp| {
+        let pool = app.db.pool();
+        let id: uuid::Uuid = a.parse().unwrap();
+        async move {
+            gatehouse::instances::drain::DrainInstance { instance_id: id }
+                .run(JobContext {
+                    pool,
+                    services: std::sync::Arc::new(JobServices::default()),
+                    job_id: 0,
+                    attempt: 1,
+                })
+                .await
+                .unwrap();
+        }
+    };
+
+    let (status, draining) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/admin/instances/{a}/drain"),
+            &staff,
+            None,
+        )
+        .await;
+    assert_eq!(status, 202, "{draining}");
+    assert_eq!(draining["auto_allocate"], false);
+    drain(&app).await;
+    let (_, list) = app
+        .call(Method::GET, "/api/v1/admin/instances", &staff, None)
+        .await;
+    assert_eq!(seats(&list, &a), (1, false), "one seat had nowhere to go");
+    assert_eq!(seats(&list, &b).0, 2, "B filled to its allocation cap");
+
+    // Room appears; draining again moves the rest.
+    let (status, _) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/admin/instances/{b}"),
+            &staff,
+            Some(json!({"soft_cap": 3, "allocation_cap": 3, "hard_cap": 3})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/admin/instances/{a}/drain"),
+            &staff,
+            None,
+        )
+        .await;
+    assert_eq!(status, 202);
+    drain(&app).await;
+    let (_, list) = app
+        .call(Method::GET, "/api/v1/admin/instances", &staff, None)
+        .await;
+    assert_eq!((seats(&list, &a).0, seats(&list, &b).0), (0, 3));
+}

@@ -332,6 +332,14 @@ async fn every_admin_mutation_writes_exactly_one_audit_record() {
             refused_body: None, // ignored now
             action: "webhooks.event_discarded",
         },
+        Scenario {
+            operation: "post /api/v1/admin/instances/{id}/drain",
+            path: format!("/api/v1/admin/instances/{instance}/drain"),
+            body: None,
+            refused_path: format!("/api/v1/admin/instances/{nobody}/drain"),
+            refused_body: None,
+            action: "instances.drain_started",
+        },
     ];
 
     // Every admin write operation in the spec has its scenario.
