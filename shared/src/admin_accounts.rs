@@ -102,3 +102,25 @@ pub struct UserActionDone {
     /// An email was asked for (at most one a minute goes out per address and purpose).
     pub email_requested: bool,
 }
+
+/// `POST /api/v1/admin/accounts/{id}/view-as`: whom to view the account as (its first
+/// owner when absent).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ViewAs {
+    #[serde(default)]
+    pub user_id: Option<uuid::Uuid>,
+}
+
+/// A read-only access token acting as the customer: every change made with it is
+/// refused (403 `read_only_session`); it cannot be refreshed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct ViewAsToken {
+    pub access_token: String,
+    /// Seconds.
+    pub expires_in: u64,
+    pub user_id: uuid::Uuid,
+    pub account_id: uuid::Uuid,
+}

@@ -6,7 +6,7 @@
 use chrono::Utc;
 use gatehouse_shared::admin_accounts::{
     AdminAccount, AdminAccountDetail, AdminAccountPage, AdminMember, StaffReason, StatusChangeView,
-    UserActionDone,
+    UserActionDone, ViewAs, ViewAsToken,
 };
 use std::collections::BTreeMap;
 use uuid::Uuid;
@@ -304,4 +304,65 @@ pub async fn act_on_user(
             },
         )
         .await
+}
+
+/// A read-only token for staff to see the account as one of its members does (its first
+/// owner by default); audited. Only members of the account can be viewed as.
+pub async fn view_as(
+    conn: &mut Conn,
+    keys: &crate::identity::keys::KeyStore,
+    sessions: &crate::identity::sessions::SessionSettings,
+    audit: &Audit,
+    account_id: Uuid,
+    request: &ViewAs,
+) -> AppResult<ViewAsToken> {
+    let staff = audit.user_id().ok_or(AppError::Forbidden {
+        code: "forbidden",
+        message: "Only staff view accounts as their members.".to_owned(),
+    })?;
+    q::account(conn, account_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let members = q::members(conn, account_id).await?;
+    let member = match request.user_id {
+        Some(user) => members.iter().find(|m| m.user_id == user),
+        None => members.iter().find(|m| m.role == "owner"),
+    };
+    let Some(member) = member else {
+        return Err(AppError::validation([(
+            "user_id".to_owned(),
+            "is not a member of this account".to_owned(),
+        )]));
+    };
+    let user_id = member.user_id;
+    let email = member.email.clone();
+    // The token only reads the database; the audit record (never the token) commits
+    // before it is handed out.
+    let (access_token, expires_in) =
+        crate::identity::sessions::view_as(conn, keys, sessions, user_id, account_id, staff)
+            .await?;
+    audit
+        .audited(
+            conn,
+            "account.viewed_as",
+            "account",
+            |_: &serde_json::Value| account_id.to_string(),
+            None,
+            async |_| {
+                Ok(serde_json::json!({
+                    "user_id": user_id,
+                    "email": email,
+                    "expires_in": expires_in,
+                    "read_only": true,
+                }))
+            },
+        )
+        .await?;
+    tracing::info!(account.id = %account_id, user.id = %user_id, staff.id = %staff, "staff view as a customer");
+    Ok(ViewAsToken {
+        access_token,
+        expires_in,
+        user_id,
+        account_id,
+    })
 }

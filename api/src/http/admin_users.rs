@@ -4,7 +4,8 @@
 
 use actix_web::{get, post, web, HttpResponse};
 use gatehouse_shared::admin_accounts::{
-    AdminAccount, AdminAccountDetail, AdminAccountPage, StaffReason, UserActionDone,
+    AdminAccount, AdminAccountDetail, AdminAccountPage, StaffReason, UserActionDone, ViewAs,
+    ViewAsToken,
 };
 use gatehouse_shared::ErrorEnvelope;
 use serde::Deserialize;
@@ -231,4 +232,41 @@ pub async fn password_reset(
         UserAction::SendPasswordReset,
     )
     .await
+}
+
+/// A read-only token to see the account as one of its members sees it (its first owner
+/// by default), for ten minutes, without refresh; every change made with it is refused
+/// with 403 `read_only_session`, and it never opens the admin area. Audited.
+#[utoipa::path(tag = "admin", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The account")),
+    request_body = ViewAs,
+    responses(
+        (status = 200, description = "The read-only token", body = ViewAsToken),
+        (status = 401, description = "Not signed in", body = ErrorEnvelope),
+        (status = 403, description = FORBIDDEN, body = ErrorEnvelope),
+        (status = 404, description = "No such account", body = ErrorEnvelope),
+        (status = 422, description = "`fields.user_id`: not a member", body = ErrorEnvelope),
+    ))]
+#[post("/admin/accounts/{id}/view-as")]
+pub async fn view_as(
+    state: web::Data<AppState>,
+    staff: Staff,
+    request_id: RequestId,
+    id: web::Path<Uuid>,
+    body: Json<ViewAs>,
+) -> AppResult<HttpResponse> {
+    let audit = Audit::staff(staff.0.user.id, Some(request_id.0));
+    let mut conn = state.pool.get().await?;
+    let token = accounts::view_as(
+        &mut conn,
+        &state.keys,
+        &state.sessions,
+        &audit,
+        id.into_inner(),
+        &body.0,
+    )
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("cache-control", "no-store"))
+        .json(token))
 }

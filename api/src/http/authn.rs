@@ -38,16 +38,27 @@ impl FromRequest for Authenticated {
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.strip_prefix("Bearer "))
             .map(|token| token.trim().to_owned());
+        let reads = reads_only(req);
         Box::pin(async move {
             let state = state.ok_or_else(|| AppError::internal(anyhow::anyhow!("no AppState")))?;
-            session(&state, &token.ok_or(AppError::Unauthorized)?).await
+            session(&state, &token.ok_or(AppError::Unauthorized)?, reads).await
         })
     }
 }
 
+/// Whether the request only reads (GET or HEAD).
+fn reads_only(req: &HttpRequest) -> bool {
+    matches!(req.method().as_str(), "GET" | "HEAD")
+}
+
 /// The signed-in caller an access token stands for: valid, of an active user, from an
-/// open session.
-pub async fn session(state: &AppState, token: &str) -> Result<Authenticated, AppError> {
+/// open session — or, for staff viewing as a customer (`imp`), from a staff member who
+/// still is one, and then only for requests that read (`reads`).
+pub async fn session(
+    state: &AppState,
+    token: &str,
+    reads: bool,
+) -> Result<Authenticated, AppError> {
     let claims = state.keys.verify(token).await.map_err(|err| {
         tracing::debug!(error = %err, "access token refused");
         AppError::Unauthorized
@@ -57,8 +68,27 @@ pub async fn session(state: &AppState, token: &str) -> Result<Authenticated, App
     let session_id = Uuid::parse_str(&claims.sid).map_err(|_| AppError::Unauthorized)?;
     let mut conn = state.pool.get().await?;
     let user = active_user(&mut conn, user_id).await?;
-    if !q::session_open(&mut conn, session_id).await? {
-        return Err(AppError::Unauthorized);
+    match claims.imp.as_deref() {
+        None if !q::session_open(&mut conn, session_id).await? => {
+            return Err(AppError::Unauthorized);
+        }
+        None => {}
+        Some(staff) => {
+            let staff = Uuid::parse_str(staff).map_err(|_| AppError::Unauthorized)?;
+            let still_staff = active_user(&mut conn, staff)
+                .await
+                .is_ok_and(|staff| staff.is_staff);
+            if !still_staff {
+                return Err(AppError::Unauthorized);
+            }
+        }
+    }
+    if claims.ro && !reads {
+        return Err(AppError::Forbidden {
+            code: "read_only_session",
+            message: "This is a read-only view of the customer's account: nothing can be changed from it."
+                .to_owned(),
+        });
     }
     Ok(Authenticated {
         user,
@@ -122,6 +152,7 @@ impl FromRequest for AccountCaller {
             .and_then(|value| value.strip_prefix("Bearer "))
             .map(|token| token.trim().to_owned());
         let req = req.clone();
+        let reads = reads_only(&req);
         Box::pin(async move {
             let state = state.ok_or_else(|| AppError::internal(anyhow::anyhow!("no AppState")))?;
             let token = token.ok_or(AppError::Unauthorized)?;
@@ -135,7 +166,7 @@ impl FromRequest for AccountCaller {
                     via: Via::Key(key),
                 }
             } else {
-                let person = session(&state, &token).await?;
+                let person = session(&state, &token, reads).await?;
                 Self {
                     account_id: person.account_id,
                     via: Via::Session(Box::new(person)),

@@ -29,6 +29,13 @@ async fn admit(req: &HttpRequest, payload: &mut Payload) -> Result<Staff, AppErr
         .cloned()
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("no AppState")))?;
     let caller = Authenticated::from_request(req, payload).await?;
+    // Viewing as a customer never opens the admin area, whoever the customer is.
+    if caller.claims.imp.is_some() {
+        return Err(AppError::Forbidden {
+            code: "forbidden",
+            message: "This needs a staff account.".to_owned(),
+        });
+    }
     let role = caller
         .user
         .staff_role

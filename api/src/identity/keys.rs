@@ -38,6 +38,13 @@ pub struct Claims {
     /// The sign-in passed a second factor (authenticator app or recovery code).
     #[serde(default)]
     pub mfa: bool,
+    /// Staff viewing as this user (the staff member's user id): the token is read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imp: Option<String>,
+    /// Read-only: Gatehouse refuses every change made with it (403 `read_only_session`),
+    /// and products should too.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ro: bool,
 }
 
 /// A seat in an access token: the product (its slug), the instance (its id) and the

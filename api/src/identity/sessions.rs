@@ -85,6 +85,41 @@ pub async fn start(
     })
 }
 
+/// How long a staff member's read-only view as a customer lasts (no refresh).
+pub const VIEW_AS_TTL: Duration = Duration::from_secs(10 * 60);
+
+/// A read-only access token for `user_id` in `account_id`, for staff member `staff_id`
+/// to see what the customer sees: `imp` names the staff member, `ro` is set, it lasts
+/// [`VIEW_AS_TTL`] (or the usual lifetime, when shorter) and has no refresh token.
+pub async fn view_as(
+    conn: &mut Conn,
+    keys: &KeyStore,
+    settings: &SessionSettings,
+    user_id: Uuid,
+    account_id: Uuid,
+    staff_id: Uuid,
+) -> AppResult<(String, u64)> {
+    let ttl = settings.access_ttl.min(VIEW_AS_TTL);
+    let settings = SessionSettings {
+        access_ttl: ttl,
+        ..settings.clone()
+    };
+    let mut claims = claims_for(
+        conn,
+        keys,
+        &settings,
+        user_id,
+        account_id,
+        Uuid::new_v4(),
+        false,
+    )
+    .await?;
+    claims.imp = Some(staff_id.to_string());
+    claims.ro = true;
+    let token = keys.sign(&claims).await.map_err(AppError::internal)?;
+    Ok((token, ttl.as_secs()))
+}
+
 async fn access_token(
     conn: &mut Conn,
     keys: &KeyStore,
@@ -94,6 +129,20 @@ async fn access_token(
     family_id: Uuid,
     mfa: bool,
 ) -> AppResult<String> {
+    let claims = claims_for(conn, keys, settings, user_id, account_id, family_id, mfa).await?;
+    keys.sign(&claims).await.map_err(AppError::internal)
+}
+
+/// What an access token for the user in the account says now.
+async fn claims_for(
+    conn: &mut Conn,
+    keys: &KeyStore,
+    settings: &SessionSettings,
+    user_id: Uuid,
+    account_id: Uuid,
+    family_id: Uuid,
+    mfa: bool,
+) -> AppResult<Claims> {
     let role = q::role_in(conn, user_id, account_id).await?;
     let now = Utc::now().timestamp();
     let claims = Claims {
@@ -120,8 +169,10 @@ async fn access_token(
             .collect(),
         sid: family_id.to_string(),
         mfa,
+        imp: None,
+        ro: false,
     };
-    keys.sign(&claims).await.map_err(AppError::internal)
+    Ok(claims)
 }
 
 /// Exchanges a refresh token for a new pair, in one transaction with the token row

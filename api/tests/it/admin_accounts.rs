@@ -319,3 +319,106 @@ async fn staff_end_sessions_and_send_verification_and_reset_emails() {
         .unwrap();
     assert_eq!(records.len(), 3);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_view_an_account_as_its_owner_read_only() {
+    let app = TestApp::builder().seeded().spawn().await;
+    let staff = app.staff_session().await;
+    let (ada_user, ada) = app.create_user("ada@example.org", "ada").await;
+    let (grace, _) = app.create_user("grace@example.org", "grace").await;
+    let url = format!("/api/v1/admin/accounts/{ada}/view-as");
+
+    let (status, bad) = app
+        .call(Method::POST, &url, &staff, Some(json!({"user_id": grace})))
+        .await;
+    assert_eq!(
+        (status, bad["error"]["fields"]["user_id"].is_string()),
+        (422, true)
+    );
+    let (status, view) = app.call(Method::POST, &url, &staff, Some(json!({}))).await;
+    assert_eq!(status, 200, "{view}");
+    assert_eq!(view["user_id"], json!(ada_user));
+    let token = view["access_token"].as_str().unwrap().to_owned();
+    let claims = app.state.keys.verify(&token).await.unwrap();
+    assert!(claims.ro && claims.imp.is_some());
+
+    // Reads work as Ada; changes and the admin area do not.
+    let (status, me) = app.call(Method::GET, "/api/v1/me", &token, None).await;
+    assert_eq!(
+        (status, me["email"].clone()),
+        (200, json!("ada@example.org"))
+    );
+    let (status, _) = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/accounts/{ada}/credits"),
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    for (method, path, body) in [
+        (
+            Method::PATCH,
+            "/api/v1/me".to_owned(),
+            json!({"first_name": "Eve"}),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/accounts/{ada}/api-keys"),
+            json!({"name": "x", "scopes": ["full"]}),
+        ),
+        (
+            Method::POST,
+            "/api/v1/auth/switch-account".to_owned(),
+            json!({"account_id": ada}),
+        ),
+    ] {
+        let (status, refused) = app.call(method.clone(), &path, &token, Some(body)).await;
+        assert_eq!(
+            (status, refused["error"]["code"].clone()),
+            (403, json!("read_only_session")),
+            "{method} {path}"
+        );
+    }
+    let mut conn = app.db.pool().get().await.unwrap();
+    gatehouse::db::identity::set_staff(&mut conn, ada_user, Some("admin"))
+        .await
+        .unwrap();
+    let (status, _) = app
+        .call(Method::GET, "/api/v1/admin/overview", &token, None)
+        .await;
+    assert_eq!(
+        status, 403,
+        "viewing as a staff customer does not open the admin area"
+    );
+
+    // The audit record names the view, never the token.
+    let records = gatehouse::db::audit::of_target(&mut conn, "account", &ada.to_string())
+        .await
+        .unwrap();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].action, "account.viewed_as");
+    assert!(!records[0]
+        .after
+        .as_ref()
+        .unwrap()
+        .to_string()
+        .contains(&token));
+
+    // A staff member who is no longer staff cannot keep looking.
+    let staff_id = app
+        .state
+        .keys
+        .verify(&staff)
+        .await
+        .unwrap()
+        .sub
+        .parse()
+        .unwrap();
+    gatehouse::db::identity::set_staff(&mut conn, staff_id, None)
+        .await
+        .unwrap();
+    let (status, _) = app.call(Method::GET, "/api/v1/me", &token, None).await;
+    assert_eq!(status, 401);
+}

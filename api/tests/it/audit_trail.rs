@@ -340,6 +340,14 @@ async fn every_admin_mutation_writes_exactly_one_audit_record() {
             refused_body: None,
             action: "instances.drain_started",
         },
+        Scenario {
+            operation: "post /api/v1/admin/accounts/{id}/view-as",
+            path: format!("/api/v1/admin/accounts/{account}/view-as"),
+            body: Some(json!({})),
+            refused_path: format!("/api/v1/admin/accounts/{account}/view-as"),
+            refused_body: Some(json!({"user_id": nobody})),
+            action: "account.viewed_as",
+        },
     ];
 
     // Every admin write operation in the spec has its scenario.
@@ -449,8 +457,8 @@ async fn every_admin_mutation_writes_exactly_one_audit_record() {
         )
         .await;
     assert_eq!(
-        on_account["total"], 4,
-        "credits, transfer, suspension, reactivation"
+        on_account["total"], 5,
+        "credits, transfer, suspension, reactivation, view"
     );
     let (status, bad) = app
         .call(
