@@ -109,3 +109,33 @@ pub struct ProductPatch {
     #[serde(default)]
     pub prices: Option<Vec<PriceInput>>,
 }
+
+/// An entitlement key: what products grant and tokens carry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct AdminEntitlement {
+    /// `^[a-z0-9][a-z0-9_]{0,62}$`; never changes once made (tokens carry it).
+    pub key: String,
+    /// What customers read, 1–120 characters.
+    pub label: String,
+    /// Slugs of the products granting it.
+    pub products: Vec<String>,
+}
+
+/// `GET /api/v1/admin/catalog/entitlements`, by key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct AdminEntitlements {
+    pub entitlements: Vec<AdminEntitlement>,
+}
+
+/// `POST /api/v1/admin/catalog/entitlements` (both fields) and `PATCH …/{key}` (the
+/// label; `key` absent or equal).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct EntitlementInput {
+    #[serde(default)]
+    pub key: Option<String>,
+    pub label: String,
+}

@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use diesel_async::AsyncConnection;
 use gatehouse_shared::admin_catalog::{
-    AdminPrice, AdminProduct, NewProduct, PriceInput, ProductPatch,
+    AdminEntitlement, AdminEntitlements, AdminPrice, AdminProduct, EntitlementInput, NewProduct,
+    PriceInput, ProductPatch,
 };
 use gatehouse_shared::catalog::{BillingPeriod, ProductKind};
 use gatehouse_shared::ids::{PriceId, ProductId};
@@ -371,4 +372,88 @@ pub async fn set_terms(
         Ok(request)
     })
     .await
+}
+
+/// Every entitlement key with the products granting it.
+pub async fn entitlements(conn: &mut Conn) -> AppResult<AdminEntitlements> {
+    let mut out: Vec<AdminEntitlement> = Vec::new();
+    for (key, label, product) in q::all_entitlements(conn).await? {
+        match out.last_mut() {
+            Some(last) if last.key == key => last.products.extend(product),
+            _ => out.push(AdminEntitlement {
+                key,
+                label,
+                products: product.into_iter().collect(),
+            }),
+        }
+    }
+    Ok(AdminEntitlements { entitlements: out })
+}
+
+fn check_label(fields: &mut Fields, label: &str) {
+    let length = label.trim().chars().count();
+    if length == 0 || length > 120 {
+        fields.insert("label".into(), "must be 1–120 characters".into());
+    }
+}
+
+fn entitlement_key_ok(key: &str) -> bool {
+    let mut chars = key.chars();
+    key.len() <= 63
+        && chars
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+async fn one_entitlement(conn: &mut Conn, key: &str) -> AppResult<AdminEntitlement> {
+    entitlements(conn)
+        .await?
+        .entitlements
+        .into_iter()
+        .find(|e| e.key == key)
+        .ok_or(AppError::NotFound)
+}
+
+/// Adds an entitlement key (products can grant it from then on).
+pub async fn create_entitlement(
+    conn: &mut Conn,
+    input: &EntitlementInput,
+) -> AppResult<AdminEntitlement> {
+    let mut fields = Fields::new();
+    let key = input.key.as_deref().unwrap_or_default();
+    if !entitlement_key_ok(key) {
+        fields.insert(
+            "key".into(),
+            "must be lower-case letters, digits and '_' (1 to 63), starting with a letter or digit"
+                .into(),
+        );
+    }
+    check_label(&mut fields, &input.label);
+    fail_if_any(fields)?;
+    if !q::insert_entitlement(conn, key, input.label.trim()).await? {
+        return Err(AppError::validation([(
+            "key".to_owned(),
+            "is already taken".to_owned(),
+        )]));
+    }
+    one_entitlement(conn, key).await
+}
+
+/// Renames an entitlement (its key never changes: tokens carry it).
+pub async fn relabel_entitlement(
+    conn: &mut Conn,
+    key: &str,
+    input: &EntitlementInput,
+) -> AppResult<AdminEntitlement> {
+    let mut fields = Fields::new();
+    if input.key.as_deref().is_some_and(|k| k != key) {
+        fields.insert("key".into(), "cannot change: tokens carry it".into());
+    }
+    check_label(&mut fields, &input.label);
+    fail_if_any(fields)?;
+    if !q::relabel_entitlement(conn, key, input.label.trim()).await? {
+        return Err(AppError::NotFound);
+    }
+    one_entitlement(conn, key).await
 }

@@ -402,3 +402,45 @@ pub async fn prices_for_sale(
         .load(conn)
         .await
 }
+
+/// Every entitlement key with its label and the slugs of the products granting it.
+pub async fn all_entitlements(
+    conn: &mut Conn,
+) -> QueryResult<Vec<(String, String, Option<String>)>> {
+    entitlements::table
+        .left_join(
+            product_entitlements::table
+                .on(product_entitlements::entitlement_key.eq(entitlements::key)),
+        )
+        .left_join(products::table.on(products::id.eq(product_entitlements::product_id)))
+        .order((entitlements::key, products::slug))
+        .select((
+            entitlements::key,
+            entitlements::label,
+            products::slug.nullable(),
+        ))
+        .load(conn)
+        .await
+}
+
+/// Creates an entitlement key; `false` when it exists.
+pub async fn insert_entitlement(conn: &mut Conn, key: &str, label: &str) -> QueryResult<bool> {
+    diesel::insert_into(entitlements::table)
+        .values((entitlements::key.eq(key), entitlements::label.eq(label)))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await
+        .map(|n| n == 1)
+}
+
+/// Renames an entitlement; `false` when there is no such key.
+pub async fn relabel_entitlement(conn: &mut Conn, key: &str, label: &str) -> QueryResult<bool> {
+    diesel::update(entitlements::table.find(key))
+        .set((
+            entitlements::label.eq(label),
+            entitlements::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await
+        .map(|n| n == 1)
+}

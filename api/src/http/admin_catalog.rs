@@ -3,7 +3,10 @@
 //! `GET|PUT …/products/{id}/terms`: a plan's credits, overage and free trial.
 
 use actix_web::{get, patch, post, put, web, HttpResponse};
-use gatehouse_shared::admin_catalog::{AdminProduct, AdminProducts, NewProduct, ProductPatch};
+use gatehouse_shared::admin_catalog::{
+    AdminEntitlement, AdminEntitlements, AdminProduct, AdminProducts, EntitlementInput, NewProduct,
+    ProductPatch,
+};
 use gatehouse_shared::plans::PlanTerms;
 use gatehouse_shared::ErrorEnvelope;
 
@@ -156,4 +159,101 @@ pub async fn set_terms(
     let mut conn = state.pool.get().await?;
     let terms = admin::set_terms(&mut conn, &audit, id.into_inner(), body.0).await?;
     Ok(HttpResponse::Ok().json(terms))
+}
+
+/// Every entitlement key, with the products granting it.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "By key", body = AdminEntitlements),
+        (status = 401, description = "Not signed in", body = ErrorEnvelope),
+        (status = 403, description = "`forbidden` (not staff), `mfa_required`, or `forbidden_area` (the staff role may not use this area)", body = ErrorEnvelope),
+    )
+)]
+#[get("/admin/catalog/entitlements")]
+pub async fn list_entitlements(
+    state: web::Data<AppState>,
+    _staff: Staff,
+) -> AppResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    Ok(HttpResponse::Ok().json(admin::entitlements(&mut conn).await?))
+}
+
+/// Adds an entitlement key that products can then grant.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    request_body = EntitlementInput,
+    responses(
+        (status = 201, description = "Created", body = AdminEntitlement),
+        (status = 401, description = "Not signed in", body = ErrorEnvelope),
+        (status = 403, description = "`forbidden` (not staff), `mfa_required`, or `forbidden_area` (the staff role may not use this area)", body = ErrorEnvelope),
+        (status = 422, description = "`fields`: key (malformed or taken), label", body = ErrorEnvelope),
+    )
+)]
+#[post("/admin/catalog/entitlements")]
+pub async fn create_entitlement(
+    state: web::Data<AppState>,
+    staff: Staff,
+    request_id: RequestId,
+    body: Json<EntitlementInput>,
+) -> AppResult<HttpResponse> {
+    let audit = Audit::staff(staff.0.user.id, Some(request_id.0));
+    let mut conn = state.pool.get().await?;
+    let created = audit
+        .audited(
+            &mut conn,
+            "catalog.entitlement_created",
+            "entitlement",
+            |e: &AdminEntitlement| e.key.clone(),
+            None,
+            async |tx| admin::create_entitlement(tx, &body.0).await,
+        )
+        .await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+/// Renames an entitlement (its key never changes).
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("key" = String, Path, description = "The entitlement key")),
+    request_body = EntitlementInput,
+    responses(
+        (status = 200, description = "Renamed", body = AdminEntitlement),
+        (status = 401, description = "Not signed in", body = ErrorEnvelope),
+        (status = 403, description = "`forbidden` (not staff), `mfa_required`, or `forbidden_area` (the staff role may not use this area)", body = ErrorEnvelope),
+        (status = 404, description = "No such key", body = ErrorEnvelope),
+        (status = 422, description = "`fields`: label, key (cannot change)", body = ErrorEnvelope),
+    )
+)]
+#[patch("/admin/catalog/entitlements/{key}")]
+pub async fn relabel_entitlement(
+    state: web::Data<AppState>,
+    staff: Staff,
+    request_id: RequestId,
+    key: web::Path<String>,
+    body: Json<EntitlementInput>,
+) -> AppResult<HttpResponse> {
+    let audit = Audit::staff(staff.0.user.id, Some(request_id.0));
+    let key = key.into_inner();
+    let mut conn = state.pool.get().await?;
+    let before = admin::entitlements(&mut conn)
+        .await?
+        .entitlements
+        .into_iter()
+        .find(|e| e.key == key)
+        .ok_or(crate::error::AppError::NotFound)?;
+    let renamed = audit
+        .audited(
+            &mut conn,
+            "catalog.entitlement_renamed",
+            "entitlement",
+            |e: &AdminEntitlement| e.key.clone(),
+            serde_json::to_value(before).ok(),
+            async |tx| admin::relabel_entitlement(tx, &key, &body.0).await,
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(renamed))
 }

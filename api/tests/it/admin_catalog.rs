@@ -4,7 +4,7 @@
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::harness::{assert_envelope, json};
+use crate::harness::{assert_envelope, json, TestApp};
 use crate::stripe_world::{fake_price, Gatehouse, Stripe};
 
 async fn public_slugs(gatehouse: &Gatehouse) -> Vec<String> {
@@ -254,4 +254,87 @@ where
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_add_and_rename_entitlement_keys_but_never_change_a_key() {
+    let app = TestApp::builder().seeded().spawn().await;
+    let staff = app.staff_session().await;
+    let url = "/api/v1/admin/catalog/entitlements";
+    let (status, listed) = app.call(Method::GET, url, &staff, None).await;
+    assert_eq!(status, 200);
+    let nextcloud = listed["entitlements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["key"] == "nextcloud")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        nextcloud["products"],
+        json!(["business", "starter", "team"])
+    );
+    let (status, bad) = app
+        .call(
+            Method::POST,
+            url,
+            &staff,
+            Some(json!({"key": "Bad Key", "label": ""})),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        bad["error"]["fields"]["key"].is_string() && bad["error"]["fields"]["label"].is_string()
+    );
+    let (status, created) = app
+        .call(
+            Method::POST,
+            url,
+            &staff,
+            Some(json!({"key": "backups", "label": "Backups"})),
+        )
+        .await;
+    assert_eq!((status, created["products"].clone()), (201, json!([])));
+    let (status, taken) = app
+        .call(
+            Method::POST,
+            url,
+            &staff,
+            Some(json!({"key": "backups", "label": "Again"})),
+        )
+        .await;
+    assert_eq!(
+        (status, taken["error"]["fields"]["key"].clone()),
+        (422, json!("is already taken"))
+    );
+    let (status, renamed) = app
+        .call(
+            Method::PATCH,
+            &format!("{url}/backups"),
+            &staff,
+            Some(json!({"label": "Nightly backups"})),
+        )
+        .await;
+    assert_eq!(
+        (status, renamed["label"].clone()),
+        (200, json!("Nightly backups"))
+    );
+    let (status, _) = app
+        .call(
+            Method::PATCH,
+            &format!("{url}/backups"),
+            &staff,
+            Some(json!({"key": "other", "label": "x"})),
+        )
+        .await;
+    assert_eq!(status, 422);
+    let (status, _) = app
+        .call(
+            Method::PATCH,
+            &format!("{url}/nothing"),
+            &staff,
+            Some(json!({"label": "x"})),
+        )
+        .await;
+    assert_eq!(status, 404);
 }

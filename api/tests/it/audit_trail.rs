@@ -348,6 +348,22 @@ async fn every_admin_mutation_writes_exactly_one_audit_record() {
             refused_body: Some(json!({"user_id": nobody})),
             action: "account.viewed_as",
         },
+        Scenario {
+            operation: "post /api/v1/admin/catalog/entitlements",
+            path: "/api/v1/admin/catalog/entitlements".into(),
+            body: Some(json!({"key": "backups", "label": "Daily backups"})),
+            refused_path: "/api/v1/admin/catalog/entitlements".into(),
+            refused_body: Some(json!({"key": "backups", "label": "Taken"})),
+            action: "catalog.entitlement_created",
+        },
+        Scenario {
+            operation: "patch /api/v1/admin/catalog/entitlements/{key}",
+            path: "/api/v1/admin/catalog/entitlements/backups".into(),
+            body: Some(json!({"label": "Nightly backups"})),
+            refused_path: "/api/v1/admin/catalog/entitlements/backups".into(),
+            refused_body: Some(json!({"key": "renamed", "label": "Nope"})),
+            action: "catalog.entitlement_renamed",
+        },
     ];
 
     // Every admin write operation in the spec has its scenario.
@@ -447,7 +463,7 @@ async fn every_admin_mutation_writes_exactly_one_audit_record() {
         )
         .await;
     assert_eq!(status, 200);
-    assert_eq!(catalog["total"], 3);
+    assert_eq!(catalog["total"], 5);
     let (_, on_account) = app
         .call(
             Method::GET,
@@ -504,10 +520,6 @@ async fn every_admin_mutation_writes_exactly_one_audit_record() {
         .unwrap()
         .starts_with("text/csv"));
     let text = csv.text().await.unwrap();
-    assert_eq!(
-        text.lines().count(),
-        4,
-        "a header and three records: {text}"
-    );
+    assert_eq!(text.lines().count(), 6, "a header and five records: {text}");
     assert!(text.contains("catalog.plan_terms_changed"));
 }
