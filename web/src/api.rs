@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use futures::future::{FutureExt, LocalBoxFuture, Shared};
 use gatehouse_shared::api_keys::{ApiKeyList, CreatedApiKey, NewApiKey};
+use gatehouse_shared::audit::AuditPage;
 use gatehouse_shared::auth::{
     ChangePasswordRequest, CodeRequest, CodeVerifyRequest, DeactivateRequest,
     ForgotPasswordRequest, LoginRequest, LogoutRequest, Me, RefreshRequest, RegisterAccepted,
@@ -27,7 +28,8 @@ use gatehouse_shared::billing::{
 };
 use gatehouse_shared::catalog::CatalogResponse;
 use gatehouse_shared::credits::Credits;
-use gatehouse_shared::ids::{AccountId, PriceId};
+use gatehouse_shared::ids::{AccountId, InstanceId, PriceId};
+use gatehouse_shared::instances::{InstanceList, InstanceUpdate, InstanceView, NewInstanceRequest};
 use gatehouse_shared::mfa::{
     MfaChallenge, MfaVerifyRequest, RecoveryCodes, SignInResponse, TotpConfirmRequest,
     TotpDisableRequest, TotpSetupResponse,
@@ -811,6 +813,55 @@ impl AuthorizedApi {
     pub async fn credits(&self, account: AccountId) -> Result<Credits, ApiError> {
         let path = format!("/accounts/{account}/credits");
         self.call::<(), _>(Method::GET, &path, None).await
+    }
+}
+
+/// The admin area, for staff. Every call may answer `403`: `forbidden` (not staff),
+/// `mfa_required` (staff who must sign in with a second factor) or `forbidden_area` (the
+/// staff role may not see or change this part).
+impl AuthorizedApi {
+    /// `GET /api/v1/admin/audit?{query}`: a page of the audit log, newest first. `query` is
+    /// already encoded; `422` on `since` or `until`.
+    pub async fn audit(&self, query: &str) -> Result<AuditPage, ApiError> {
+        let path = format!("/admin/audit?{query}");
+        self.call::<(), _>(Method::GET, &path, None).await
+    }
+
+    /// `GET /api/v1/admin/audit.csv?{query}`: the same selection as CSV text.
+    pub async fn audit_csv(&self, query: &str) -> Result<String, ApiError> {
+        let path = format!("/admin/audit.csv?{query}");
+        let (status, text) = self.call_raw(Method::GET, &path, None).await?;
+        if (200..300).contains(&status) {
+            Ok(text)
+        } else {
+            Err(error_from(status, &text))
+        }
+    }
+
+    /// `GET /api/v1/admin/instances`: every instance, by product and name.
+    pub async fn instances(&self) -> Result<InstanceList, ApiError> {
+        self.call::<(), _>(Method::GET, "/admin/instances", None)
+            .await
+    }
+
+    /// `PATCH /api/v1/admin/instances/{id}`: only the fields given change (`422` on caps
+    /// out of order or below the seats in use).
+    pub async fn update_instance(
+        &self,
+        id: InstanceId,
+        body: &InstanceUpdate,
+    ) -> Result<InstanceView, ApiError> {
+        let path = format!("/admin/instances/{id}");
+        self.call(Method::PATCH, &path, Some(body)).await
+    }
+
+    /// `POST /api/v1/admin/instances`: a new instance of a product that runs on them.
+    pub async fn create_instance(
+        &self,
+        body: &NewInstanceRequest,
+    ) -> Result<InstanceView, ApiError> {
+        self.call(Method::POST, "/admin/instances", Some(body))
+            .await
     }
 }
 
