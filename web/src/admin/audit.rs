@@ -126,7 +126,9 @@ fn parse_day(day: &str) -> Option<(u32, u32, u32)> {
 
 fn days_in_month(year: u32, month: u32) -> u32 {
     match month {
-        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => 29,
+        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
+            29
+        }
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,
@@ -472,7 +474,11 @@ fn record_rows(record: &AuditRecord) -> impl IntoView {
 fn Pager(log: Log) -> impl IntoView {
     let shown = Memo::new(move |_| {
         log.list.with(|list| match list {
-            Some(Ok(found)) => Some((found.page, page_count(found.total, found.per_page), found.total)),
+            Some(Ok(found)) => Some((
+                found.page,
+                page_count(found.total, found.per_page),
+                found.total,
+            )),
             _ => None,
         })
     });
@@ -553,6 +559,9 @@ mod tests {
         assert_eq!(page_count(25, 25), 1);
         assert_eq!(page_count(26, 25), 2);
         assert_eq!(pretty(None), "—");
-        assert_eq!(pretty(Some(&serde_json::json!({"hard_cap": 25}))), "{\n  \"hard_cap\": 25\n}");
+        assert_eq!(
+            pretty(Some(&serde_json::json!({"hard_cap": 25}))),
+            "{\n  \"hard_cap\": 25\n}"
+        );
     }
 }

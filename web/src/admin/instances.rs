@@ -79,7 +79,10 @@ pub fn check_caps(
     let mut number = |name: &'static str, label: &str, text: &str| {
         let parsed = text.trim().parse::<i32>().ok().filter(|n| *n >= 0);
         if parsed.is_none() {
-            errors.insert(name, format!("Enter the {label} as a whole number, 0 or more."));
+            errors.insert(
+                name,
+                format!("Enter the {label} as a whole number, 0 or more."),
+            );
         }
         parsed
     };
@@ -378,10 +381,8 @@ fn EditCaps(page: Page, instance: InstanceView) -> impl IntoView {
             }
             match answer {
                 Ok(changed) => {
-                    page.status.set(Some(format!(
-                        "{name} saved: {}.",
-                        capacity_text(&changed)
-                    )));
+                    page.status
+                        .set(Some(format!("{name} saved: {}.", capacity_text(&changed))));
                     page.editing.set(None);
                     page.keep(changed);
                     focus_id(&format!("instance-{id}"));
@@ -489,7 +490,11 @@ fn AddInstance(page: Page) -> impl IntoView {
         for (field, value, problem) in [
             ("product", product, "Enter the product's slug."),
             ("name", name, "Enter a name for the instance."),
-            ("base_url", base_url, "Enter the instance's address, starting with https://."),
+            (
+                "base_url",
+                base_url,
+                "Enter the instance's address, starting with https://.",
+            ),
         ] {
             if value.with_untracked(|v| v.trim().is_empty()) {
                 found.insert(field, problem.to_owned());
@@ -635,8 +640,14 @@ mod tests {
             "12 of 20 seats; soft cap 15, allocation cap 18, hard cap 20"
         );
         assert_eq!(fullness(&one), "ok");
-        assert_eq!(fullness(&instance("chat", "a", 16, (15, 18, 20))), "over-soft");
-        assert_eq!(fullness(&instance("chat", "a", 18, (15, 18, 20))), "over-allocation");
+        assert_eq!(
+            fullness(&instance("chat", "a", 16, (15, 18, 20))),
+            "over-soft"
+        );
+        assert_eq!(
+            fullness(&instance("chat", "a", 18, (15, 18, 20))),
+            "over-allocation"
+        );
         assert_eq!(fullness(&instance("chat", "a", 20, (15, 18, 20))), "full");
         assert_eq!(percent(5, 20), 25.0);
         assert_eq!(percent(30, 20), 100.0);

@@ -27,7 +27,11 @@ pub const BUNDLE: &str = "admin";
 
 /// The admin area's pages, in the order of its navigation: path, label, what it is for.
 pub const PAGES: [(&str, &str, &str); 3] = [
-    ("/admin", "Overview", "Your role and the parts of the admin area."),
+    (
+        "/admin",
+        "Overview",
+        "Your role and the parts of the admin area.",
+    ),
     (
         "/admin/audit",
         "Audit log",
@@ -315,8 +319,14 @@ mod tests {
 
     #[test]
     fn times_are_short_and_say_utc() {
-        assert_eq!(time_text("2026-11-30T08:15:43.123Z"), "2026-11-30 08:15 UTC");
-        assert_eq!(time_text("2026-11-30T08:15:43+00:00"), "2026-11-30 08:15 UTC");
+        assert_eq!(
+            time_text("2026-11-30T08:15:43.123Z"),
+            "2026-11-30 08:15 UTC"
+        );
+        assert_eq!(
+            time_text("2026-11-30T08:15:43+00:00"),
+            "2026-11-30 08:15 UTC"
+        );
         assert_eq!(time_text("2026-11-30T08:15:43+02:00"), "2026-11-30 08:15");
         assert_eq!(time_text("soon"), "soon");
     }
