@@ -74,7 +74,7 @@ browserTest('staff raise an instance’s hard cap and find the change in the aud
 
   // Caps out of order are refused before anything is sent.
   await instance.getByRole('button', { name: 'Edit caps of starter-demo-1' }).click();
-  const hardCap = instance.getByLabel('Hard cap');
+  const hardCap = instance.getByLabel('Hard cap', { exact: true });
   assert.equal(await hardCap.inputValue(), hard);
   await hardCap.fill(String(Number(allocation) - 1));
   await instance.getByRole('button', { name: 'Save caps' }).click();
