@@ -102,6 +102,9 @@ browserTest('staff raise an instance’s hard cap and find the change in the aud
     .first();
   await visible(record);
   await visible(page.getByText(/^Page 1 of 1 · \d+ records?$/));
+  const pages = page.getByRole('navigation', { name: 'Audit log pages' });
+  assert.ok(await pages.getByRole('button', { name: 'Previous page' }).isDisabled());
+  assert.ok(await pages.getByRole('button', { name: 'Next page' }).isDisabled());
   for (const action of await table.locator('tbody tr:first-child td:nth-child(3)').allTextContents()) {
     assert.match(action, /^instances\./);
   }
@@ -126,6 +129,7 @@ browserTest('staff raise an instance’s hard cap and find the change in the aud
   const phone = await session.open('/admin/audit', { viewport: NARROW_PHONE, label: 'phone-audit' });
   await visible(phone.getByRole('table', { name: 'Audit records, newest first' }));
   await assertNoHorizontalScroll(phone);
+  await session.screenshot(phone, 'phone-audit-log');
   await phone.goto(`${baseUrl()}/admin/instances`);
   await visible(phone.getByRole('img', { name: words }));
   await assertNoHorizontalScroll(phone);

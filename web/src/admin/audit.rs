@@ -331,7 +331,9 @@ fn FilterForm(log: Log) -> impl IntoView {
         spawn_local(async move {
             let answer = log
                 .auth
-                .call(|api| async move { api.audit_csv(&query).await })
+                .call(
+                    |api| async move { api.admin_csv(&format!("/admin/audit.csv?{query}")).await },
+                )
                 .await;
             if exporting.try_set(false).is_some() {
                 return;
@@ -494,7 +496,7 @@ fn Pager(log: Log) -> impl IntoView {
                     <button
                         class="button button--secondary button--small"
                         type="button"
-                        disabled=move || page <= 1 || log.loading.get()
+                        disabled=move || { page <= 1 || log.loading.get() }
                         on:click=move |_| go(page - 1)
                     >
                         "Previous"
@@ -507,7 +509,8 @@ fn Pager(log: Log) -> impl IntoView {
                     <button
                         class="button button--secondary button--small"
                         type="button"
-                        disabled=move || page >= pages || log.loading.get()
+                        // Braced: a bare `>` would end the tag.
+                        disabled=move || { page >= pages || log.loading.get() }
                         on:click=move |_| go(page + 1)
                     >
                         "Next"

@@ -1,8 +1,9 @@
 //! The admin area (`gatehouse-admin`, `web/admin.html`), its own Wasm bundle: the pages
 //! staff use to run the installation, under `/admin`, in the same frame as the main app
 //! ([`crate::shell`]). `/admin` is its home (the staff member's role and the areas),
-//! `/admin/audit` the audit log ([`audit`]) and `/admin/instances` the product instances
-//! and their seat caps ([`instances`]). Every page is behind sign-in and [`StaffOnly`]:
+//! `/admin/audit` the audit log ([`audit`]), `/admin/instances` the product instances
+//! and their seat caps ([`instances`]), `/admin/webhooks` Stripe's events and the dead
+//! jobs ([`webhooks`]) and `/admin/waitlist` the waitlist ([`waitlist`]). Every page is behind sign-in and [`StaffOnly`]:
 //! customers read that the area is for staff, and staff who must turn on two-factor
 //! authentication are sent to their account settings. The API checks all of it again
 //! (`403`), and what a staff role may do per area is the API's to say: pages show its
@@ -10,6 +11,8 @@
 
 pub mod audit;
 pub mod instances;
+pub mod waitlist;
+pub mod webhooks;
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
@@ -26,7 +29,7 @@ use crate::title::Title;
 pub const BUNDLE: &str = "admin";
 
 /// The admin area's pages, in the order of its navigation: path, label, what it is for.
-pub const PAGES: [(&str, &str, &str); 3] = [
+pub const PAGES: [(&str, &str, &str); 5] = [
     (
         "/admin",
         "Overview",
@@ -42,6 +45,16 @@ pub const PAGES: [(&str, &str, &str); 3] = [
         "Instances",
         "Product instances by product: seats against their caps, editing caps, adding instances.",
     ),
+    (
+        "/admin/webhooks",
+        "Webhooks and jobs",
+        "Stripe's events with their payloads and replays, and the jobs that ran out of attempts.",
+    ),
+    (
+        "/admin/waitlist",
+        "Waitlist",
+        "People waiting to sign up: invite them, export the list as CSV.",
+    ),
 ];
 
 #[component]
@@ -54,6 +67,8 @@ pub fn AdminApp() -> impl IntoView {
                     <Route path=path!("/admin") view=AdminHomeRoute />
                     <Route path=path!("/admin/audit") view=audit::AuditRoute />
                     <Route path=path!("/admin/instances") view=instances::InstancesRoute />
+                    <Route path=path!("/admin/webhooks") view=webhooks::WebhooksRoute />
+                    <Route path=path!("/admin/waitlist") view=waitlist::WaitlistRoute />
                 </Routes>
             </Site>
         </Router>
