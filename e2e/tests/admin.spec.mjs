@@ -125,6 +125,25 @@ browserTest('staff raise an instance’s hard cap and find the change in the aud
   assert.ok(csv.includes(user.email), 'the export does not name the staff member');
   await visible(page.getByRole('status').getByText(/saved as audit\.csv/));
 
+  // The waitlist: someone waiting is invited.
+  const waiting = freshUser();
+  await api('POST', '/waitlist', { email: waiting.email, name: 'Grace Hopper', product: 'team' });
+  await nav.getByRole('link', { name: 'Waitlist' }).click();
+  await visible(page.getByRole('heading', { name: 'Waitlist', level: 1 }));
+  const row = page.getByRole('row').filter({ hasText: waiting.email });
+  await row.getByRole('button', { name: `Invite ${waiting.email}` }).click();
+  await visible(page.getByRole('status').getByText(`${waiting.email} is invited.`));
+  await visible(row.getByRole('button', { name: `Invite again ${waiting.email}` }));
+  await session.screenshot(page, 'waitlist');
+
+  // Webhooks and jobs: both lists load (the fresh installation may have neither).
+  await nav.getByRole('link', { name: 'Webhooks and jobs' }).click();
+  await visible(page.getByRole('heading', { name: 'Stripe events', level: 2 }));
+  await hidden(page.getByText('Loading Stripe\'s events…'));
+  await hidden(page.getByText('Loading dead jobs…'));
+  assert.equal(await page.getByRole('alert').filter({ hasText: 'could not be loaded' }).count(), 0);
+  await session.screenshot(page, 'webhooks');
+
   // On a phone: the same pages, nothing wider than the screen.
   const phone = await session.open('/admin/audit', { viewport: NARROW_PHONE, label: 'phone-audit' });
   await visible(phone.getByRole('table', { name: 'Audit records, newest first' }));
