@@ -155,7 +155,7 @@ browserTest('staff raise an instance’s hard cap and find the change in the aud
   await session.screenshot(phone, 'phone-instances');
   await phone.goto(`${baseUrl()}/admin`);
   await visible(phone.getByRole('heading', { name: 'Admin area', level: 1 }));
-  await visible(phone.getByText('Administrator', { exact: true }));
+  await visible(phone.locator('main').getByText('Administrator', { exact: true }));
   await assertNoHorizontalScroll(phone);
 });
 
@@ -170,4 +170,43 @@ browserTest('a customer opening the admin area reads that it is for staff, and s
   assert.equal(await page.getByRole('navigation', { name: 'Admin area' }).count(), 0);
   await visible(page.getByRole('link', { name: 'Go to your dashboard' }));
   await assertNoHorizontalScroll(page);
+});
+
+browserTest('staff without two-factor are sent to their settings; the billing role reads instances but may not change them', async (session) => {
+  // Staff who have not turned on two-factor authentication yet.
+  const newcomer = freshUser();
+  await registerThroughApi(newcomer);
+  queryOne("UPDATE users SET is_staff = true, staff_role = 'support' WHERE email = :'email' RETURNING id", {
+    email: newcomer.email,
+  });
+  const first = await session.open('/sign-in?next=/admin', { viewport: NARROW_PHONE, label: 'no-two-factor' });
+  await signIn(first, newcomer.username, newcomer.password);
+  await first.waitForURL((url) => url.pathname === '/admin');
+  await visible(first.getByRole('heading', { name: 'Turn on two-factor authentication first', level: 1 }));
+  await visible(first.getByRole('link', { name: 'Turn it on in your account settings' }));
+  assert.equal(await first.getByRole('navigation', { name: 'Admin area' }).count(), 0);
+  await assertNoHorizontalScroll(first);
+
+  // Billing staff see the instances; changing caps gets the API's reason.
+  const user = freshUser();
+  const { secret, step } = await staffMember(user, 'billing');
+  const device = await session.device('billing');
+  const page = await device.open('/sign-in?next=/admin/instances', { viewport: DESKTOP, label: 'billing' });
+  await signIn(page, user.username, user.password);
+  await page.getByLabel('Authentication code').fill(freshCode(secret, step).code);
+  await page.getByRole('button', { name: 'Verify' }).click();
+  await page.waitForURL((url) => url.pathname === '/admin/instances');
+  const instance = page
+    .getByRole('region', { name: 'Product team' })
+    .getByRole('listitem')
+    .filter({ has: page.getByRole('heading', { name: 'team-demo-1' }) });
+  await instance.getByRole('button', { name: 'Edit caps of team-demo-1' }).click();
+  const hardCap = instance.getByLabel('Hard cap', { exact: true });
+  await hardCap.fill(String(Number(await hardCap.inputValue()) + 1));
+  await instance.getByRole('button', { name: 'Save caps' }).click();
+  await visible(instance.getByRole('alert').getByText('The billing role may not change this part of the admin area.'));
+  await page.goto(`${baseUrl()}/admin`);
+  await visible(page.locator('main').getByText('Billing', { exact: true }));
+  await visible(page.getByText('You may read every area and change billing, the catalog and webhooks.'));
+  await device.screenshot(page, 'billing-overview');
 });
