@@ -125,6 +125,17 @@ browserTest('staff raise an instance’s hard cap and find the change in the aud
   assert.ok(csv.includes(user.email), 'the export does not name the staff member');
   await visible(page.getByRole('status').getByText(/saved as audit\.csv/));
 
+  // The search is in the address, and each instance links to its own history.
+  assert.equal(new URL(page.url()).search, '?action=instances');
+  await nav.getByRole('link', { name: 'Instances' }).click();
+  await page.getByRole('link', { name: 'History of starter-demo-1' }).click();
+  await page.waitForURL((url) => url.pathname === '/admin/audit' && url.searchParams.get('target_type') === 'instance');
+  assert.equal(await page.getByLabel('Target type').inputValue(), 'instance');
+  await visible(table.locator('tbody').filter({ hasText: 'instances.instance_changed' }).filter({ hasText: user.email }).first());
+  const targets = await table.locator('tbody tr:first-child td:nth-child(4)').allTextContents();
+  assert.ok(targets.length >= 1);
+  assert.equal(new Set(targets).size, 1, `one instance's history: ${targets}`);
+
   // The waitlist: someone waiting is invited.
   const waiting = freshUser();
   await api('POST', '/waitlist', { email: waiting.email, name: 'Grace Hopper', product: 'team' });

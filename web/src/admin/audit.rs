@@ -8,6 +8,8 @@ use gatehouse_shared::audit::{AuditPage, AuditRecord};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::hooks::{use_location, use_navigate, use_query_map};
+use leptos_router::NavigateOptions;
 
 use super::{time_text, AdminPage, InputField, LoadError};
 use crate::api::ApiError;
@@ -71,6 +73,30 @@ impl Filters {
         .map(|(name, value)| format!("{name}={}", encode_query_value(&value)))
         .collect::<Vec<_>>()
         .join("&")
+    }
+
+    /// The filters as typed, for the page's own address (`/admin/audit?…`), so a search
+    /// can be shared, bookmarked and linked to (an instance's history, say).
+    pub fn address(&self, page: i64) -> String {
+        let mut query: Vec<String> = [
+            ("action", &self.action),
+            ("target_type", &self.target_type),
+            ("target_id", &self.target_id),
+            ("since", &self.since),
+            ("until", &self.until),
+        ]
+        .into_iter()
+        .filter(|(_, value)| !value.trim().is_empty())
+        .map(|(name, value)| format!("{name}={}", encode_query_value(value.trim())))
+        .collect();
+        if page > 1 {
+            query.push(format!("page={page}"));
+        }
+        if query.is_empty() {
+            "/admin/audit".to_owned()
+        } else {
+            format!("/admin/audit?{}", query.join("&"))
+        }
     }
 
     /// The query string of one page of the selection.
@@ -180,6 +206,14 @@ struct Typed {
 }
 
 impl Typed {
+    fn set(self, filters: &Filters) {
+        self.action.set(filters.action.clone());
+        self.target_type.set(filters.target_type.clone());
+        self.target_id.set(filters.target_id.clone());
+        self.since.set(filters.since.clone());
+        self.until.set(filters.until.clone());
+    }
+
     fn get(self) -> Filters {
         Filters {
             action: self.action.get_untracked(),
@@ -190,6 +224,11 @@ impl Typed {
         }
     }
 }
+
+/// Reads the page's address.
+type Here = Box<dyn Fn() -> String>;
+/// Moves the page's address.
+type Go = Box<dyn Fn(&str)>;
 
 /// The page's state, shared by its parts.
 #[derive(Clone, Copy)]
@@ -207,11 +246,19 @@ struct Log {
     until_error: RwSignal<Option<String>>,
     form_error: RwSignal<Option<String>>,
     status: RwSignal<Option<String>>,
+    /// The page's address now, and moving it (replacing the history entry).
+    here: StoredValue<Here, LocalStorage>,
+    go: StoredValue<Go, LocalStorage>,
 }
 
 impl Log {
     /// Reads page `page` of the selection `filters`; on success they become the ones shown.
     fn read(self, filters: Filters, page: i64) {
+        let address = filters.address(page);
+        let here = self.here.with_value(|here| here());
+        if address != here {
+            self.go.with_value(|go| go(&address));
+        }
         self.loading.set(true);
         self.form_error.set(None);
         let query = filters.page_query(page);
@@ -257,6 +304,27 @@ impl Log {
 
 #[component]
 fn AuditLog() -> impl IntoView {
+    let location = use_location();
+    let navigate = use_navigate();
+    // The search in the address: what a shared link or an instance's history asks for.
+    let asked = use_query_map().with_untracked(|query| {
+        let text = |name: &str| query.get(name).unwrap_or_default();
+        let page = query
+            .get("page")
+            .and_then(|page| page.parse::<i64>().ok())
+            .filter(|page| *page >= 1)
+            .unwrap_or(1);
+        (
+            Filters {
+                action: text("action"),
+                target_type: text("target_type"),
+                target_id: text("target_id"),
+                since: text("since"),
+                until: text("until"),
+            },
+            page,
+        )
+    });
     let log = Log {
         auth: use_auth(),
         typed: Typed::default(),
@@ -268,8 +336,29 @@ fn AuditLog() -> impl IntoView {
         until_error: RwSignal::new(None),
         form_error: RwSignal::new(None),
         status: RwSignal::new(None),
+        here: StoredValue::new_local(Box::new(move || {
+            let (path, search) = (
+                location.pathname.get_untracked(),
+                location.search.get_untracked(),
+            );
+            if search.is_empty() {
+                path
+            } else {
+                format!("{path}?{}", search.trim_start_matches('?'))
+            }
+        })),
+        go: StoredValue::new_local(Box::new(move |address: &str| {
+            let replace = NavigateOptions {
+                replace: true,
+                scroll: false,
+                ..NavigateOptions::default()
+            };
+            navigate(address, replace);
+        })),
     };
-    log.read(Filters::default(), 1);
+    let (filters, page) = asked;
+    log.typed.set(&filters);
+    log.read(filters, page);
 
     view! {
         <header class="account__intro">
@@ -553,6 +642,21 @@ mod tests {
             filters.page_query(1),
             "action=instances&target_id=a%20b&since=2026-11-01T00%3A00%3A00Z\
              &until=2026-12-01T00%3A00%3A00Z&page=1&per_page=25"
+        );
+    }
+
+    #[test]
+    fn the_page_address_keeps_the_filters_as_typed() {
+        assert_eq!(Filters::default().address(1), "/admin/audit");
+        let filters = Filters {
+            action: "instances".into(),
+            target_type: "instance".into(),
+            since: "2026-11-01".into(),
+            ..Filters::default()
+        };
+        assert_eq!(
+            filters.address(3),
+            "/admin/audit?action=instances&target_type=instance&since=2026-11-01&page=3"
         );
     }
 

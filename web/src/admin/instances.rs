@@ -257,6 +257,13 @@ fn instance_item(page: Page, instance: InstanceView) -> impl IntoView {
             <p class="instance__url"><code>{instance.base_url.clone()}</code></p>
             <CapacityBar instance=instance.clone() />
             <div class="account__actions" hidden=editing>
+                <a
+                    class="button button--secondary button--small"
+                    href=format!("/admin/audit?target_type=instance&target_id={id}")
+                >
+                    "History"
+                    <span class="visually-hidden">" of "{instance.name.clone()}</span>
+                </a>
                 <button
                     id=edit_id.clone()
                     class="button button--secondary button--small"
