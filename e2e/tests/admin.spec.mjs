@@ -136,6 +136,12 @@ browserTest('staff raise an instance’s hard cap and find the change in the aud
   assert.ok(targets.length >= 1);
   assert.equal(new Set(targets).size, 1, `one instance's history: ${targets}`);
 
+  // A search the API refuses (from a hand-edited address) is told next to its field.
+  await page.goto(`${baseUrl()}/admin/audit?until=someday`);
+  await visible(page.getByText('Until must be an RFC 3339 time.'));
+  assert.equal(await page.getByLabel('Until').getAttribute('aria-invalid'), 'true');
+  await visible(page.getByRole('alert').getByText('Please correct the highlighted fields.'));
+
   // The waitlist: someone waiting is invited.
   const waiting = freshUser();
   await api('POST', '/waitlist', { email: waiting.email, name: 'Grace Hopper', product: 'team' });
