@@ -79,7 +79,7 @@ browserTest('staff raise an instance’s hard cap and find the change in the aud
   await hardCap.fill(String(Number(allocation) - 1));
   await instance.getByRole('button', { name: 'Save caps' }).click();
   await visible(instance.getByText('The allocation cap may not be above the hard cap.'));
-  assert.equal(await hardCap.getAttribute('aria-invalid'), 'true');
+  assert.equal(await instance.getByRole('spinbutton', { name: 'Allocation cap' }).getAttribute('aria-invalid'), 'true');
   await session.screenshot(page, 'caps-refused');
 
   const raised = Number(hard) + 7;
