@@ -91,6 +91,20 @@ browserTest('staff raise an instance’s hard cap and find the change in the aud
   await hidden(instance.getByRole('button', { name: 'Save caps' }));
   await session.screenshot(page, 'instances-raised');
 
+  // A second instance of Starter.
+  const added = `starter-e2e-${Date.now().toString(36)}`;
+  const form = page.getByRole('region', { name: 'Add instance' });
+  await form.getByRole('button', { name: 'Add instance' }).click();
+  await visible(form.getByText('Enter the product’s slug.'));
+  await form.getByLabel('Product').fill('starter');
+  await form.getByLabel('Name').fill(added);
+  await form.getByLabel('Address').fill('https://eu-2.example.com');
+  await form.getByRole('button', { name: 'Add instance' }).click();
+  await visible(page.getByRole('status').getByText(`${added} added to starter.`));
+  await visible(
+    product.getByRole('img', { name: '0 of 100 seats; soft cap 80, allocation cap 90, hard cap 100' }),
+  );
+
   // The audit log, narrowed to the instances area.
   await nav.getByRole('link', { name: 'Audit log' }).click();
   await visible(page.getByRole('heading', { name: 'Audit log', level: 1 }));

@@ -495,7 +495,7 @@ fn AddInstance(page: Page) -> impl IntoView {
             Err(found) => found,
         };
         for (field, value, problem) in [
-            ("product", product, "Enter the product's slug."),
+            ("product", product, "Enter the product’s slug."),
             ("name", name, "Enter a name for the instance."),
             (
                 "base_url",
