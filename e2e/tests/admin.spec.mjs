@@ -186,6 +186,10 @@ browserTest('staff raise an instance’s hard cap and find the change in the aud
   await visible(phone.getByRole('img', { name: words }));
   await assertNoHorizontalScroll(phone);
   await session.screenshot(phone, 'phone-instances');
+  await phone.goto(`${baseUrl()}/admin/waitlist`);
+  await visible(phone.getByRole('table', { name: 'People on the waitlist, oldest first' }).getByRole('cell', { name: waiting.email, exact: true }));
+  await assertNoHorizontalScroll(phone);
+  await session.screenshot(phone, 'phone-waitlist');
   await phone.goto(`${baseUrl()}/admin`);
   await visible(phone.getByRole('heading', { name: 'Admin area', level: 1 }));
   await visible(phone.locator('main').getByText('Administrator', { exact: true }));

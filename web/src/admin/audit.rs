@@ -504,7 +504,7 @@ fn FilterForm(log: Log) -> impl IntoView {
 fn records_table(found: &AuditPage) -> impl IntoView {
     view! {
         <div class="table-scroll" role="region" aria-labelledby="audit-caption" tabindex="0">
-            <table class="admin-table audit__table" role="table">
+            <table class="admin-table admin-table--stack" role="table">
                 <caption id="audit-caption" class="visually-hidden">
                     "Audit records, newest first"
                 </caption>

@@ -131,18 +131,17 @@ fn entries_table(list: List, page: &WaitlistPage) -> impl IntoView {
     let shown_to = offset + page.entries.len() as i64;
     view! {
         <div class="table-scroll" role="region" aria-labelledby="waitlist-caption" tabindex="0">
-            <table class="admin-table">
+            <table class="admin-table admin-table--stack" role="table">
                 <caption id="waitlist-caption" class="visually-hidden">"People on the waitlist, oldest first"</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"Email"</th>
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"Product"</th>
-                        <th scope="col">"Joined"</th>
-                        <th scope="col">"Invited"</th>
+                <thead role="rowgroup">
+                    <tr role="row">
+                        {COLUMNS
+                            .iter()
+                            .map(|column| view! { <th scope="col" role="columnheader">{*column}</th> })
+                            .collect_view()}
                     </tr>
                 </thead>
-                <tbody>
+                <tbody role="rowgroup">
                     {page.entries.iter().map(|entry| entry_row(list, entry.clone())).collect_view()}
                 </tbody>
             </table>
@@ -168,6 +167,9 @@ fn entries_table(list: List, page: &WaitlistPage) -> impl IntoView {
         </nav>
     }
 }
+
+/// The table's columns (also each cell's label on a phone).
+const COLUMNS: [&str; 5] = ["Email", "Name", "Product", "Joined", "Invited"];
 
 /// One person, and inviting them.
 fn entry_row(list: List, entry: WaitlistEntry) -> impl IntoView {
@@ -200,14 +202,16 @@ fn entry_row(list: List, entry: WaitlistEntry) -> impl IntoView {
         });
     };
     view! {
-        <tr>
-            <td class="admin-table__wrap">{entry.email.clone()}</td>
-            <td class="admin-table__wrap">{if entry.name.is_empty() { "—".to_owned() } else { entry.name.clone() }}</td>
-            <td>{entry.product.clone().unwrap_or_else(|| "—".into())}</td>
-            <td class="admin-table__nowrap">
+        <tr role="row">
+            <td class="admin-table__wrap" role="cell" data-label=COLUMNS[0]>{entry.email.clone()}</td>
+            <td class="admin-table__wrap" role="cell" data-label=COLUMNS[1]>
+                {if entry.name.is_empty() { "—".to_owned() } else { entry.name.clone() }}
+            </td>
+            <td role="cell" data-label=COLUMNS[2]>{entry.product.clone().unwrap_or_else(|| "—".into())}</td>
+            <td class="admin-table__nowrap" role="cell" data-label=COLUMNS[3]>
                 <time datetime=entry.created_at.clone()>{time_text(&entry.created_at)}</time>
             </td>
-            <td>
+            <td role="cell" data-label=COLUMNS[4]>
                 <p class="admin-table__nowrap">
                     {move || invited.get().map_or_else(|| "Not yet".to_owned(), |at| time_text(&at))}
                 </p>
