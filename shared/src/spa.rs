@@ -18,6 +18,7 @@ pub const BUNDLES: &[(&str, &str)] = &[
     ("team", "home"),
     ("invitations", "home"),
     ("credits", "home"),
+    ("admin", "admin"),
 ];
 
 /// The bundle that owns `path` (an absolute path, query and fragment allowed).
@@ -55,6 +56,8 @@ mod tests {
         assert_eq!(bundle_of("/team?account=1"), "home");
         assert_eq!(bundle_of("/invitations/accept?token=abc"), "home");
         assert_eq!(bundle_of("/credits"), "home");
+        assert_eq!(bundle_of("/admin"), "admin");
+        assert_eq!(bundle_of("/admin/audit?action=instances"), "admin");
         // Only the whole segment counts.
         assert_eq!(bundle_of("/onboardings"), MAIN);
         assert_eq!(bundle_of("/account/billing"), MAIN);
@@ -62,5 +65,6 @@ mod tests {
         assert_eq!(bundle_of("/api/docs"), MAIN);
         assert_eq!(bundle_of("/teams"), MAIN);
         assert_eq!(bundle_of("/account/credits"), MAIN);
+        assert_eq!(bundle_of("/administrator"), MAIN);
     }
 }

@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use futures::future::{FutureExt, LocalBoxFuture, Shared};
 use gatehouse_shared::api_keys::{ApiKeyList, CreatedApiKey, NewApiKey};
+use gatehouse_shared::audit::AuditPage;
 use gatehouse_shared::auth::{
     ChangePasswordRequest, CodeRequest, CodeVerifyRequest, DeactivateRequest,
     ForgotPasswordRequest, LoginRequest, LogoutRequest, Me, RefreshRequest, RegisterAccepted,
@@ -27,12 +28,14 @@ use gatehouse_shared::billing::{
 };
 use gatehouse_shared::catalog::CatalogResponse;
 use gatehouse_shared::credits::Credits;
-use gatehouse_shared::ids::{AccountId, PriceId};
+use gatehouse_shared::ids::{AccountId, InstanceId, PriceId};
+use gatehouse_shared::instances::{InstanceList, InstanceUpdate, InstanceView, NewInstanceRequest};
 use gatehouse_shared::mfa::{
     MfaChallenge, MfaVerifyRequest, RecoveryCodes, SignInResponse, TotpConfirmRequest,
     TotpDisableRequest, TotpSetupResponse,
 };
 use gatehouse_shared::oauth::OAuthProviders;
+use gatehouse_shared::onboarding::{WaitlistEntry, WaitlistPage};
 use gatehouse_shared::plans::{StartTrial, Trial, TrialOffer};
 use gatehouse_shared::teams::{
     AcceptInvitation, AccountList, AccountSummary, ChangeRole, Invitation, InvitationList,
@@ -42,6 +45,9 @@ use gatehouse_shared::ErrorEnvelope;
 use gloo_net::http::{Method, RequestBuilder};
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::{Deserialize, Serialize};
+
+use crate::admin::webhooks::{DeadJobs, StripeEvent, StripeEventPayload, StripeEvents};
+use crate::guard::encode_query_value;
 
 /// Where the versioned JSON API lives, relative to the page's origin.
 const API_PREFIX: &str = "/api/v1";
@@ -811,6 +817,106 @@ impl AuthorizedApi {
     pub async fn credits(&self, account: AccountId) -> Result<Credits, ApiError> {
         let path = format!("/accounts/{account}/credits");
         self.call::<(), _>(Method::GET, &path, None).await
+    }
+}
+
+/// The admin area, for staff. Every call may answer `403`: `forbidden` (not staff),
+/// `mfa_required` (staff who must sign in with a second factor) or `forbidden_area` (the
+/// staff role may not see or change this part).
+impl AuthorizedApi {
+    /// `GET /api/v1/admin/audit?{query}`: a page of the audit log, newest first. `query` is
+    /// already encoded; `422` on `since` or `until`.
+    pub async fn audit(&self, query: &str) -> Result<AuditPage, ApiError> {
+        let path = format!("/admin/audit?{query}");
+        self.call::<(), _>(Method::GET, &path, None).await
+    }
+
+    /// `GET /api/v1{path}` of an admin export (`/admin/audit.csv?…`, `/admin/waitlist.csv`):
+    /// the CSV text as it came.
+    pub async fn admin_csv(&self, path: &str) -> Result<String, ApiError> {
+        let (status, text) = self.call_raw(Method::GET, path, None).await?;
+        if (200..300).contains(&status) {
+            Ok(text)
+        } else {
+            Err(error_from(status, &text))
+        }
+    }
+
+    /// `GET /api/v1/admin/instances`: every instance, by product and name.
+    pub async fn instances(&self) -> Result<InstanceList, ApiError> {
+        self.call::<(), _>(Method::GET, "/admin/instances", None)
+            .await
+    }
+
+    /// `PATCH /api/v1/admin/instances/{id}`: only the fields given change (`422` on caps
+    /// out of order or below the seats in use).
+    pub async fn update_instance(
+        &self,
+        id: InstanceId,
+        body: &InstanceUpdate,
+    ) -> Result<InstanceView, ApiError> {
+        let path = format!("/admin/instances/{id}");
+        self.call(Method::PATCH, &path, Some(body)).await
+    }
+
+    /// `POST /api/v1/admin/instances`: a new instance of a product that runs on them.
+    pub async fn create_instance(
+        &self,
+        body: &NewInstanceRequest,
+    ) -> Result<InstanceView, ApiError> {
+        self.call(Method::POST, "/admin/instances", Some(body))
+            .await
+    }
+
+    /// `GET /api/v1/admin/webhooks/stripe/events?{query}`: newest first (`422` on an
+    /// unknown `status`).
+    pub async fn stripe_events(&self, query: &str) -> Result<StripeEvents, ApiError> {
+        let path = format!("/admin/webhooks/stripe/events?{query}");
+        self.call::<(), _>(Method::GET, &path, None).await
+    }
+
+    /// `GET /api/v1/admin/webhooks/stripe/events/{id}`: with Stripe's payload.
+    pub async fn stripe_event(&self, id: &str) -> Result<StripeEventPayload, ApiError> {
+        let path = format!("/admin/webhooks/stripe/events/{}", encode_query_value(id));
+        self.call::<(), _>(Method::GET, &path, None).await
+    }
+
+    /// `POST /api/v1/admin/webhooks/stripe/events/{id}/replay`: processed again by a job
+    /// (`409 event_not_processable` for a type Gatehouse ignores).
+    pub async fn replay_stripe_event(&self, id: &str) -> Result<StripeEvent, ApiError> {
+        let path = format!(
+            "/admin/webhooks/stripe/events/{}/replay",
+            encode_query_value(id)
+        );
+        self.call(Method::POST, &path, Some(&EmptyBody {})).await
+    }
+
+    /// `GET /api/v1/admin/jobs/dead`: the newest jobs that ran out of attempts.
+    pub async fn dead_jobs(&self) -> Result<DeadJobs, ApiError> {
+        self.call::<(), _>(Method::GET, "/admin/jobs/dead", None)
+            .await
+    }
+
+    /// `POST /api/v1/admin/jobs/{id}/retry`: queued again with fresh attempts (`409
+    /// job_not_dead`).
+    pub async fn retry_job(&self, id: i64) -> Result<(), ApiError> {
+        let path = format!("/admin/jobs/{id}/retry");
+        self.call(Method::POST, &path, Some(&EmptyBody {})).await
+    }
+
+    /// `GET /api/v1/admin/waitlist?offset=&limit=`: oldest first, with the total.
+    pub async fn waitlist(&self, offset: i64, limit: i64) -> Result<WaitlistPage, ApiError> {
+        let path = format!("/admin/waitlist?offset={offset}&limit={limit}");
+        self.call::<(), _>(Method::GET, &path, None).await
+    }
+
+    /// `POST /api/v1/admin/waitlist/{id}/invite`: emails the person a sign-up link.
+    pub async fn invite_from_waitlist(
+        &self,
+        id: impl fmt::Display,
+    ) -> Result<WaitlistEntry, ApiError> {
+        let path = format!("/admin/waitlist/{id}/invite");
+        self.call(Method::POST, &path, Some(&EmptyBody {})).await
     }
 }
 

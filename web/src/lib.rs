@@ -8,13 +8,16 @@
 //! - `gatehouse-onboarding` (`src/bin/gatehouse-onboarding.rs`, `web/onboarding.html`):
 //!   everything under `/onboarding/`, [`onboarding::OnboardingApp`];
 //! - `gatehouse-home` (`src/bin/gatehouse-home.rs`, `web/home.html`): the signed-in home,
-//!   `/dashboard`, `/billing` and `/api-keys`, [`home::HomeApp`].
+//!   `/dashboard`, `/billing` and `/api-keys`, [`home::HomeApp`];
+//! - `gatehouse-admin` (`src/bin/gatehouse-admin.rs`, `web/admin.html`): the staff's admin
+//!   area, `/admin` and below, [`admin::AdminApp`].
 //!
 //! Which bundle owns which path is one table, [`gatehouse_shared::spa::BUNDLES`]: the
 //! server sends each bundle's app shell for its paths, and a bundle hands a path it does
 //! not own to its owner ([`shell::NotFound`]).
 
 pub mod account;
+pub mod admin;
 pub mod api;
 pub mod app;
 pub mod auth;

@@ -169,6 +169,7 @@ const SPA_BUNDLES: &[(&str, &str, &str, &str)] = &[
         "/onboarding/",
     ),
     ("home", "web/home.html", "web/dist/home", "/home/"),
+    ("admin", "web/admin.html", "web/dist/admin", "/admin/"),
 ];
 
 /// The gzipped size budget of each bundle's Wasm (docs/PERFORMANCE.md).

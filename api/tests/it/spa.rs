@@ -41,6 +41,19 @@ fn built_spa() -> PathBuf {
         "<!doctype html><title>Home</title>",
     )
     .unwrap();
+    // The admin area: its shell and assets under `admin/`, the segment it owns.
+    let admin = dir.join("admin");
+    std::fs::create_dir_all(&admin).unwrap();
+    std::fs::write(
+        admin.join("index.html"),
+        "<!doctype html><title>Admin · Gatehouse</title>",
+    )
+    .unwrap();
+    std::fs::write(
+        admin.join("gatehouse-admin-0123456789abcdef_bg.wasm"),
+        b"\0asm\x01\0\0\0",
+    )
+    .unwrap();
     dir
 }
 
@@ -167,6 +180,47 @@ async fn a_bundle_may_own_several_segments() {
     }
     let account = app.get("/account").await.text().await.unwrap();
     assert!(account.contains("<title>Gatehouse</title>"), "{account}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_paths_get_the_admin_shell_and_its_assets_are_files() {
+    let app = TestApp::builder().web_dir(built_spa()).spawn().await;
+    for path in [
+        "/admin",
+        "/admin/",
+        "/admin/audit",
+        "/admin/audit?action=instances",
+        "/admin/instances",
+    ] {
+        let shell = app.get(path).await;
+        assert_eq!(shell.status(), 200, "{path}");
+        assert_eq!(shell.headers()["cache-control"], "no-cache", "{path}");
+        let body = shell.text().await.unwrap();
+        assert!(
+            body.contains("<title>Admin · Gatehouse</title>"),
+            "{path}: {body}"
+        );
+    }
+    // The bundle's assets share its segment (its public URL is `/admin/`): files win.
+    let asset = app
+        .get("/admin/gatehouse-admin-0123456789abcdef_bg.wasm")
+        .await;
+    assert_eq!(asset.status(), 200);
+    assert_eq!(
+        asset.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert_envelope(
+        app.get("/admin/gatehouse-admin-ffffffffffffffff.js").await,
+        404,
+        "not_found",
+    )
+    .await;
+    // Only the whole segment counts.
+    for path in ["/administrator", "/account/admin"] {
+        let body = app.get(path).await.text().await.unwrap();
+        assert!(body.contains("<title>Gatehouse</title>"), "{path}: {body}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
