@@ -101,18 +101,9 @@ pub fn Field(
     let id = id.unwrap_or(name);
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
-    let described_by = {
-        let hint_id = hint.map(|_| hint_id.clone());
-        let error_id = error_id.clone();
-        move || {
-            let ids: Vec<&str> = hint_id
-                .as_deref()
-                .into_iter()
-                .chain(error.with(Option::is_some).then_some(error_id.as_str()))
-                .collect();
-            (!ids.is_empty()).then(|| ids.join(" "))
-        }
-    };
+    let described_by = described_by(&hint_id, hint.is_some(), &error_id, move || {
+        error.with(Option::is_some)
+    });
 
     view! {
         <div class="field" class:field--invalid=move || error.with(Option::is_some)>
@@ -244,18 +235,9 @@ pub fn Checkbox(
 ) -> impl IntoView {
     let hint_id = format!("{name}-hint");
     let error_id = format!("{name}-error");
-    let described_by = {
-        let hint_id = hint.map(|_| hint_id.clone());
-        let error_id = error_id.clone();
-        move || {
-            let ids: Vec<&str> = hint_id
-                .as_deref()
-                .into_iter()
-                .chain(error.with(Option::is_some).then_some(error_id.as_str()))
-                .collect();
-            (!ids.is_empty()).then(|| ids.join(" "))
-        }
-    };
+    let described_by = described_by(&hint_id, hint.is_some(), &error_id, move || {
+        error.with(Option::is_some)
+    });
     view! {
         <div class="field field--check" class:field--invalid=move || error.with(Option::is_some)>
             <div class="check">
@@ -301,6 +283,26 @@ pub fn FormError(message: Signal<Option<String>>) -> impl IntoView {
                 </div>
             }
         })
+    }
+}
+
+/// A field's `aria-describedby`: its hint (when it has one) and its error message (while
+/// one is shown).
+pub fn described_by(
+    hint_id: &str,
+    has_hint: bool,
+    error_id: &str,
+    has_error: impl Fn() -> bool + Send + Sync + 'static,
+) -> impl Fn() -> Option<String> + Send + Sync + 'static {
+    let hint_id = has_hint.then(|| hint_id.to_owned());
+    let error_id = error_id.to_owned();
+    move || {
+        let ids: Vec<&str> = hint_id
+            .as_deref()
+            .into_iter()
+            .chain(has_error().then_some(error_id.as_str()))
+            .collect();
+        (!ids.is_empty()).then(|| ids.join(" "))
     }
 }
 

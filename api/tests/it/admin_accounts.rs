@@ -9,25 +9,6 @@ use serde_json::json;
 use crate::billing::{app_with_priced_catalog, snapshot};
 use crate::harness::TestApp;
 
-async fn mails(app: &TestApp, template: &str) -> i64 {
-    #[derive(diesel::QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        count: i64,
-    }
-    let mut conn = app.db.pool().get().await.unwrap();
-    diesel_async::RunQueryDsl::get_result::<Count>(
-        diesel::sql_query(
-            "SELECT count(*) AS count FROM jobs WHERE kind = 'mail.send' AND payload->>'template' = $1",
-        )
-        .bind::<diesel::sql_types::Text, _>(template),
-        &mut conn,
-    )
-    .await
-    .unwrap()
-    .count
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staff_search_accounts_and_read_everything_about_one() {
     let app = TestApp::builder().seeded().spawn().await;
@@ -290,7 +271,7 @@ async fn staff_end_sessions_and_send_verification_and_reset_emails() {
         (status, sent["email_requested"].clone()),
         (200, json!(true))
     );
-    assert_eq!(mails(&app, "verify_email").await, 1);
+    assert_eq!(app.queued_mails("verify_email").await, 1);
     let (status, _) = app
         .call(
             Method::POST,
@@ -300,7 +281,7 @@ async fn staff_end_sessions_and_send_verification_and_reset_emails() {
         )
         .await;
     assert_eq!(status, 200);
-    assert_eq!(mails(&app, "reset_password").await, 1);
+    assert_eq!(app.queued_mails("reset_password").await, 1);
     let (status, _) = app
         .call(
             Method::POST,

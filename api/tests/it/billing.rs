@@ -84,23 +84,6 @@ async fn account_status(app: &TestApp, account: Uuid) -> String {
         .status
 }
 
-async fn emails(app: &TestApp, template: &str) -> usize {
-    #[derive(diesel::QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        count: i64,
-    }
-    let mut conn = app.db.pool().get().await.unwrap();
-    diesel::sql_query(
-        "SELECT count(*) AS count FROM jobs WHERE kind = 'mail.send' AND payload->>'template' = $1",
-    )
-    .bind::<diesel::sql_types::Text, _>(template)
-    .get_result::<Row>(&mut conn)
-    .await
-    .unwrap()
-    .count as usize
-}
-
 async fn apply(app: &TestApp, snapshot: &SubscriptionSnapshot) -> Applied {
     let mut conn = app.db.pool().get().await.unwrap();
     apply_subscription(&mut conn, &settings(), snapshot, Utc::now())
@@ -156,7 +139,7 @@ async fn ten_concurrent_deliveries_change_the_state_once_and_send_one_email() {
         .count();
     assert_eq!(transitions, 1, "{results:?}");
     assert_eq!(account_status(&app, account).await, "past_due");
-    assert_eq!(emails(&app, "payment_failed").await, 1);
+    assert_eq!(app.queued_mails("payment_failed").await, 1);
     // Within the grace period the account keeps its products.
     let (access, _) = app.sign_in("ada").await;
     assert!(!app.state.keys.verify(&access).await.unwrap().ent.is_empty());
@@ -176,7 +159,7 @@ async fn a_stale_view_cannot_resurrect_a_cancelled_subscription() {
 
     assert_eq!(apply(&app, &active).await, Applied::Stale);
     assert_eq!(account_status(&app, account).await, "cancelled");
-    assert_eq!(emails(&app, "subscription_cancelled").await, 1);
+    assert_eq!(app.queued_mails("subscription_cancelled").await, 1);
     let (access, _) = app.sign_in("ada").await;
     assert!(app.state.keys.verify(&access).await.unwrap().ent.is_empty());
 }

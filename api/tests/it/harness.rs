@@ -456,6 +456,27 @@ impl TestApp {
         (user.id, account)
     }
 
+    /// How many emails of `template` have been queued (`mail.send` jobs, sent or not).
+    pub async fn queued_mails(&self, template: &str) -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            count: i64,
+        }
+        let mut conn = self.db.pool().get().await.unwrap();
+        diesel_async::RunQueryDsl::get_result::<Count>(
+            diesel::sql_query(
+                "SELECT count(*) AS count FROM jobs
+                  WHERE kind = 'mail.send' AND payload->>'template' = $1",
+            )
+            .bind::<diesel::sql_types::Text, _>(template),
+            &mut conn,
+        )
+        .await
+        .unwrap()
+        .count
+    }
+
     /// Signs in with [`TEST_PASSWORD`]: `(access_token, refresh_token)`.
     pub async fn sign_in(&self, login: &str) -> (String, String) {
         let response = self

@@ -83,18 +83,6 @@ async fn sweep(app: &TestApp) -> (usize, usize) {
         .unwrap()
 }
 
-async fn mails(app: &TestApp, template: &str) -> i64 {
-    let mut conn = app.db.pool().get().await.unwrap();
-    diesel::sql_query(
-        "SELECT count(*) AS count FROM jobs WHERE kind = 'mail.send' AND payload->>'template' = $1",
-    )
-    .bind::<diesel::sql_types::Text, _>(template)
-    .get_result::<Count>(&mut conn)
-    .await
-    .unwrap()
-    .count
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_free_trial_runs_once_and_ends_unpaid_in_pending_payment() {
     let app = TestApp::builder().seeded().spawn().await;
@@ -165,7 +153,7 @@ async fn a_free_trial_runs_once_and_ends_unpaid_in_pending_payment() {
     .await;
     assert_eq!(sweep(&app).await, (1, 0));
     assert_eq!(sweep(&app).await, (0, 0));
-    assert_eq!(mails(&app, "trial_ending").await, 1);
+    assert_eq!(app.queued_mails("trial_ending").await, 1);
 
     // It ends unpaid: pending payment, nothing granted, the trial's credits gone.
     exec(&app, "UPDATE plan_periods SET starts_at = now() - interval '14 days', ends_at = now() - interval '1 minute' WHERE account_id = $1", account).await;
@@ -177,7 +165,7 @@ async fn a_free_trial_runs_once_and_ends_unpaid_in_pending_payment() {
     );
     assert!(entitlements(&app, "ada").await.is_empty());
     assert_eq!(balance(&app, &token, account).await, 0);
-    assert_eq!(mails(&app, "trial_ended").await, 1);
+    assert_eq!(app.queued_mails("trial_ended").await, 1);
     assert_eq!(
         count(&app, "SELECT count(*) AS count FROM account_status_changes WHERE account_id = $1 AND to_status = 'pending_payment' AND reason LIKE '%trial ended%'", account).await,
         1

@@ -16,19 +16,6 @@ struct Count {
     count: i64,
 }
 
-/// Emails of `template` queued.
-async fn mails(app: &TestApp, template: &str) -> i64 {
-    let mut conn = app.db.pool().get().await.unwrap();
-    diesel::sql_query(
-        "SELECT count(*) AS count FROM jobs WHERE kind = 'mail.send' AND payload->>'template' = $1",
-    )
-    .bind::<diesel::sql_types::Text, _>(template)
-    .get_result::<Count>(&mut conn)
-    .await
-    .unwrap()
-    .count
-}
-
 /// Messages stored for the ticket.
 async fn messages(app: &TestApp, ticket: &str) -> i64 {
     let mut conn = app.db.pool().get().await.unwrap();
@@ -117,19 +104,23 @@ async fn the_status_follows_replies_and_a_closed_ticket_takes_none() {
     let id = open(&app, &ada, "Invoice is wrong").await;
     let mine = format!("/api/v1/tickets/{id}/messages");
     let theirs = format!("/api/v1/admin/tickets/{id}/messages");
-    assert_eq!(mails(&app, "ticket_opened").await, 1, "support is told");
+    assert_eq!(
+        app.queued_mails("ticket_opened").await,
+        1,
+        "support is told"
+    );
 
     let (status, ticket) = reply(&app, &theirs, &staff, "Which invoice?").await;
     assert_eq!(status, 201, "{ticket}");
     assert_eq!(ticket["status"], "waiting_on_customer");
     assert_eq!(ticket["customer_email"], "ada@example.org");
     assert_eq!(ticket["messages"][1]["from_staff"], true);
-    assert_eq!(mails(&app, "ticket_reply").await, 1, "Ada is told");
+    assert_eq!(app.queued_mails("ticket_reply").await, 1, "Ada is told");
 
     let (status, ticket) = reply(&app, &mine, &ada, "The one from March.").await;
     assert_eq!(status, 201, "{ticket}");
     assert_eq!(ticket["status"], "open");
-    assert_eq!(mails(&app, "ticket_customer_reply").await, 1);
+    assert_eq!(app.queued_mails("ticket_customer_reply").await, 1);
 
     // A reply on an open ticket keeps it open.
     let (status, ticket) = reply(&app, &mine, &ada, "Any news?").await;
@@ -159,8 +150,8 @@ async fn the_status_follows_replies_and_a_closed_ticket_takes_none() {
     let response = app.authed(Method::POST, &close, &staff, None).await;
     assert_envelope(response, 409, "ticket_closed").await;
     assert_eq!(messages(&app, &id).await, written, "nothing written");
-    assert_eq!(mails(&app, "ticket_reply").await, 1);
-    assert_eq!(mails(&app, "ticket_customer_reply").await, 2);
+    assert_eq!(app.queued_mails("ticket_reply").await, 1);
+    assert_eq!(app.queued_mails("ticket_customer_reply").await, 2);
 
     // Exactly one audit record per staff change: the reply and the close.
     let mut conn = app.db.pool().get().await.unwrap();

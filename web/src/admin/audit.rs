@@ -11,10 +11,10 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 
-use super::{time_text, AdminPage, InputField, LoadError};
+use super::{time_text, AdminPage, ExportCsv, InputField, LoadError};
 use crate::api::ApiError;
 use crate::auth::{use_auth, Auth};
-use crate::browser::{focus_id, save_file};
+use crate::browser::focus_id;
 use crate::form::{server_errors, FormError, FormStatus, SubmitButton};
 use crate::guard::encode_query_value;
 
@@ -402,41 +402,10 @@ fn AuditLog() -> impl IntoView {
 #[component]
 fn FilterForm(log: Log) -> impl IntoView {
     let typed = log.typed;
-    let exporting = RwSignal::new(false);
-    let export_error = RwSignal::new(None::<String>);
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
         log.status.set(None);
         log.read(typed.get(), 1);
-    };
-    let export = move |_| {
-        if exporting.get_untracked() {
-            return;
-        }
-        exporting.set(true);
-        export_error.set(None);
-        log.status.set(None);
-        let query = log.applied.get_untracked().query();
-        spawn_local(async move {
-            let answer = log
-                .auth
-                .call(
-                    |api| async move { api.admin_csv(&format!("/admin/audit.csv?{query}")).await },
-                )
-                .await;
-            if exporting.try_set(false).is_some() {
-                return;
-            }
-            match answer {
-                Ok(csv) => {
-                    save_file("audit.csv", "text/csv", &csv);
-                    log.status.set(Some(
-                        "The records shown are saved as audit.csv (every page of them).".into(),
-                    ));
-                }
-                Err(failure) => export_error.set(Some(failure.message())),
-            }
-        });
     };
     view! {
         <section class="card account__card" aria-labelledby="filters-title">
@@ -481,17 +450,13 @@ fn FilterForm(log: Log) -> impl IntoView {
                 </div>
                 <div class="account__actions">
                     <SubmitButton pending=log.loading.into() label="Search" busy_label="Searching…" />
-                    <button
-                        class="button button--secondary"
-                        type="button"
-                        on:click=export
-                        disabled=move || exporting.get()
-                        aria-busy=move || exporting.get().then_some("true")
-                    >
-                        {move || if exporting.get() { "Exporting…" } else { "Export CSV" }}
-                    </button>
+                    <ExportCsv
+                        path=move || format!("/admin/audit.csv?{}", log.applied.get_untracked().query())
+                        file="audit.csv"
+                        saved="The records shown are saved as audit.csv (every page of them)."
+                        status=log.status
+                    />
                 </div>
-                <FormError message=export_error.into() />
             </form>
         </section>
     }

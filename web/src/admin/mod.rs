@@ -15,6 +15,7 @@ pub mod waitlist;
 pub mod webhooks;
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::hooks::use_location;
 use leptos_router::path;
@@ -258,18 +259,9 @@ pub fn InputField(
     let list_id = (!suggestions.is_empty()).then(|| format!("{id}-suggestions"));
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
-    let described_by = {
-        let hint_id = hint.map(|_| hint_id.clone());
-        let error_id = error_id.clone();
-        move || {
-            let ids: Vec<&str> = hint_id
-                .as_deref()
-                .into_iter()
-                .chain(error.with(Option::is_some).then_some(error_id.as_str()))
-                .collect();
-            (!ids.is_empty()).then(|| ids.join(" "))
-        }
-    };
+    let described_by = crate::form::described_by(&hint_id, hint.is_some(), &error_id, move || {
+        error.with(Option::is_some)
+    });
     view! {
         <div class="field" class:field--invalid=move || error.with(Option::is_some)>
             <label class="field__label" for=id.clone()>
@@ -344,5 +336,57 @@ mod tests {
         );
         assert_eq!(time_text("2026-11-30T08:15:43+02:00"), "2026-11-30 08:15");
         assert_eq!(time_text("soon"), "soon");
+    }
+}
+
+/// "Export CSV": fetches `path()` (an admin CSV route, with the token) and saves it as
+/// `file`; `saved` is announced in `status` afterwards, failures beside the button.
+#[component]
+pub fn ExportCsv(
+    /// The API path to read now (`/admin/audit.csv?…`).
+    path: impl Fn() -> String + Copy + Send + Sync + 'static,
+    file: &'static str,
+    saved: &'static str,
+    status: RwSignal<Option<String>>,
+    #[prop(default = "button button--secondary")] class: &'static str,
+) -> impl IntoView {
+    let auth = use_auth();
+    let exporting = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let export = move |_| {
+        if exporting.get_untracked() {
+            return;
+        }
+        exporting.set(true);
+        error.set(None);
+        status.set(None);
+        let path = path();
+        spawn_local(async move {
+            let answer = auth
+                .call(|api| async move { api.admin_csv(&path).await })
+                .await;
+            if exporting.try_set(false).is_some() {
+                return;
+            }
+            match answer {
+                Ok(csv) => {
+                    crate::browser::save_file(file, "text/csv", &csv);
+                    status.set(Some(saved.into()));
+                }
+                Err(failure) => error.set(Some(failure.message())),
+            }
+        });
+    };
+    view! {
+        <button
+            class=class
+            type="button"
+            on:click=export
+            disabled=move || exporting.get()
+            aria-busy=move || exporting.get().then_some("true")
+        >
+            {move || if exporting.get() { "Exporting…" } else { "Export CSV" }}
+        </button>
+        <crate::form::FormError message=error.into() />
     }
 }

@@ -6,11 +6,10 @@ use gatehouse_shared::onboarding::{WaitlistEntry, WaitlistPage};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::{time_text, AdminPage, LoadError};
+use super::{time_text, AdminPage, ExportCsv, LoadError};
 use crate::api::ApiError;
 use crate::auth::{use_auth, Auth};
-use crate::browser::save_file;
-use crate::form::{FormError, FormStatus};
+use crate::form::FormStatus;
 
 /// Entries per page.
 pub const PER_PAGE: i64 = 100;
@@ -55,34 +54,6 @@ fn Waitlist() -> impl IntoView {
         status: RwSignal::new(None),
     };
     list.read(0);
-    let exporting = RwSignal::new(false);
-    let export_error = RwSignal::new(None::<String>);
-    let export = move |_| {
-        if exporting.get_untracked() {
-            return;
-        }
-        exporting.set(true);
-        export_error.set(None);
-        list.status.set(None);
-        spawn_local(async move {
-            let answer = list
-                .auth
-                .call(|api| async move { api.admin_csv("/admin/waitlist.csv").await })
-                .await;
-            if exporting.try_set(false).is_some() {
-                return;
-            }
-            match answer {
-                Ok(csv) => {
-                    save_file("waitlist.csv", "text/csv", &csv);
-                    list.status
-                        .set(Some("The whole waitlist is saved as waitlist.csv.".into()));
-                }
-                Err(failure) => export_error.set(Some(failure.message())),
-            }
-        });
-    };
-
     view! {
         <header class="account__intro">
             <h1>"Waitlist"</h1>
@@ -92,17 +63,14 @@ fn Waitlist() -> impl IntoView {
         <section class="card account__card" aria-labelledby="waitlist-title">
             <div class="account__head">
                 <h2 id="waitlist-title" class="account__title">"Waiting"</h2>
-                <button
+                <ExportCsv
+                    path=|| "/admin/waitlist.csv".to_owned()
+                    file="waitlist.csv"
+                    saved="The whole waitlist is saved as waitlist.csv."
+                    status=list.status
                     class="button button--secondary button--small"
-                    type="button"
-                    on:click=export
-                    disabled=move || exporting.get()
-                    aria-busy=move || exporting.get().then_some("true")
-                >
-                    {move || if exporting.get() { "Exporting…" } else { "Export CSV" }}
-                </button>
+                />
             </div>
-            <FormError message=export_error.into() />
             {move || list.page.with(|page| match page {
                 None => view! {
                     <div class="loading" role="status" aria-live="polite" aria-busy="true">
