@@ -17,6 +17,7 @@ use crate::tickets::customer;
     (status = 201, description = "Opened (`open`), the body its first message", body = Ticket),
     (status = 401, description = "Not signed in", body = ErrorEnvelope),
     (status = 422, description = "`fields`: subject, body, priority, order_id (not an order of your active account), stripe_subscription_id", body = ErrorEnvelope),
+    (status = 429, description = "`rate_limited`: ten tickets an hour per person, with `Retry-After`", body = ErrorEnvelope),
 ))]
 #[post("/tickets")]
 pub async fn open(
@@ -25,7 +26,14 @@ pub async fn open(
     body: Json<NewTicket>,
 ) -> AppResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    let ticket = customer::open(&mut conn, caller.user.id, caller.account_id, &body.0).await?;
+    let ticket = customer::open(
+        &mut conn,
+        &state.limiter,
+        caller.user.id,
+        caller.account_id,
+        &body.0,
+    )
+    .await?;
     Ok(HttpResponse::Created().json(ticket))
 }
 

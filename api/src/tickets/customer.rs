@@ -16,9 +16,11 @@ use crate::error::{AppError, AppResult};
 const MAX_SUBSCRIPTION_ID: usize = 255;
 
 /// Opens a ticket about the caller's active account: status `open`, the body its first
-/// message; support staff are emailed.
+/// message; support staff are emailed. A valid request takes one of the person's
+/// openings (`super::may_open`): 429 when none is left.
 pub async fn open(
     conn: &mut Conn,
+    limiter: &crate::ratelimit::RateLimiter,
     user_id: Uuid,
     account_id: Uuid,
     request: &NewTicket,
@@ -66,6 +68,7 @@ pub async fn open(
     if !fields.is_empty() {
         return Err(AppError::Validation { fields });
     }
+    super::may_open(limiter, user_id).await?;
     let body = request.body.trim_end();
     let ticket = conn
         .transaction::<_, AppError, _>(async |tx| {

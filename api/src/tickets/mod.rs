@@ -12,6 +12,33 @@ pub mod customer;
 mod notify;
 pub mod staff;
 
+/// Tickets one person may open: 10 at once, then one every six minutes (each new ticket
+/// emails every support and admin staff member).
+pub fn opening_rule() -> crate::ratelimit::Rule {
+    crate::ratelimit::Rule::per(10, std::time::Duration::from_secs(3600))
+}
+
+/// Takes one of the person's ticket openings; 429 with `Retry-After` when none is left.
+/// An unreachable limiter store lets the ticket through (and is logged).
+pub async fn may_open(
+    limiter: &crate::ratelimit::RateLimiter,
+    user_id: Uuid,
+) -> crate::error::AppResult<()> {
+    match limiter
+        .check(&format!("tickets:open:{user_id}"), opening_rule())
+        .await
+    {
+        Ok(decision) if !decision.allowed => Err(crate::error::AppError::RateLimited {
+            retry_after_secs: decision.retry_after.as_secs().max(1),
+        }),
+        Ok(_) => Ok(()),
+        Err(err) => {
+            tracing::warn!(error = %err, "rate limiter unavailable; allowing the ticket");
+            Ok(())
+        }
+    }
+}
+
 use std::collections::{BTreeMap, HashMap};
 
 use gatehouse_shared::tickets::{Ticket, TicketMessage, TicketSummary};

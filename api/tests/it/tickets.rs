@@ -489,3 +489,38 @@ async fn concurrent_replies_and_a_close_never_leave_a_reply_after_the_close() {
         "one record per staff change"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_person_opens_at_most_ten_tickets_an_hour() {
+    let app = TestApp::spawn().await;
+    app.create_user("ada@example.org", "ada").await;
+    app.create_user("bob@example.org", "bob").await;
+    let (ada, _) = app.sign_in("ada").await;
+    let (bob, _) = app.sign_in("bob").await;
+    let ticket = |n: usize| Some(json!({"subject": format!("Question {n}"), "body": "Hello"}));
+    // Refused requests do not count.
+    let (status, _) = app
+        .call(
+            Method::POST,
+            "/api/v1/tickets",
+            &ada,
+            Some(json!({"subject": "", "body": ""})),
+        )
+        .await;
+    assert_eq!(status, 422);
+    for n in 0..10 {
+        let (status, _) = app
+            .call(Method::POST, "/api/v1/tickets", &ada, ticket(n))
+            .await;
+        assert_eq!(status, 201, "ticket {n}");
+    }
+    let response = app
+        .authed(Method::POST, "/api/v1/tickets", &ada, ticket(11))
+        .await;
+    assert_eq!(response.status(), 429);
+    assert!(response.headers().contains_key("retry-after"));
+    let (status, _) = app
+        .call(Method::POST, "/api/v1/tickets", &bob, ticket(1))
+        .await;
+    assert_eq!(status, 201, "another person is not held back");
+}
