@@ -5,6 +5,7 @@
 
 pub mod admin_accounts;
 pub mod admin_catalog;
+pub mod admin_ops;
 pub mod admin_overview;
 pub mod api_keys;
 pub mod audit;

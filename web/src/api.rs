@@ -46,8 +46,8 @@ use gloo_net::http::{Method, RequestBuilder};
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::{Deserialize, Serialize};
 
-use crate::admin::webhooks::{DeadJobs, StripeEvent, StripeEventPayload, StripeEvents};
 use crate::guard::encode_query_value;
+use gatehouse_shared::admin_ops::{DeadJobs, StripeEventDetail, StripeEventSummary, StripeEvents};
 
 /// Where the versioned JSON API lives, relative to the page's origin.
 const API_PREFIX: &str = "/api/v1";
@@ -876,14 +876,14 @@ impl AuthorizedApi {
     }
 
     /// `GET /api/v1/admin/webhooks/stripe/events/{id}`: with Stripe's payload.
-    pub async fn stripe_event(&self, id: &str) -> Result<StripeEventPayload, ApiError> {
+    pub async fn stripe_event(&self, id: &str) -> Result<StripeEventDetail, ApiError> {
         let path = format!("/admin/webhooks/stripe/events/{}", encode_query_value(id));
         self.call::<(), _>(Method::GET, &path, None).await
     }
 
     /// `POST /api/v1/admin/webhooks/stripe/events/{id}/replay`: processed again by a job
     /// (`409 event_not_processable` for a type Gatehouse ignores).
-    pub async fn replay_stripe_event(&self, id: &str) -> Result<StripeEvent, ApiError> {
+    pub async fn replay_stripe_event(&self, id: &str) -> Result<StripeEventSummary, ApiError> {
         let path = format!(
             "/admin/webhooks/stripe/events/{}/replay",
             encode_query_value(id)

@@ -2,8 +2,9 @@
 //! `POST …/jobs/{id}/retry` and `POST …/jobs/{id}/discard` (dead ones).
 
 use actix_web::{get, post, web, HttpResponse};
+use gatehouse_shared::admin_ops::{DeadJob, DeadJobs, JobList, JobSummary};
 use gatehouse_shared::ErrorEnvelope;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::observe::RequestId;
 use super::staff::Staff;
@@ -11,23 +12,6 @@ use crate::admin::audit::Audit;
 use crate::error::{AppError, AppResult};
 use crate::jobs::queue;
 use crate::state::AppState;
-
-/// A job that ran out of attempts.
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct DeadJob {
-    pub id: i64,
-    pub kind: String,
-    pub attempts: i32,
-    pub last_error: Option<String>,
-    /// RFC 3339.
-    pub created_at: String,
-    pub finished_at: Option<String>,
-}
-
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct DeadJobs {
-    pub jobs: Vec<DeadJob>,
-}
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct DeadJobsQuery {
@@ -115,22 +99,6 @@ pub async fn retry_job(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// A job as operators see it (never its payload: it may hold one-time links).
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct JobSummary {
-    pub id: i64,
-    pub kind: String,
-    /// `queued`, `running`, `done` or `dead`.
-    pub state: String,
-    pub attempts: i32,
-    pub max_attempts: i32,
-    pub last_error: Option<String>,
-    /// RFC 3339: when it runs (next).
-    pub run_at: String,
-    pub created_at: String,
-    pub finished_at: Option<String>,
-}
-
 impl From<queue::JobRow> for JobSummary {
     fn from(job: queue::JobRow) -> Self {
         Self {
@@ -145,13 +113,6 @@ impl From<queue::JobRow> for JobSummary {
             finished_at: job.finished_at.map(|t| t.to_rfc3339()),
         }
     }
-}
-
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct JobList {
-    pub jobs: Vec<JobSummary>,
-    /// Pass as `before_id` for the next page; absent on the last.
-    pub next_before_id: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

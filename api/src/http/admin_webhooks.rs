@@ -2,8 +2,9 @@
 //! staff: what arrived, and where each stands.
 
 use actix_web::{get, post, web, HttpResponse};
+use gatehouse_shared::admin_ops::{StripeEventDetail, StripeEventSummary, StripeEvents};
 use gatehouse_shared::ErrorEnvelope;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::observe::RequestId;
 use super::staff::Staff;
@@ -11,24 +12,6 @@ use crate::admin::audit::Audit;
 use crate::db::stripe_events::{self as q, StripeEventRow};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-
-/// One event as staff see it.
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct StripeEventSummary {
-    pub id: String,
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub livemode: bool,
-    /// `received`, `processed`, `ignored` or `failed`.
-    pub status: String,
-    /// The id of the object the event is about.
-    pub object_id: Option<String>,
-    pub last_error: Option<String>,
-    /// RFC 3339: when Stripe created it, when it arrived, when it was processed.
-    pub created: String,
-    pub received_at: String,
-    pub processed_at: Option<String>,
-}
 
 impl From<&StripeEventRow> for StripeEventSummary {
     fn from(row: &StripeEventRow) -> Self {
@@ -44,21 +27,6 @@ impl From<&StripeEventRow> for StripeEventSummary {
             processed_at: row.processed_at.map(|t| t.to_rfc3339()),
         }
     }
-}
-
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct StripeEvents {
-    pub events: Vec<StripeEventSummary>,
-    /// Pass as `before` for the next page; absent on the last one.
-    pub next_before: Option<String>,
-}
-
-/// An event with Stripe's payload as received.
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct StripeEventDetail {
-    #[serde(flatten)]
-    pub summary: StripeEventSummary,
-    pub payload: serde_json::Value,
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

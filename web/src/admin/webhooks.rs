@@ -3,9 +3,9 @@
 //! "Replay" to process it again; then the dead jobs (out of attempts) with their last
 //! error and "Retry" to queue them again. Both changes are audited by the API.
 
+use gatehouse_shared::admin_ops::{DeadJob, StripeEventSummary};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use serde::Deserialize;
 
 use super::audit::pretty;
 use super::{time_text, AdminPage, LoadError};
@@ -13,47 +13,6 @@ use crate::api::ApiError;
 use crate::auth::{use_auth, Auth};
 use crate::form::FormStatus;
 use crate::guard::encode_query_value;
-
-/// One Stripe event as staff see it (`GET admin/webhooks/stripe/events`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct StripeEvent {
-    pub id: String,
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// `received`, `processed`, `ignored` or `failed`.
-    pub status: String,
-    pub object_id: Option<String>,
-    pub last_error: Option<String>,
-    pub received_at: String,
-}
-
-/// A page of events; `next_before` asks for the next one.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct StripeEvents {
-    pub events: Vec<StripeEvent>,
-    pub next_before: Option<String>,
-}
-
-/// An event's payload as Stripe sent it.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct StripeEventPayload {
-    pub payload: serde_json::Value,
-}
-
-/// A job that ran out of attempts (`GET admin/jobs/dead`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct DeadJob {
-    pub id: i64,
-    pub kind: String,
-    pub attempts: i32,
-    pub last_error: Option<String>,
-    pub finished_at: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct DeadJobs {
-    pub jobs: Vec<DeadJob>,
-}
 
 /// The status filter's choices: value, label.
 pub const STATUSES: [(&str, &str); 5] = [
@@ -97,7 +56,7 @@ pub fn WebhooksRoute() -> impl IntoView {
 fn Events() -> impl IntoView {
     let auth = use_auth();
     let status_filter = RwSignal::new(String::new());
-    let list = RwSignal::new(None::<Result<Vec<StripeEvent>, ApiError>>);
+    let list = RwSignal::new(None::<Result<Vec<StripeEventSummary>, ApiError>>);
     let next = RwSignal::new(None::<String>);
     let loading = RwSignal::new(false);
     let status = RwSignal::new(None::<String>);
@@ -191,7 +150,11 @@ fn Events() -> impl IntoView {
 }
 
 /// One event: its type, status and times; its payload on demand; "Replay".
-fn event_item(auth: Auth, status: RwSignal<Option<String>>, event: StripeEvent) -> impl IntoView {
+fn event_item(
+    auth: Auth,
+    status: RwSignal<Option<String>>,
+    event: StripeEventSummary,
+) -> impl IntoView {
     let state = RwSignal::new(event.status.clone());
     let payload = RwSignal::new(None::<Result<String, String>>);
     let replaying = RwSignal::new(false);
@@ -416,6 +379,7 @@ mod tests {
 
     #[test]
     fn api_answers_decode() {
+        use gatehouse_shared::admin_ops::{DeadJobs, StripeEvents};
         let page: StripeEvents = serde_json::from_str(
             r#"{"events":[{"id":"evt_1","type":"invoice.paid","livemode":false,"status":"failed",
             "object_id":"in_1","last_error":"boom","created":"2026-11-30T08:00:00+00:00",
