@@ -15,8 +15,8 @@ pub const BUNDLES: &[(&str, &str)] = &[
     ("dashboard", "home"),
     ("billing", "home"),
     ("api-keys", "home"),
-    ("team", "home"),
-    ("invitations", "home"),
+    ("team", "team"),
+    ("invitations", "team"),
     ("credits", "home"),
     ("admin", "admin"),
 ];
@@ -52,9 +52,9 @@ mod tests {
         assert_eq!(bundle_of("/billing#payments"), "home");
         assert_eq!(bundle_of("/api-keys"), "home");
         assert_eq!(bundle_of("/api-keys?new=1"), "home");
-        assert_eq!(bundle_of("/team"), "home");
-        assert_eq!(bundle_of("/team?account=1"), "home");
-        assert_eq!(bundle_of("/invitations/accept?token=abc"), "home");
+        assert_eq!(bundle_of("/team"), "team");
+        assert_eq!(bundle_of("/team?account=1"), "team");
+        assert_eq!(bundle_of("/invitations/accept?token=abc"), "team");
         assert_eq!(bundle_of("/credits"), "home");
         assert_eq!(bundle_of("/admin"), "admin");
         assert_eq!(bundle_of("/admin/audit?action=instances"), "admin");

@@ -169,6 +169,7 @@ const SPA_BUNDLES: &[(&str, &str, &str, &str)] = &[
         "/onboarding/",
     ),
     ("home", "web/home.html", "web/dist/home", "/home/"),
+    ("team", "web/team.html", "web/dist/team", "/team/"),
     ("admin", "web/admin.html", "web/dist/admin", "/admin/"),
 ];
 

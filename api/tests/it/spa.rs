@@ -41,6 +41,14 @@ fn built_spa() -> PathBuf {
         "<!doctype html><title>Home</title>",
     )
     .unwrap();
+    // Teams: its shell under `team/`, for `/team` and `/invitations`.
+    let team = dir.join("team");
+    std::fs::create_dir_all(&team).unwrap();
+    std::fs::write(
+        team.join("index.html"),
+        "<!doctype html><title>Team · Gatehouse</title>",
+    )
+    .unwrap();
     // The admin area: its shell and assets under `admin/`, the segment it owns.
     let admin = dir.join("admin");
     std::fs::create_dir_all(&admin).unwrap();
@@ -166,41 +174,62 @@ async fn onboarding_recovery_and_waitlist_paths_get_the_onboarding_shell_and_its
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bundle_may_own_several_segments() {
     let app = TestApp::builder().web_dir(built_spa()).spawn().await;
-    for path in [
-        "/dashboard",
-        "/billing",
-        "/billing/",
-        "/billing?checkout=cs_1",
-    ] {
-        let shell = app.get(path).await;
-        assert_eq!(shell.status(), 200, "{path}");
-        assert_eq!(shell.headers()["cache-control"], "no-cache", "{path}");
-        let body = shell.text().await.unwrap();
-        assert!(body.contains("<title>Home</title>"), "{path}: {body}");
-    }
+    assert_shells(
+        &app,
+        &[
+            "/dashboard",
+            "/billing",
+            "/billing/",
+            "/billing?checkout=cs_1",
+        ],
+        "Home",
+    )
+    .await;
     let account = app.get("/account").await.text().await.unwrap();
     assert!(account.contains("<title>Gatehouse</title>"), "{account}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn admin_paths_get_the_admin_shell_and_its_assets_are_files() {
-    let app = TestApp::builder().web_dir(built_spa()).spawn().await;
-    for path in [
-        "/admin",
-        "/admin/",
-        "/admin/audit",
-        "/admin/audit?action=instances",
-        "/admin/instances",
-    ] {
+/// Each path answers a shell (200, revalidated on every visit) whose title is `title`.
+async fn assert_shells(app: &TestApp, paths: &[&str], title: &str) {
+    for path in paths {
         let shell = app.get(path).await;
         assert_eq!(shell.status(), 200, "{path}");
         assert_eq!(shell.headers()["cache-control"], "no-cache", "{path}");
         let body = shell.text().await.unwrap();
         assert!(
-            body.contains("<title>Admin · Gatehouse</title>"),
+            body.contains(&format!("<title>{title}</title>")),
             "{path}: {body}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn team_paths_get_the_team_shell() {
+    let app = TestApp::builder().web_dir(built_spa()).spawn().await;
+    assert_shells(
+        &app,
+        &["/team", "/team?account=1", "/invitations/accept?token=abc"],
+        "Team · Gatehouse",
+    )
+    .await;
+    assert_shells(&app, &["/dashboard", "/credits"], "Home").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_paths_get_the_admin_shell_and_its_assets_are_files() {
+    let app = TestApp::builder().web_dir(built_spa()).spawn().await;
+    assert_shells(
+        &app,
+        &[
+            "/admin",
+            "/admin/",
+            "/admin/audit",
+            "/admin/audit?action=instances",
+            "/admin/instances",
+        ],
+        "Admin · Gatehouse",
+    )
+    .await;
     // The bundle's assets share its segment (its public URL is `/admin/`): files win.
     let asset = app
         .get("/admin/gatehouse-admin-0123456789abcdef_bg.wasm")
