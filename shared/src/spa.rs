@@ -1,13 +1,16 @@
 //! Which of the SPA's Wasm bundles owns a page. The server sends a bundle's app shell for
 //! its pages, and each bundle hands a page it does not own to the one that does (a full
 //! page load), so links between bundles need nothing special. One table for both sides.
+//! A bundle owns paths by their first segment or, where one area is split over two
+//! bundles (the admin area), by their first two segments; the longer prefix wins.
 
 /// The main app's name: it owns every path no other bundle claims.
 pub const MAIN: &str = "main";
 
-/// The bundles besides the main app, as (first path segment, bundle): a path whose first
-/// segment is listed belongs to that bundle, whose files (and app shell, `index.html`)
-/// live in the web directory's subdirectory named after the bundle.
+/// The bundles besides the main app, as (path prefix of whole segments, bundle): a path
+/// starting with a listed prefix belongs to that bundle (the longest listed prefix wins),
+/// whose files (and app shell, `index.html`) live in the web directory's subdirectory
+/// named after the bundle.
 pub const BUNDLES: &[(&str, &str)] = &[
     ("onboarding", "onboarding"),
     ("recovery", "onboarding"),
@@ -19,18 +22,25 @@ pub const BUNDLES: &[(&str, &str)] = &[
     ("invitations", "team"),
     ("credits", "home"),
     ("admin", "admin"),
+    ("admin/accounts", "support"),
+    ("admin/tickets", "support"),
+    ("support", "support"),
 ];
 
 /// The bundle that owns `path` (an absolute path, query and fragment allowed).
 pub fn bundle_of(path: &str) -> &'static str {
-    let first = path
+    let path = path
         .trim_start_matches('/')
-        .split(['/', '?', '#'])
+        .split(['?', '#'])
         .next()
         .unwrap_or_default();
     BUNDLES
         .iter()
-        .find(|(segment, _)| *segment == first)
+        .filter(|(prefix, _)| {
+            let mut segments = path.split('/');
+            prefix.split('/').all(|part| segments.next() == Some(part))
+        })
+        .max_by_key(|(prefix, _)| prefix.len())
         .map_or(MAIN, |(_, bundle)| bundle)
 }
 
@@ -58,6 +68,15 @@ mod tests {
         assert_eq!(bundle_of("/credits"), "home");
         assert_eq!(bundle_of("/admin"), "admin");
         assert_eq!(bundle_of("/admin/audit?action=instances"), "admin");
+        // The admin area's accounts and tickets are the support bundle's, by two segments.
+        assert_eq!(bundle_of("/admin/accounts"), "support");
+        assert_eq!(bundle_of("/admin/accounts/01J?tab=members"), "support");
+        assert_eq!(bundle_of("/admin/tickets?status=open"), "support");
+        assert_eq!(bundle_of("/admin/tickets#reply"), "support");
+        assert_eq!(bundle_of("/support/tickets/new"), "support");
+        assert_eq!(bundle_of("/admin/accountsx"), "admin");
+        assert_eq!(bundle_of("/admin/catalog"), "admin");
+        assert_eq!(bundle_of("/accounts/admin"), MAIN);
         // Only the whole segment counts.
         assert_eq!(bundle_of("/onboardings"), MAIN);
         assert_eq!(bundle_of("/account/billing"), MAIN);
@@ -66,5 +85,6 @@ mod tests {
         assert_eq!(bundle_of("/teams"), MAIN);
         assert_eq!(bundle_of("/account/credits"), MAIN);
         assert_eq!(bundle_of("/administrator"), MAIN);
+        assert_eq!(bundle_of("/supports"), MAIN);
     }
 }

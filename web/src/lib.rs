@@ -10,7 +10,10 @@
 //! - `gatehouse-home` (`src/bin/gatehouse-home.rs`, `web/home.html`): the signed-in home,
 //!   `/dashboard`, `/billing` and `/api-keys`, [`home::HomeApp`];
 //! - `gatehouse-admin` (`src/bin/gatehouse-admin.rs`, `web/admin.html`): the staff's admin
-//!   area, `/admin` and below, [`admin::AdminApp`].
+//!   area, `/admin` and below, [`admin::AdminApp`];
+//! - `gatehouse-support` (`src/bin/gatehouse-support.rs`, `web/support.html`): support
+//!   tickets under `/support`, and the admin area's accounts and tickets,
+//!   [`support::SupportApp`].
 //!
 //! Which bundle owns which path is one table, [`gatehouse_shared::spa::BUNDLES`]: the
 //! server sends each bundle's app shell for its paths, and a bundle hands a path it does
@@ -38,5 +41,6 @@ pub mod shell;
 pub mod sign_in;
 pub mod sign_up;
 pub mod subscribe;
+pub mod support;
 pub mod title;
 pub mod verify_email;

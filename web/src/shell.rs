@@ -51,6 +51,7 @@ fn SiteHeader() -> impl IntoView {
     };
     let auth = use_auth();
     let signed_out = Memo::new(move |_| auth.signed_in() != Some(true));
+    let not_staff = Memo::new(move |_| !auth.me().is_some_and(|me| me.staff));
 
     view! {
         <header class="site-header">
@@ -84,6 +85,11 @@ fn SiteHeader() -> impl IntoView {
                         <li hidden=signed_out>
                             <a href="/api-keys" aria-current=current("/api-keys")>
                                 "API keys"
+                            </a>
+                        </li>
+                        <li hidden=not_staff>
+                            <a href="/admin" aria-current=current("/admin")>
+                                "Admin"
                             </a>
                         </li>
                         <li>

@@ -1,8 +1,9 @@
 //! The SPA: files from Trunk's `dist`, with an app shell (`index.html`) for every other
 //! path so deep links work. The SPA is several Wasm bundles, each its own Trunk build:
 //! the main app in the directory's root, and each other bundle in a subdirectory named
-//! after it, whose `index.html` is the shell for the first path segments it owns
-//! ([`gatehouse_shared::spa::BUNDLES`]: `/billing/…` gets `home/index.html`). Hashed
+//! after it, whose `index.html` is the shell for the paths it owns by their first one or
+//! two segments ([`gatehouse_shared::spa::BUNDLES`]: `/billing/…` gets
+//! `home/index.html`, `/admin/tickets` gets `support/index.html`). Hashed
 //! assets (`name-0123456789abcdef.ext`) are cached for a year; `index.html` is
 //! revalidated on every load so a deploy takes effect at once.
 
@@ -52,11 +53,8 @@ pub async fn fallback(req: HttpRequest, dir: web::Data<WebDir>) -> Result<HttpRe
 
 /// The app shell, relative to the web directory, for a path that is not a file.
 fn shell_for(relative: &Path) -> PathBuf {
-    let first = relative.components().next().and_then(|c| match c {
-        Component::Normal(part) => part.to_str(),
-        _ => None,
-    });
-    match first.map_or(spa::MAIN, spa::bundle_of) {
+    let path = relative.to_str().unwrap_or_default();
+    match spa::bundle_of(path) {
         spa::MAIN => PathBuf::from("index.html"),
         bundle => Path::new(bundle).join("index.html"),
     }

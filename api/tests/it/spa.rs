@@ -62,6 +62,14 @@ fn built_spa() -> PathBuf {
         b"\0asm\x01\0\0\0",
     )
     .unwrap();
+    // Support: customers' tickets and two prefixes of the admin area.
+    let support = dir.join("support");
+    std::fs::create_dir_all(&support).unwrap();
+    std::fs::write(
+        support.join("index.html"),
+        "<!doctype html><title>Support · Gatehouse</title>",
+    )
+    .unwrap();
     dir
 }
 
@@ -245,8 +253,29 @@ async fn admin_paths_get_the_admin_shell_and_its_assets_are_files() {
         "not_found",
     )
     .await;
+    // Accounts and tickets are the support bundle's, by their first two segments.
+    assert_shells(
+        &app,
+        &[
+            "/admin/accounts",
+            "/admin/accounts/",
+            "/admin/accounts/01JAB?tab=members",
+            "/admin/tickets",
+            "/admin/tickets/42",
+            "/support",
+            "/support/tickets/new",
+        ],
+        "Support · Gatehouse",
+    )
+    .await;
+    assert_shells(
+        &app,
+        &["/admin/accountsx", "/admin/catalog"],
+        "Admin · Gatehouse",
+    )
+    .await;
     // Only the whole segment counts.
-    for path in ["/administrator", "/account/admin"] {
+    for path in ["/administrator", "/account/admin", "/supports"] {
         let body = app.get(path).await.text().await.unwrap();
         assert!(body.contains("<title>Gatehouse</title>"), "{path}: {body}");
     }
