@@ -537,8 +537,9 @@ impl AuthorizedApi {
         pending.await
     }
 
-    /// One authenticated call: on `401`, refresh once and retry once.
-    async fn call<B, T>(&self, method: Method, path: &str, body: Option<&B>) -> Result<T, ApiError>
+    /// One authenticated call: on `401`, refresh once and retry once. Pages with calls of
+    /// their own keep them beside them, in their own `impl AuthorizedApi` block.
+    pub(crate) async fn call<B, T>(&self, method: Method, path: &str, body: Option<&B>) -> Result<T, ApiError>
     where
         B: Serialize + ?Sized,
         T: DeserializeOwned,
@@ -549,7 +550,7 @@ impl AuthorizedApi {
     }
 
     /// [`AuthorizedApi::call`], answering the status and body as they came.
-    async fn call_raw(
+    pub(crate) async fn call_raw(
         &self,
         method: Method,
         path: &str,
