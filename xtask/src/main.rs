@@ -20,7 +20,11 @@ commands:
   spa       build the SPA's bundles (web/dist and its subdirectories) in release mode
   e2e       build the server and the SPA, then run only the browser tests
             (`e2e dashboard.spec.mjs …`: only those files of e2e/tests)
-  bench     run every benchmark (release build) and print each figure beside its target";
+  bench     run every benchmark (release build) and print each figure beside its target
+
+GATEHOUSE_SPA_BUNDLES=admin,support (with spa or e2e): build only those bundles and keep
+the others as an earlier build left them in web/dist (for quick rounds while developing;
+`test` always builds every bundle)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -136,7 +140,7 @@ fn cmd_test(root: &Path) -> Result<(), String> {
     services::drop_test_databases()?;
     step("cargo test (unit, integration, OpenAPI and schema drift)");
     cargo(&["test", "--workspace"])?;
-    build_spa(root)?;
+    build_bundles(root, None)?;
     e2e(root, &[])?;
     step(&format!(
         "all checks passed in {} s",
@@ -178,8 +182,14 @@ const SPA_BUNDLES: &[(&str, &str, &str, &str)] = &[
 const SPA_BUDGET: u64 = 300 * 1024;
 
 fn build_spa(root: &Path) -> Result<(), String> {
+    build_bundles(root, std::env::var("GATEHOUSE_SPA_BUNDLES").ok().as_deref())
+}
+
+/// Builds the bundles named in `only` (comma-separated), or every bundle.
+fn build_bundles(root: &Path, only: Option<&str>) -> Result<(), String> {
+    let wanted = |name: &str| only.is_none_or(|only| only.split(',').any(|n| n.trim() == name));
     let mut sizes = Vec::new();
-    for &(name, target, dist, public_url) in SPA_BUNDLES {
+    for &(name, target, dist, public_url) in SPA_BUNDLES.iter().filter(|b| wanted(b.0)) {
         step(&format!(
             "building the SPA's {name} bundle (trunk build {target} --release)"
         ));
