@@ -8,44 +8,10 @@ import { readFile } from 'node:fs/promises';
 import { baseUrl, browserTest, DESKTOP, hidden, visible } from '../lib/browser.mjs';
 import { assertNoHorizontalScroll, signIn } from '../lib/pages.mjs';
 import { freshUser, queryOne, registerThroughApi } from '../lib/people.mjs';
-import { freshCode } from '../lib/totp.mjs';
+import { api, staffMember, staffSignIn } from '../lib/staff.mjs';
 
 /** A phone as narrow as the admin area must work on. */
 const NARROW_PHONE = { width: 390, height: 844 };
-
-async function api(method, path, body, token) {
-  const headers = { 'content-type': 'application/json', accept: 'application/json' };
-  if (token) headers.authorization = `Bearer ${token}`;
-  const response = await fetch(`${baseUrl()}/api/v1${path}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  assert.ok(response.ok, `${method} ${path}: ${response.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
-
-/**
- * A staff member (`role`) who signs in with an authenticator app, as staff must: signed
- * up and enrolled through the API (the account page's enrolment has its own spec), made
- * staff in the database. The secret and the last time step used.
- */
-async function staffMember(user, role) {
-  await registerThroughApi(user);
-  const { access_token: token } = await api('POST', '/auth/login', {
-    login: user.username,
-    password: user.password,
-  });
-  const { secret } = await api('POST', '/auth/mfa/totp/setup', {}, token);
-  const first = freshCode(secret);
-  await api('POST', '/auth/mfa/totp/confirm', { code: first.code }, token);
-  queryOne("UPDATE users SET is_staff = true, staff_role = :'role' WHERE email = :'email' RETURNING id", {
-    role,
-    email: user.email,
-  });
-  return { secret, step: first.step };
-}
 
 browserTest('staff raise an instance’s hard cap and find the change in the audit log', async (session) => {
   const user = freshUser();
@@ -53,9 +19,7 @@ browserTest('staff raise an instance’s hard cap and find the change in the aud
 
   // Sign-in needs the second factor, then lands on the admin area (another bundle).
   const page = await session.open('/sign-in?next=/admin/instances', { viewport: DESKTOP, label: 'desktop' });
-  await signIn(page, user.username, user.password);
-  await page.getByLabel('Authentication code').fill(freshCode(secret, step).code);
-  await page.getByRole('button', { name: 'Verify' }).click();
+  await staffSignIn(page, user, { secret, step });
   await page.waitForURL((url) => url.pathname === '/admin/instances');
   await visible(page.getByRole('heading', { name: 'Instances', level: 1 }));
   const nav = page.getByRole('navigation', { name: 'Admin area' });
@@ -229,9 +193,7 @@ browserTest('staff without two-factor are sent to their settings; the billing ro
   const { secret, step } = await staffMember(user, 'billing');
   const device = await session.device('billing');
   const page = await device.open('/sign-in?next=/admin/instances', { viewport: DESKTOP, label: 'billing' });
-  await signIn(page, user.username, user.password);
-  await page.getByLabel('Authentication code').fill(freshCode(secret, step).code);
-  await page.getByRole('button', { name: 'Verify' }).click();
+  await staffSignIn(page, user, { secret, step });
   await page.waitForURL((url) => url.pathname === '/admin/instances');
   const instance = page
     .getByRole('region', { name: 'Product team' })
