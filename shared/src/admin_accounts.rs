@@ -92,6 +92,17 @@ pub struct StaffReason {
     pub reason: String,
 }
 
+/// `POST /api/v1/admin/accounts/{id}/resync`: what re-syncing the account started.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct AccountResync {
+    /// The account after its status was settled again.
+    pub account: AdminAccount,
+    /// Its subscriptions, each queued to be read again from Stripe (their changes land
+    /// within seconds, as a webhook's would).
+    pub subscriptions_queued: i64,
+}
+
 /// What a staff action on a person did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]

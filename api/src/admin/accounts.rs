@@ -5,14 +5,15 @@
 
 use chrono::Utc;
 use gatehouse_shared::admin_accounts::{
-    AdminAccount, AdminAccountDetail, AdminAccountPage, AdminMember, StaffReason, StatusChangeView,
-    UserActionDone, ViewAs, ViewAsToken,
+    AccountResync, AdminAccount, AdminAccountDetail, AdminAccountPage, AdminMember, StaffReason,
+    StatusChangeView, UserActionDone, ViewAs, ViewAsToken,
 };
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
 use super::audit::Audit;
 use crate::accounts::status::{self, Actor};
+use crate::billing::process::ProcessStripeSubject;
 use crate::billing::subscriptions::{resettle, BillingSettings};
 use crate::db::admin_accounts::{self as q, AccountRow};
 use crate::db::{billing, identity, Conn};
@@ -227,11 +228,74 @@ pub async fn reactivate(
                 }
                 q::set_hold(tx, id, None).await?;
                 account.held_at = None;
-                let to = resettle(tx, settings, &account, Utc::now(), Actor::Staff(staff)).await?;
+                let to = resettle(
+                    tx,
+                    settings,
+                    &account,
+                    Utc::now(),
+                    Actor::Staff(staff),
+                    "reactivated by staff",
+                )
+                .await?;
                 tracing::info!(account.id = %id, to, reason, "account reactivated by staff");
                 crate::instances::orders::request(tx, id, "staff", None).await?;
                 let row = q::account(tx, id).await?.ok_or(AppError::NotFound)?;
                 Ok(views(tx, vec![row]).await?.remove(0))
+            },
+        )
+        .await
+}
+
+/// Re-syncs what an account is entitled to, for when it looks wrong: every subscription
+/// it has is read again from Stripe (the job webhooks use, after commit), its status is
+/// settled again from billing and plan periods (unless staff hold it), and its order is
+/// fulfilled again (seats on what it pays for). Audited like every staff change.
+pub async fn resync(
+    conn: &mut Conn,
+    settings: &BillingSettings,
+    audit: &Audit,
+    id: Uuid,
+    request: &StaffReason,
+) -> AppResult<AccountResync> {
+    let reason = reason_of(request)?;
+    let staff = audit.user_id().ok_or(AppError::Forbidden {
+        code: "forbidden",
+        message: "Only staff re-sync accounts.".to_owned(),
+    })?;
+    audit
+        .audited(
+            conn,
+            "account.resynced",
+            "account",
+            |done: &AccountResync| done.account.id.to_string(),
+            None,
+            async |tx| {
+                let account = billing::account_for_update(tx, id)
+                    .await?
+                    .ok_or(AppError::NotFound)?;
+                let subscriptions = billing::subscriptions_of(tx, id).await?;
+                for subscription in &subscriptions {
+                    let subject = subscription.stripe_subscription_id.clone();
+                    crate::jobs::enqueue(tx, &ProcessStripeSubject { subject }).await?;
+                }
+                if account.held_at.is_none() {
+                    resettle(
+                        tx,
+                        settings,
+                        &account,
+                        Utc::now(),
+                        Actor::Staff(staff),
+                        "re-synced by staff",
+                    )
+                    .await?;
+                }
+                crate::instances::orders::request(tx, id, "staff", None).await?;
+                tracing::info!(account.id = %id, subscriptions = subscriptions.len(), reason, "account re-synced by staff");
+                let row = q::account(tx, id).await?.ok_or(AppError::NotFound)?;
+                Ok(AccountResync {
+                    account: views(tx, vec![row]).await?.remove(0),
+                    subscriptions_queued: subscriptions.len() as i64,
+                })
             },
         )
         .await

@@ -343,15 +343,16 @@ async fn notify(
 }
 
 /// Settles the account's status from its subscriptions and plan periods again (staff
-/// lifted a hold, say), as `actor`; call with the account row locked. Without
-/// subscriptions the status comes from a live plan period, else it is `active` (nothing
-/// bought). Returns the new status.
+/// lifted a hold or asked for a re-sync), as `actor`, for `reason`; call with the
+/// account row locked. Without subscriptions the status comes from a live plan period,
+/// else it is `active` (nothing bought). Returns the new status.
 pub async fn resettle(
     tx: &mut Conn,
     settings: &BillingSettings,
     account: &AccountBilling,
     now: DateTime<Utc>,
     actor: Actor,
+    reason: &str,
 ) -> AppResult<String> {
     if !q::subscription_statuses(tx, account.id).await?.is_empty() {
         return settle_status(tx, settings, account, now, actor).await;
@@ -365,7 +366,7 @@ pub async fn resettle(
         &account.status,
         to,
         actor,
-        "reactivated by staff",
+        reason,
     )
     .await?;
     Ok(to.to_owned())

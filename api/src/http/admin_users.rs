@@ -1,10 +1,10 @@
 //! `/api/v1/admin/accounts` (search, one account with everything about it, suspend,
-//! reactivate) and `/api/v1/admin/users/{id}/…` (end sessions, resend verification,
+//! reactivate, re-sync) and `/api/v1/admin/users/{id}/…` (end sessions, resend verification,
 //! send a password reset): staff running customers' accounts. Every change is audited.
 
 use actix_web::{get, post, web, HttpResponse};
 use gatehouse_shared::admin_accounts::{
-    AdminAccount, AdminAccountDetail, AdminAccountPage, StaffReason, UserActionDone, ViewAs,
+    AccountResync, AdminAccount, AdminAccountDetail, AdminAccountPage, StaffReason, UserActionDone, ViewAs,
     ViewAsToken,
 };
 use gatehouse_shared::ErrorEnvelope;
@@ -140,6 +140,34 @@ pub async fn reactivate(
     let account =
         accounts::reactivate(&mut conn, &state.billing, &audit, id.into_inner(), &body.0).await?;
     Ok(HttpResponse::Ok().json(account))
+}
+
+/// Re-syncs what the account is entitled to: its subscriptions are read again from
+/// Stripe (by jobs), its status is settled again (unless staff suspended it) and its
+/// seats are fulfilled again.
+#[utoipa::path(tag = "admin", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The account")),
+    request_body = StaffReason,
+    responses(
+        (status = 200, description = "Re-sync started", body = AccountResync),
+        (status = 401, description = "Not signed in", body = ErrorEnvelope),
+        (status = 403, description = FORBIDDEN, body = ErrorEnvelope),
+        (status = 404, description = "No such account", body = ErrorEnvelope),
+        (status = 422, description = "`fields.reason`", body = ErrorEnvelope),
+    ))]
+#[post("/admin/accounts/{id}/resync")]
+pub async fn resync(
+    state: web::Data<AppState>,
+    staff: Staff,
+    request_id: RequestId,
+    id: web::Path<Uuid>,
+    body: Json<StaffReason>,
+) -> AppResult<HttpResponse> {
+    let audit = Audit::staff(staff.0.user.id, Some(request_id.0));
+    let mut conn = state.pool.get().await?;
+    let done =
+        accounts::resync(&mut conn, &state.billing, &audit, id.into_inner(), &body.0).await?;
+    Ok(HttpResponse::Ok().json(done))
 }
 
 async fn act(

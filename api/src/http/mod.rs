@@ -207,6 +207,7 @@ fn api_v1(cfg: &mut DocumentedConfig) {
         .service(admin_users::detail)
         .service(admin_users::suspend)
         .service(admin_users::reactivate)
+        .service(admin_users::resync)
         .service(admin_users::view_as)
         .service(admin_users::revoke_sessions)
         .service(admin_users::resend_verification)

@@ -1,6 +1,7 @@
 //! Staff running customers' accounts: search, everything about one account, a suspension
-//! that billing does not lift, reactivation that follows billing again, and actions on
-//! people (end sessions, verification and reset emails).
+//! that billing does not lift, reactivation that follows billing again, a re-sync of
+//! what an account is entitled to, and actions on people (end sessions, verification
+//! and reset emails).
 
 use chrono::Utc;
 use reqwest::Method;
@@ -402,4 +403,93 @@ async fn staff_view_an_account_as_its_owner_read_only() {
         .unwrap();
     let (status, _) = app.call(Method::GET, "/api/v1/me", &token, None).await;
     assert_eq!(status, 401);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resync_reads_the_subscriptions_again_and_settles_the_status_unless_held() {
+    let app = app_with_priced_catalog().await;
+    let staff = app.staff_session().await;
+    let (_, ada) = app.create_user("ada@example.org", "ada").await;
+    let mut conn = app.db.pool().get().await.unwrap();
+    let settings = gatehouse::billing::subscriptions::BillingSettings::default();
+    gatehouse::billing::subscriptions::apply_subscription(
+        &mut conn,
+        &settings,
+        &snapshot(Some(ada), "active"),
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    // The status drifted from what billing says (a hand edit, a lost update).
+    diesel_async::RunQueryDsl::execute(
+        diesel::sql_query("UPDATE accounts SET status = 'past_due' WHERE id = $1")
+            .bind::<diesel::sql_types::Uuid, _>(ada),
+        &mut conn,
+    )
+    .await
+    .unwrap();
+    let resync = format!("/api/v1/admin/accounts/{ada}/resync");
+
+    let (status, bad) = app
+        .call(Method::POST, &resync, &staff, Some(json!({"reason": ""})))
+        .await;
+    assert_eq!(
+        (status, bad["error"]["fields"]["reason"].is_string()),
+        (422, true)
+    );
+    assert_eq!(app.queued_jobs("billing.stripe_subject", "sub_1").await, 0);
+
+    let (status, done) = app
+        .call(
+            Method::POST,
+            &resync,
+            &staff,
+            Some(json!({"reason": "Customer reports missing access"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(done["account"]["status"], "active");
+    assert_eq!(done["subscriptions_queued"], 1);
+    assert_eq!(app.queued_jobs("billing.stripe_subject", "sub_1").await, 1);
+    let (_, detail) = app
+        .call(Method::GET, &format!("/api/v1/admin/accounts/{ada}"), &staff, None)
+        .await;
+    let last = &detail["status_history"][0];
+    assert_eq!(
+        (last["to"].clone(), last["actor"].clone(), last["reason"].clone()),
+        (json!("active"), json!("staff"), json!("re-synced by staff"))
+    );
+
+    // A staff hold stays: the re-sync reads Stripe again but keeps the suspension.
+    let (status, _) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/admin/accounts/{ada}/suspend"),
+            &staff,
+            Some(json!({"reason": "Chargeback"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, done) = app
+        .call(
+            Method::POST,
+            &resync,
+            &staff,
+            Some(json!({"reason": "Check billing"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(
+        (done["account"]["status"].clone(), done["account"]["held"].clone()),
+        (json!("suspended"), json!(true))
+    );
+    let (status, _) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/admin/accounts/{}/resync", uuid::Uuid::new_v4()),
+            &staff,
+            Some(json!({"reason": "Nobody"})),
+        )
+        .await;
+    assert_eq!(status, 404);
 }

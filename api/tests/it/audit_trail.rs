@@ -277,6 +277,14 @@ async fn every_admin_mutation_writes_exactly_one_audit_record() {
             action: "account.reactivated",
         },
         Scenario {
+            operation: "post /api/v1/admin/accounts/{id}/resync",
+            path: format!("/api/v1/admin/accounts/{account}/resync"),
+            body: Some(json!({"reason": "Audit test"})),
+            refused_path: format!("/api/v1/admin/accounts/{account}/resync"),
+            refused_body: Some(json!({"reason": ""})),
+            action: "account.resynced",
+        },
+        Scenario {
             operation: "post /api/v1/admin/users/{id}/sessions/revoke",
             path: format!("/api/v1/admin/users/{ada}/sessions/revoke"),
             body: None,

@@ -458,6 +458,17 @@ impl TestApp {
 
     /// How many emails of `template` have been queued (`mail.send` jobs, sent or not).
     pub async fn queued_mails(&self, template: &str) -> i64 {
+        self.count_jobs("payload->>'template'", "mail.send", template)
+            .await
+    }
+
+    /// How many `kind` jobs with the unique key `key` have been queued (run or not).
+    pub async fn queued_jobs(&self, kind: &str, key: &str) -> i64 {
+        self.count_jobs("unique_key", kind, key).await
+    }
+
+    /// Jobs of `kind` whose `column` (an SQL expression of this code's) is `value`.
+    async fn count_jobs(&self, column: &str, kind: &str, value: &str) -> i64 {
         #[derive(diesel::QueryableByName)]
         struct Count {
             #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -465,11 +476,11 @@ impl TestApp {
         }
         let mut conn = self.db.pool().get().await.unwrap();
         diesel_async::RunQueryDsl::get_result::<Count>(
-            diesel::sql_query(
-                "SELECT count(*) AS count FROM jobs
-                  WHERE kind = 'mail.send' AND payload->>'template' = $1",
-            )
-            .bind::<diesel::sql_types::Text, _>(template),
+            diesel::sql_query(format!(
+                "SELECT count(*) AS count FROM jobs WHERE kind = $1 AND {column} = $2"
+            ))
+            .bind::<diesel::sql_types::Text, _>(kind)
+            .bind::<diesel::sql_types::Text, _>(value),
             &mut conn,
         )
         .await
