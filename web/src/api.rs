@@ -369,6 +369,9 @@ pub struct AuthorizedApi {
 
 struct Session {
     token: RefCell<AccessToken>,
+    /// A staff member's read-only view as a customer ([`crate::view_as`]): never
+    /// refreshed (the refresh cookie is the staff member's own session).
+    read_only: bool,
     /// The refresh in flight, shared by every call that needs it.
     refreshing: RefCell<Option<PendingRefresh>>,
     /// Told when each new token should be refreshed, as each arrives.
@@ -411,13 +414,33 @@ impl From<&TokenResponse> for AccessToken {
 
 impl AuthorizedApi {
     fn new(tokens: TokenResponse) -> Self {
+        Self::with(AccessToken::from(&tokens), false)
+    }
+
+    /// A read-only session with a staff member's view-as token ([`crate::view_as`]),
+    /// which lives ten minutes and is never refreshed.
+    pub fn viewing(access_token: String) -> Self {
+        let token = AccessToken {
+            value: access_token,
+            lifetime: Duration::from_secs(600),
+        };
+        Self::with(token, true)
+    }
+
+    fn with(token: AccessToken, read_only: bool) -> Self {
         Self {
             inner: Rc::new(Session {
-                token: RefCell::new(AccessToken::from(&tokens)),
+                token: RefCell::new(token),
+                read_only,
                 refreshing: RefCell::new(None),
                 on_new_token: RefCell::new(None),
             }),
         }
+    }
+
+    /// Whether this is a staff member's read-only view as a customer.
+    pub fn read_only(&self) -> bool {
+        self.inner.read_only
     }
 
     /// Whether both handles are the same session.
@@ -514,6 +537,14 @@ impl AuthorizedApi {
     /// flight wait for that one instead of starting their own, so a rotated refresh token
     /// is never presented twice by this page.
     pub async fn refresh(&self) -> Result<(), ApiError> {
+        if self.inner.read_only {
+            return Err(ApiError::Api {
+                status: 401,
+                code: "unauthorized".to_owned(),
+                message: "The view as the customer has ended.".to_owned(),
+                fields: BTreeMap::new(),
+            });
+        }
         let pending = self.inner.refreshing.borrow().clone();
         let pending = pending.unwrap_or_else(|| {
             // The refresh itself stores the new token and frees the slot, exactly once,

@@ -59,6 +59,14 @@ pub fn provide_auth() -> Auth {
     };
     provide_context(auth);
     spawn_local(async move {
+        // A tab a staff member opened to view as a customer uses that token alone.
+        if let Some(token) = crate::view_as::token() {
+            let api = AuthorizedApi::viewing(token);
+            match api.me().await {
+                Ok(me) => return auth.begin(api, me),
+                Err(_) => crate::view_as::forget(),
+            }
+        }
         let resumed = async {
             let api = UnauthorizedApi.resume().await?;
             let me = api.me().await?;
@@ -92,6 +100,24 @@ impl Auth {
             AuthState::SignedOut => Some(false),
             AuthState::SignedIn { .. } => Some(true),
         })
+    }
+
+    /// Whether this tab is a staff member's read-only view as the signed-in customer
+    /// ([`crate::view_as`]).
+    pub fn viewing_as(self) -> bool {
+        self.state.with(|state| match state {
+            AuthState::SignedIn { api, .. } => api.read_only(),
+            _ => false,
+        })
+    }
+
+    /// Ends this tab's view as a customer and closes the tab.
+    pub fn end_view_as(self) {
+        if let Some(api) = self.api() {
+            self.end(&api);
+        }
+        crate::view_as::forget();
+        crate::view_as::close_tab();
     }
 
     /// The signed-in user, if any.
@@ -208,6 +234,11 @@ impl Auth {
 
     /// Makes `api` the app's session.
     fn begin(self, api: AuthorizedApi, me: Me) {
+        if api.read_only() {
+            // Never refreshed: its first `401` ends it (Auth::call).
+            self.state.set(AuthState::SignedIn { api, me });
+            return;
+        }
         // Every new token (from the timer, or from a call that met a `401`) sets the timer
         // for the next refresh.
         api.on_new_token(move |refresh_after| self.schedule_refresh(refresh_after));
@@ -218,6 +249,9 @@ impl Auth {
     /// Signs out locally, if `api` is still the app's session.
     fn end(self, api: &AuthorizedApi) {
         if self.is_current(api) {
+            if api.read_only() {
+                crate::view_as::forget();
+            }
             self.cancel_refresh();
             self.state.set(AuthState::SignedOut);
         }

@@ -44,3 +44,4 @@ pub mod subscribe;
 pub mod support;
 pub mod title;
 pub mod verify_email;
+pub mod view_as;

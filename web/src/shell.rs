@@ -26,12 +26,44 @@ pub fn provide_site() {
 pub fn Site(children: Children) -> impl IntoView {
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
+        <ViewAsBanner />
         <SiteHeader />
         <main id="main" class="main" tabindex="-1">
             <NoticeBanner />
             {children()}
         </main>
         <SiteFooter />
+    }
+}
+
+/// In a tab where staff view the app as a customer ([`crate::view_as`]): whom, that it
+/// is read only, and a way to end it. On every page, above the header.
+#[component]
+fn ViewAsBanner() -> impl IntoView {
+    let auth = use_auth();
+    let viewing = Memo::new(move |_| {
+        auth.viewing_as()
+            .then(|| auth.me().map(|me| (display_name(&me), me.email)))
+            .flatten()
+    });
+    move || {
+        viewing.get().map(|(name, email)| {
+            view! {
+                <div class="view-as" role="status">
+                    <p class="view-as__text">
+                        <strong>"Viewing as "{name}</strong>
+                        " ("{email}"). Read only: every change is refused."
+                    </p>
+                    <button
+                        class="button button--secondary view-as__end"
+                        type="button"
+                        on:click=move |_| auth.end_view_as()
+                    >
+                        "End viewing"
+                    </button>
+                </div>
+            }
+        })
     }
 }
 
