@@ -570,7 +570,12 @@ impl AuthorizedApi {
 
     /// One authenticated call: on `401`, refresh once and retry once. Pages with calls of
     /// their own keep them beside them, in their own `impl AuthorizedApi` block.
-    pub(crate) async fn call<B, T>(&self, method: Method, path: &str, body: Option<&B>) -> Result<T, ApiError>
+    pub(crate) async fn call<B, T>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<T, ApiError>
     where
         B: Serialize + ?Sized,
         T: DeserializeOwned,

@@ -175,7 +175,12 @@ const SPA_BUNDLES: &[(&str, &str, &str, &str)] = &[
     ("home", "web/home.html", "web/dist/home", "/home/"),
     ("team", "web/team.html", "web/dist/team", "/team/"),
     ("admin", "web/admin.html", "web/dist/admin", "/admin/"),
-    ("support", "web/support.html", "web/dist/support", "/support/"),
+    (
+        "support",
+        "web/support.html",
+        "web/dist/support",
+        "/support/",
+    ),
 ];
 
 /// The gzipped size budget of each bundle's Wasm (docs/PERFORMANCE.md).

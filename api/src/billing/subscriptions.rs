@@ -360,15 +360,7 @@ pub async fn resettle(
     let to = crate::accounts::periods::status_from_periods(tx, account.id, now)
         .await?
         .unwrap_or("active");
-    status::change(
-        tx,
-        account.id,
-        &account.status,
-        to,
-        actor,
-        reason,
-    )
-    .await?;
+    status::change(tx, account.id, &account.status, to, actor, reason).await?;
     Ok(to.to_owned())
 }
 

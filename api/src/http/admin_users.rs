@@ -4,8 +4,8 @@
 
 use actix_web::{get, post, web, HttpResponse};
 use gatehouse_shared::admin_accounts::{
-    AccountResync, AdminAccount, AdminAccountDetail, AdminAccountPage, StaffReason, UserActionDone, ViewAs,
-    ViewAsToken,
+    AccountResync, AdminAccount, AdminAccountDetail, AdminAccountPage, StaffReason, UserActionDone,
+    ViewAs, ViewAsToken,
 };
 use gatehouse_shared::ErrorEnvelope;
 use serde::Deserialize;

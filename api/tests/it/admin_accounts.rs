@@ -452,12 +452,25 @@ async fn a_resync_reads_the_subscriptions_again_and_settles_the_status_unless_he
     assert_eq!(done["subscriptions_queued"], 1);
     assert_eq!(app.queued_jobs("billing.stripe_subject", "sub_1").await, 1);
     let (_, detail) = app
-        .call(Method::GET, &format!("/api/v1/admin/accounts/{ada}"), &staff, None)
+        .call(
+            Method::GET,
+            &format!("/api/v1/admin/accounts/{ada}"),
+            &staff,
+            None,
+        )
         .await;
     let last = &detail["status_history"][0];
     assert_eq!(
-        (last["to"].clone(), last["actor"].clone(), last["reason"].clone()),
-        (json!("active"), json!("staff"), json!("re-synced by staff"))
+        (
+            last["to"].clone(),
+            last["actor"].clone(),
+            last["reason"].clone()
+        ),
+        (
+            json!("active"),
+            json!("staff"),
+            json!("its leading Stripe subscription is active")
+        )
     );
 
     // A staff hold stays: the re-sync reads Stripe again but keeps the suspension.
@@ -480,7 +493,10 @@ async fn a_resync_reads_the_subscriptions_again_and_settles_the_status_unless_he
         .await;
     assert_eq!(status, 200, "{done}");
     assert_eq!(
-        (done["account"]["status"].clone(), done["account"]["held"].clone()),
+        (
+            done["account"]["status"].clone(),
+            done["account"]["held"].clone()
+        ),
         (json!("suspended"), json!(true))
     );
     let (status, _) = app

@@ -481,8 +481,8 @@ async fn every_admin_mutation_writes_exactly_one_audit_record() {
         )
         .await;
     assert_eq!(
-        on_account["total"], 5,
-        "credits, transfer, suspension, reactivation, view"
+        on_account["total"], 6,
+        "credits, transfer, suspension, reactivation, re-sync, view"
     );
     let (status, bad) = app
         .call(

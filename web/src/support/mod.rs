@@ -13,6 +13,8 @@ use crate::shell::{provide_site, NotFound, Site};
 /// This bundle's name in [`gatehouse_shared::spa::BUNDLES`].
 pub const BUNDLE: &str = "support";
 
+// The route table is empty until the first page lands (a unit route list).
+#[allow(clippy::unused_unit)]
 #[component]
 pub fn SupportApp() -> impl IntoView {
     provide_site();
@@ -20,7 +22,7 @@ pub fn SupportApp() -> impl IntoView {
         <Router>
             <Site>
                 <Routes fallback=|| view! { <NotFound bundle=BUNDLE /> }>
-                    ()
+                    {()}
                 </Routes>
             </Site>
         </Router>
