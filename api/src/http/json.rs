@@ -1,6 +1,7 @@
 //! `Json<T>`: the request-body extractor every handler uses. A body that does not fit
-//! `T` answers 422 with the failing field's path and a message that never echoes the
-//! input; a body that is not JSON at all answers 400.
+//! `T` (or holds a NUL character, [`super::nul`]) answers 422 with the failing field's
+//! path and a message that never echoes the input; a body that is not JSON at all
+//! answers 400.
 
 use actix_web::dev::Payload;
 use actix_web::error::PayloadError;
@@ -71,8 +72,22 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     }
 }
 
-/// Decodes `bytes` as `T`, naming the field that does not fit.
+/// Decodes `bytes` as `T`, naming the field that does not fit. Text holding the NUL
+/// character (which PostgreSQL cannot store) is refused like any invalid field.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    // Only the JSON escape can put a NUL in a string; a raw 0x00 is not JSON at all.
+    if bytes.windows(6).any(|window| window == b"\\u0000") {
+        if let Some(field) = serde_json::from_slice(bytes)
+            .ok()
+            .as_ref()
+            .and_then(super::nul::nul_path)
+        {
+            return Err(AppError::validation([(
+                field,
+                super::nul::MESSAGE.to_owned(),
+            )]));
+        }
+    }
     let malformed = |err: &serde_json::Error| {
         AppError::bad_request(
             "malformed_json",

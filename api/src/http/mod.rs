@@ -26,6 +26,7 @@ pub mod json;
 pub mod me;
 pub mod metrics;
 pub mod mfa;
+pub mod nul;
 pub mod oauth;
 pub mod observe;
 pub mod onboarding;
@@ -289,6 +290,7 @@ pub fn app(
     }
     app.default_service(web::to(spa::fallback))
         .wrap(from_fn(staff::guard))
+        .wrap(from_fn(nul::reject))
         .wrap(errors::envelope_everything())
         .wrap(Compress::default())
         .wrap(from_fn(observe::observe))
