@@ -14,12 +14,15 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   run       build the SPA, make sure PostgreSQL and Redis run, migrate, seed, serve
-  test      install missing tooling, then fmt, clippy, tests, drift checks, Wasm build, e2e
+  test      install missing tooling, then fmt, clippy, tests, drift checks, Wasm build, e2e,
+            hostile input
   openapi   regenerate openapi/gatehouse.json from the code
   schema    regenerate api/src/db/schema.rs from the migrations
   spa       build the SPA's bundles (web/dist and its subdirectories) in release mode
   e2e       build the server and the SPA, then run only the browser tests
             (`e2e dashboard.spec.mjs …`: only those files of e2e/tests)
+  hostile   Schemathesis from the OpenAPI document against a seeded server: two tenants
+            (no 5xx, no cross-tenant read) and staff (no 5xx)
   bench     run every benchmark (release build) and print each figure beside its target
 
 GATEHOUSE_SPA_BUNDLES=admin,support (with spa or e2e): build only those bundles and keep
@@ -39,6 +42,7 @@ fn main() -> ExitCode {
         Some("bench") => cmd_bench(),
         Some("spa") => tools::ensure_spa_tools(&root).and_then(|()| build_spa(&root)),
         Some("e2e") => cmd_e2e(&root, &args[1..]),
+        Some("hostile") => services::ensure_postgres().and_then(|()| hostile(&root)),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -142,6 +146,7 @@ fn cmd_test(root: &Path) -> Result<(), String> {
     cargo(&["test", "--workspace"])?;
     build_bundles(root, None)?;
     e2e(root, &[])?;
+    hostile(root)?;
     step(&format!(
         "all checks passed in {} s",
         started.elapsed().as_secs()
@@ -244,67 +249,130 @@ fn build_bundles(root: &Path, only: Option<&str>) -> Result<(), String> {
     }
 }
 
+/// A seeded Gatehouse on a free port with a fresh database, the fake Stripe (so checkouts
+/// work and its webhooks arrive) and fake OAuth providers: what the browser tests and the
+/// hostile-input run talk to. Stopped (gracefully) when dropped.
+struct Stack {
+    base: String,
+    database: String,
+    children: Vec<std::process::Child>,
+}
+
+impl Stack {
+    /// `name` names the run's database; `env` is added to the server's environment.
+    fn start(root: &Path, name: &str, env: &[(&str, &str)]) -> Result<Self, String> {
+        // `cargo test` built the server already (the CLI tests run it); this is quick.
+        cargo(&["build", "-p", "gatehouse", "-p", "gatehouse-fakes"])?;
+        let bin = util::target_dir().join("debug/gatehouse");
+        let mut stack = Self {
+            base: String::new(),
+            database: String::new(),
+            children: Vec::new(),
+        };
+        // Fake Google and GitHub for the "Continue with …" buttons.
+        let (fake_oauth, oauth_env) = util::spawn_reporting_env(
+            &util::target_dir().join("debug/gatehouse-fakes"),
+            &["oauth", "--addr", "127.0.0.1:0"],
+        )?;
+        stack.children.push(fake_oauth);
+        // On a free port: two runs on one machine never collide.
+        let port = util::free_port()?;
+        let (fake_stripe, stripe_env) =
+            spawn_fake_stripe("127.0.0.1:0", &format!("127.0.0.1:{port}"))?;
+        stack.children.push(fake_stripe);
+        // One database per run, so two checkouts can run side by side.
+        stack.database =
+            services::fresh_database(&format!("gatehouse_test_{name}_{}", std::process::id()))?;
+        let mut server_env = vec![
+            ("DATABASE_URL".to_owned(), stack.database.clone()),
+            // Short polls so emails reach the outbox quickly.
+            ("GATEHOUSE_WORKER_POLL_MS".to_owned(), "100".to_owned()),
+            (
+                "GATEHOUSE_WEB_DIR".to_owned(),
+                root.join("web/dist").display().to_string(),
+            ),
+            // No REDIS_URL: the in-process limiter starts empty with every run, so sign-ins
+            // from 127.0.0.1 in one run never throttle the next.
+            ("GATEHOUSE_LOG".to_owned(), "warn".to_owned()),
+        ];
+        server_env.extend(stripe_env);
+        server_env.extend(env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        Cmd::new(&bin).arg("migrate").envs(&server_env).run()?;
+        // Seeding also creates the catalog's products and prices in the fake Stripe.
+        Cmd::new(&bin).arg("seed").envs(&server_env).run()?;
+        let server = Cmd::new(&bin)
+            .arg("serve")
+            .envs(&server_env)
+            .envs(&oauth_env)
+            .env("GATEHOUSE_ADDR", format!("127.0.0.1:{port}"))
+            .spawn()?;
+        stack.children.push(server);
+        stack.base = format!("http://127.0.0.1:{port}");
+        util::wait_for_http(&format!("127.0.0.1:{port}"), "/health")?;
+        Ok(stack)
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        // The server first, so it stops while the fakes still answer.
+        for child in self.children.iter_mut().rev() {
+            util::terminate(child);
+        }
+    }
+}
+
 /// Serves the built SPA with a fresh, seeded database and runs the browser tests (all of
 /// them, or the `specs` files of e2e/tests).
 fn e2e(root: &Path, specs: &[String]) -> Result<(), String> {
     step("e2e: serving a seeded Gatehouse for the browser tests");
-    // `cargo test` built the server already (the CLI tests run it); this is quick.
-    cargo(&["build", "-p", "gatehouse", "-p", "gatehouse-fakes"])?;
-    let bin = util::target_dir().join("debug/gatehouse");
-    // Fake Google and GitHub for the "Continue with …" buttons.
-    let (mut fake_oauth, oauth_env) = util::spawn_reporting_env(
-        &util::target_dir().join("debug/gatehouse-fakes"),
-        &["oauth", "--addr", "127.0.0.1:0"],
+    let stack = Stack::start(root, "e2e", &[])?;
+    step("e2e: browser tests (headless Chromium)");
+    let runner = if specs.is_empty() {
+        Cmd::new("npm").args(["test"])
+    } else {
+        Cmd::new("node")
+            .arg("--test")
+            .args(specs.iter().map(|spec| format!("tests/{spec}")))
+    };
+    runner
+        .current_dir(root.join("e2e"))
+        .env("GATEHOUSE_E2E_URL", &stack.base)
+        // The tests read the development outbox (emails) from it.
+        .env("GATEHOUSE_E2E_DATABASE_URL", &stack.database)
+        .run()
+}
+
+/// Hostile input generated from the committed OpenAPI document (Schemathesis, in
+/// `e2e/schemathesis/run.py`) against a seeded Gatehouse: two tenants and a staff member;
+/// no 5xx and no cross-tenant read.
+fn hostile(root: &Path) -> Result<(), String> {
+    let python = tools::ensure_schemathesis(root)?;
+    step("hostile input: serving a seeded Gatehouse for Schemathesis");
+    let stack = Stack::start(
+        root,
+        "hostile",
+        &[
+            // Tokens outlive the run; staff fuzz the admin API without a second factor.
+            ("GATEHOUSE_ACCESS_TOKEN_MINUTES", "120"),
+            ("GATEHOUSE_STAFF_MFA_REQUIRED", "false"),
+        ],
     )?;
-    // The fake Stripe, so the browser tests buy a plan through its checkout page.
-    let port = util::free_port()?;
-    // On a free port: two runs on one machine never collide.
-    let (mut fake_stripe, stripe_env) =
-        spawn_fake_stripe("127.0.0.1:0", &format!("127.0.0.1:{port}"))?;
-    // One database per run, so two checkouts can run their browser tests side by side.
-    let database = services::fresh_database(&format!("gatehouse_test_e2e_{}", std::process::id()))?;
-    let env = vec![
-        ("DATABASE_URL".to_owned(), database.clone()),
-        // Short polls so emails reach the outbox quickly.
-        ("GATEHOUSE_WORKER_POLL_MS".to_owned(), "100".to_owned()),
-        (
-            "GATEHOUSE_WEB_DIR".to_owned(),
-            root.join("web/dist").display().to_string(),
-        ),
-        // No REDIS_URL: the in-process limiter starts empty with every run, so sign-ins
-        // from 127.0.0.1 in one run never throttle the next.
-        ("GATEHOUSE_LOG".to_owned(), "warn".to_owned()),
-    ];
-    let env = [env, stripe_env].concat();
-    Cmd::new(&bin).arg("migrate").envs(&env).run()?;
-    // Seeding also creates the catalog's products and prices in the fake Stripe.
-    Cmd::new(&bin).arg("seed").envs(&env).run()?;
-    let mut server = Cmd::new(&bin)
-        .arg("serve")
-        .envs(&env)
-        .envs(&oauth_env)
-        .env("GATEHOUSE_ADDR", format!("127.0.0.1:{port}"))
-        .spawn()?;
-    let base = format!("http://127.0.0.1:{port}");
-    let result = util::wait_for_http(&format!("127.0.0.1:{port}"), "/health").and_then(|()| {
-        step("e2e: browser tests (headless Chromium)");
-        let runner = if specs.is_empty() {
-            Cmd::new("npm").args(["test"])
-        } else {
-            Cmd::new("node")
-                .arg("--test")
-                .args(specs.iter().map(|spec| format!("tests/{spec}")))
-        };
-        runner
-            .current_dir(root.join("e2e"))
-            .env("GATEHOUSE_E2E_URL", &base)
-            // The tests read the development outbox (emails) from it.
-            .env("GATEHOUSE_E2E_DATABASE_URL", &database)
-            .run()
-    });
-    util::terminate(&mut server);
-    util::terminate(&mut fake_oauth);
-    util::terminate(&mut fake_stripe);
+    step("hostile input: Schemathesis as two tenants, then as staff");
+    let dir = std::env::temp_dir().join(format!("gatehouse-hostile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|err| format!("{}: {err}", dir.display()))?;
+    let result = Cmd::new(&python)
+        .arg(root.join("e2e/schemathesis/run.py"))
+        .current_dir(&dir)
+        .env("GATEHOUSE_HOSTILE_URL", &stack.base)
+        .env("GATEHOUSE_BIN", util::target_dir().join("debug/gatehouse"))
+        .env("DATABASE_URL", &stack.database)
+        .run();
+    if result.is_ok() {
+        let _ = std::fs::remove_dir_all(&dir);
+    } else {
+        eprintln!("reports kept in {}", dir.join("report").display());
+    }
     result
 }
 

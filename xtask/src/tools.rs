@@ -164,3 +164,34 @@ fn ensure_npm_packages(root: &Path) -> Result<(), String> {
         .current_dir(&e2e)
         .run()
 }
+
+/// A Python virtual environment (`~/.cache/gatehouse/venv`) with Schemathesis at the
+/// version `e2e/schemathesis/requirements.txt` pins; its interpreter.
+pub fn ensure_schemathesis(root: &Path) -> Result<std::path::PathBuf, String> {
+    let venv = crate::util::home().join(".cache/gatehouse/venv");
+    let python = venv.join("bin/python");
+    let requirements = root.join("e2e/schemathesis/requirements.txt");
+    let wanted = std::fs::read_to_string(&requirements)
+        .map_err(|err| format!("{}: {err}", requirements.display()))?;
+    let marker = venv.join("gatehouse-requirements.txt");
+    if std::fs::read_to_string(&marker).ok().as_deref() == Some(wanted.as_str()) {
+        return Ok(python);
+    }
+    step("installing Schemathesis (Python virtual environment in ~/.cache/gatehouse/venv)");
+    if !python.exists() {
+        Cmd::new("python3").args(["-m", "venv"]).arg(&venv).run()?;
+    }
+    Cmd::new(&python)
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-r",
+        ])
+        .arg(&requirements)
+        .run()?;
+    std::fs::write(&marker, wanted).map_err(|err| format!("{}: {err}", marker.display()))?;
+    Ok(python)
+}
