@@ -399,7 +399,9 @@ fn cmd_bench() -> Result<(), String> {
     step("benchmarks (release build; figures and targets below)");
     cargo(&["bench", "-p", "gatehouse", "--bench", "login"])?;
     cargo(&["bench", "-p", "gatehouse", "--bench", "webhooks"])?;
-    cargo(&["bench", "-p", "gatehouse", "--bench", "placement"])
+    cargo(&["bench", "-p", "gatehouse", "--bench", "placement"])?;
+    cargo(&["bench", "-p", "gatehouse", "--bench", "reads"])?;
+    cargo(&["bench", "-p", "gatehouse", "--bench", "process"])
 }
 
 fn cmd_openapi(root: &Path) -> Result<(), String> {
