@@ -39,7 +39,7 @@ fn main() -> ExitCode {
         Some("test") => cmd_test(&root),
         Some("openapi") => cmd_openapi(&root),
         Some("schema") => cmd_schema(&root),
-        Some("bench") => cmd_bench(),
+        Some("bench") => cmd_bench(&root),
         Some("spa") => tools::ensure_spa_tools(&root).and_then(|()| build_spa(&root)),
         Some("e2e") => cmd_e2e(&root, &args[1..]),
         Some("hostile") => services::ensure_postgres().and_then(|()| hostile(&root)),
@@ -394,14 +394,21 @@ fn spawn_fake_stripe(
     )
 }
 
-fn cmd_bench() -> Result<(), String> {
+fn cmd_bench(root: &Path) -> Result<(), String> {
     services::ensure_postgres()?;
     step("benchmarks (release build; figures and targets below)");
-    cargo(&["bench", "-p", "gatehouse", "--bench", "login"])?;
-    cargo(&["bench", "-p", "gatehouse", "--bench", "webhooks"])?;
-    cargo(&["bench", "-p", "gatehouse", "--bench", "placement"])?;
-    cargo(&["bench", "-p", "gatehouse", "--bench", "reads"])?;
-    cargo(&["bench", "-p", "gatehouse", "--bench", "process"])
+    for bench in ["login", "webhooks", "placement", "reads", "process"] {
+        cargo(&["bench", "-p", "gatehouse", "--bench", bench])?;
+    }
+    step("benchmark: the SPA's size and first page interactive in headless Chromium");
+    tools::ensure_all(root)?;
+    build_spa(root)?;
+    let stack = Stack::start(root, "bench", &[])?;
+    Cmd::new("node")
+        .arg("bench/interactive.mjs")
+        .current_dir(root.join("e2e"))
+        .env("GATEHOUSE_E2E_URL", &stack.base)
+        .run()
 }
 
 fn cmd_openapi(root: &Path) -> Result<(), String> {
