@@ -67,8 +67,21 @@ impl AppError {
         }
     }
 
+    /// An unexpected failure (a 500), unless it is PostgreSQL going away under a query,
+    /// which is the database being unavailable (a 503) like a pool that cannot connect.
     pub fn internal(err: impl Into<anyhow::Error>) -> Self {
-        Self::Internal(err.into())
+        let err = err.into();
+        let lost = err
+            .chain()
+            .filter_map(|cause| cause.downcast_ref::<diesel::result::Error>())
+            .any(connection_lost);
+        if lost {
+            tracing::warn!(error = %err, "the connection to PostgreSQL was lost");
+            return Self::Unavailable {
+                dependency: "postgres",
+            };
+        }
+        Self::Internal(err)
     }
 
     /// The stable machine-readable code.
@@ -162,8 +175,27 @@ impl From<diesel::result::Error> for AppError {
     fn from(err: diesel::result::Error) -> Self {
         match err {
             diesel::result::Error::NotFound => Self::NotFound,
-            other => Self::Internal(other.into()),
+            other => Self::internal(other),
         }
+    }
+}
+
+/// Whether `err` says the connection to PostgreSQL is gone (the server stopped, restarts
+/// or cut the session) rather than that the query was wrong. diesel-async reports a lost
+/// connection as `UnableToSendCommand`, and a server shutting down as an error whose
+/// SQLSTATE (57P01–57P03) it does not pass on, only the server's message.
+pub fn connection_lost(err: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind as Kind, Error as E};
+    match err {
+        E::DatabaseError(Kind::UnableToSendCommand | Kind::ClosedConnection, _) => true,
+        E::DatabaseError(Kind::Unknown, info) => {
+            let message = info.message();
+            message.starts_with("terminating connection due to administrator command")
+                || message.starts_with("the database system is shutting down")
+                || message.starts_with("the database system is starting up")
+        }
+        E::BrokenTransactionManager => true,
+        _ => false,
     }
 }
 

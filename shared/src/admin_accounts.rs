@@ -88,7 +88,9 @@ pub struct AdminAccountDetail {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StaffReason {
-    /// Why, 1–500 characters (kept in the status history and the audit log).
+    /// Why, 1–500 characters. A suspension keeps it (the account's hold, its status
+    /// history and so the audit record); a reactivation writes it into the status change
+    /// it makes when billing does not decide the status; every action logs it.
     pub reason: String,
 }
 

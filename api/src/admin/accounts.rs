@@ -234,7 +234,7 @@ pub async fn reactivate(
                     &account,
                     Utc::now(),
                     Actor::Staff(staff),
-                    "reactivated by staff",
+                    &format!("reactivated by staff: {reason}"),
                 )
                 .await?;
                 tracing::info!(account.id = %id, to, reason, "account reactivated by staff");

@@ -186,9 +186,16 @@ pub struct TestAppBuilder {
     stripe_webhook_secrets: Vec<String>,
     stripe: Option<gatehouse::billing::stripe_api::StripeApi>,
     api_rates: Option<gatehouse::config::ApiRates>,
+    database: Option<TestDb>,
 }
 
 impl TestAppBuilder {
+    /// On `db` (already migrated) instead of a fresh database of the shared cluster.
+    pub fn on_database(mut self, db: TestDb) -> Self {
+        self.database = Some(db);
+        self
+    }
+
     /// Per-account API rate limits other than the defaults.
     pub fn api_rates(mut self, rates: gatehouse::config::ApiRates) -> Self {
         self.api_rates = Some(rates);
@@ -275,8 +282,11 @@ impl TestAppBuilder {
         self
     }
 
-    pub async fn spawn(self) -> TestApp {
-        let db = TestDb::migrated().await;
+    pub async fn spawn(mut self) -> TestApp {
+        let db = match self.database.take() {
+            Some(db) => db,
+            None => TestDb::migrated().await,
+        };
         let pool = if self.broken_postgres {
             db::build_pool(&DatabaseConfig {
                 url: SecretString::from("postgres://postgres@127.0.0.1:1/nothing".to_owned()),

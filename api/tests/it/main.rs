@@ -22,6 +22,7 @@ mod connectors;
 mod credits;
 mod docs;
 mod errors;
+mod faults;
 mod health;
 mod instances;
 mod isolation;
