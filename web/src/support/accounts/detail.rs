@@ -2,8 +2,8 @@
 //! summary (status, staff's hold, Stripe customer, credits, trial), its members and what
 //! staff may do for each ([`super::members`]), billing, payments, bank transfers with
 //! confirming one ([`super::transfers`]), orders and the status history. The account's
-//! own actions (suspend, reactivate, re-sync entitlements) ask for a reason first, which
-//! the status history and the audit log keep; "View as customer" opens the customer's
+//! own actions (suspend, reactivate, re-sync entitlements) ask for a reason first (a
+//! suspension's is kept in the status history and the audit log); "View as customer" opens the customer's
 //! dashboard, read only, in a new tab ([`crate::view_as`]). After every change the page
 //! reads the account again, so it shows what Gatehouse now holds.
 
@@ -34,7 +34,7 @@ pub const REASON_MAX: usize = 500;
 pub fn reason_problem(reason: &str) -> Option<String> {
     let length = reason.trim().chars().count();
     if length == 0 {
-        Some("Enter a reason: the status history and the audit log keep it.".into())
+        Some("Enter a reason for the record.".into())
     } else if length > REASON_MAX {
         Some(format!(
             "Keep the reason to {REASON_MAX} characters ({length} now)."
@@ -510,6 +510,15 @@ impl Action {
         }
     }
 
+    /// Where the reason goes (the API keeps a suspension's in the status history and
+    /// the audit log, and logs the others').
+    fn hint(self) -> &'static str {
+        match self {
+            Action::Suspend => "Kept in the status history and the audit log.",
+            Action::Reactivate | Action::Resync => "Kept in Gatehouse’s log with your name.",
+        }
+    }
+
     /// The buttons: what opens the panel, what confirms it, and while it works.
     fn labels(self) -> (&'static str, &'static str, &'static str) {
         match self {
@@ -665,7 +674,7 @@ fn ReasonPanel(desk: Desk, action: Action, open: RwSignal<Option<Action>>) -> im
             <InputField
                 id="account-reason"
                 label="Reason"
-                hint="Kept in the status history and the audit log."
+                hint=action.hint()
                 value=reason
                 error=reason_error
             />
