@@ -1,8 +1,8 @@
 // The admin area's Accounts pages (support bundle, /admin/accounts): support staff find a
 // customer by email, suspend the account (with a reason, confirmed) and reactivate it,
 // end a member's sessions and view the account as the customer in a read-only tab;
-// billing staff confirm a bank transfer through the form (a bad amount is refused first)
-// and may not suspend. Each step is checked on the page and in the database.
+// billing staff confirm a bank transfer through the form (a bad amount is refused first),
+// grant credits, and may not suspend. Each step is checked on the page and in the database.
 
 import assert from 'node:assert/strict';
 
@@ -179,7 +179,7 @@ browserTest('support staff find an account, suspend and reactivate it, end a mem
   await session.screenshot(phone, 'phone-account');
 });
 
-browserTest('billing staff confirm a bank transfer through the form, and may not suspend', async (session) => {
+browserTest('billing staff confirm a bank transfer through the form, grant credits, and may not suspend', async (session) => {
   const { customer, accountId } = await customerWithAccount();
   const staff = freshUser();
   const factor = await staffMember(staff, 'billing');
@@ -235,6 +235,29 @@ browserTest('billing staff confirm a bank transfer through the form, and may not
   await visible(form.getByRole('alert').getByText('Please correct the highlighted fields.'));
   assert.equal(await form.getByLabel('Reference').getAttribute('aria-invalid'), 'true');
   assert.equal(queryOne("SELECT count(*) FROM bank_transfers WHERE reference = :'ref'", { ref: reference }), '1');
+
+  // Credits: a grant is recorded in the ledger and the balance shown grows.
+  const balance = Number(
+    queryOne(
+      "SELECT coalesce((SELECT balance_after FROM credit_transactions WHERE account_id = :'id' ORDER BY id DESC LIMIT 1), 0)",
+      { id: accountId },
+    ),
+  );
+  const credits = page.getByRole('region', { name: 'Credits' });
+  const adjust = credits.getByRole('form', { name: 'Adjust credits' });
+  await adjust.getByLabel('Amount').fill('0');
+  await adjust.getByRole('button', { name: 'Record credits' }).click();
+  await visible(adjust.getByText('Enter how many credits to grant, a whole number above 0.'));
+  await adjust.getByLabel('Amount').fill('250');
+  await adjust.getByLabel('Description').fill('Goodwill after the outage');
+  await adjust.getByRole('button', { name: 'Record credits' }).click();
+  const after = (balance + 250).toLocaleString('en-US');
+  await visible(credits.getByRole('status').getByText(`+250 credits recorded; the balance is ${after} credits now.`));
+  await visible(credits.getByText(`Balance: ${after} credits.`));
+  assert.equal(
+    queryOne("SELECT count(*) FROM credit_transactions WHERE account_id = :'id' AND description = 'Goodwill after the outage'", { id: accountId }),
+    '1',
+  );
 
   // Billing may not suspend accounts: the API's reason is shown, nothing changes.
   const actions = page.getByRole('region', { name: 'Account actions' });

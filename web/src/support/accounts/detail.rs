@@ -1,11 +1,12 @@
 //! `/admin/accounts/{id}`: one customer's account as staff see it, in sections: the
-//! summary (status, staff's hold, Stripe customer, credits, trial), its members and what
-//! staff may do for each ([`super::members`]), billing, payments, bank transfers with
-//! confirming one ([`super::transfers`]), orders and the status history. The account's
-//! own actions (suspend, reactivate, re-sync entitlements) ask for a reason first (a
-//! suspension's is kept in the status history and the audit log); "View as customer" opens the customer's
-//! dashboard, read only, in a new tab ([`crate::view_as`]). After every change the page
-//! reads the account again, so it shows what Gatehouse now holds.
+//! summary (status, staff's hold, Stripe customer, credits, trial), adjusting its credits
+//! ([`super::credits`]), its members and what staff may do for each
+//! ([`super::members`]), billing, payments, bank transfers with confirming one
+//! ([`super::transfers`]), orders and the status history. The account's own actions
+//! (suspend, reactivate, re-sync entitlements) ask for a reason first (a suspension's is
+//! kept in the status history and the audit log); "View as customer" opens the
+//! customer's dashboard, read only, in a new tab ([`crate::view_as`]). After every change
+//! the page reads the account again, so it shows what Gatehouse now holds.
 
 use gatehouse_shared::admin_accounts::{AdminAccountDetail, StaffReason, ViewAs};
 use gatehouse_shared::billing::{BillingOverview, PaymentView};
@@ -15,6 +16,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
 
+use super::credits::CreditsForm;
 use super::members::Members;
 use super::transfers::{TransferForm, TransfersTable};
 use super::{status_label, StatusTags};
@@ -221,6 +223,7 @@ fn AccountPage() -> impl IntoView {
                 <h2 id="summary-title" class="account__title" tabindex="-1">"Summary"</h2>
                 {move || desk.with(summary)}
             </section>
+            <CreditsForm desk />
             <Members desk />
             <section class="card account__card" aria-labelledby="billing-title">
                 <h2 id="billing-title" class="account__title">"Billing"</h2>

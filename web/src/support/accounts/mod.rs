@@ -4,6 +4,7 @@
 //! each account opens its page ([`detail`]): everything about it and what staff may do
 //! to it and its members.
 
+mod credits;
 pub mod detail;
 mod members;
 mod transfers;
@@ -14,6 +15,7 @@ use gatehouse_shared::admin_accounts::{
     AccountResync, AdminAccount, AdminAccountDetail, AdminAccountPage, StaffReason, UserActionDone,
     ViewAs, ViewAsToken,
 };
+use gatehouse_shared::credits::{AdjustCredits, CreditTransaction};
 use gatehouse_shared::plans::{BankTransfer, ConfirmBankTransfer};
 use gloo_net::http::Method;
 use leptos::ev::SubmitEvent;
@@ -146,6 +148,17 @@ impl AuthorizedApi {
     ) -> Result<UserActionDone, ApiError> {
         let path = format!("/admin/users/{user}/{action}");
         self.call::<(), _>(Method::POST, &path, None).await
+    }
+
+    /// `POST /api/v1/admin/accounts/{id}/credits`: a grant or an adjustment (`409
+    /// insufficient_credits`; `422` per field).
+    pub async fn adjust_credits(
+        &self,
+        id: &str,
+        body: &AdjustCredits,
+    ) -> Result<CreditTransaction, ApiError> {
+        let path = format!("/admin/accounts/{}/credits", encode_query_value(id));
+        self.call(Method::POST, &path, Some(body)).await
     }
 
     /// `POST /api/v1/admin/accounts/{id}/bank-transfers` (`409
