@@ -334,17 +334,24 @@ pub(super) fn TransferForm(desk: Desk) -> impl IntoView {
                     value=amount
                     error=amount_error
                 />
-                <InputField
-                    id="transfer-currency"
-                    label="Currency"
-                    hint="Three letters, such as EUR."
-                    suggestions=plans.with_untracked(|plans| match plans {
+                // Drawn again once the catalog's currencies arrive (its value and error
+                // live outside, so nothing typed is lost).
+                {move || {
+                    let suggestions = plans.with(|plans| match plans {
                         Some(Ok((_, currencies))) => currencies.clone(),
-                        _ => vec!["eur".to_owned()],
-                    })
-                    value=currency
-                    error=currency_error
-                />
+                        _ => Vec::new(),
+                    });
+                    view! {
+                        <InputField
+                            id="transfer-currency"
+                            label="Currency"
+                            hint="Three letters, such as EUR."
+                            suggestions=suggestions
+                            value=currency
+                            error=currency_error
+                        />
+                    }
+                }}
             </div>
             <div class="account__actions">
                 <SubmitButton pending=pending.into() label="Confirm bank transfer" busy_label="Confirming…" />
