@@ -12,11 +12,11 @@
 
 mod actions;
 mod change_plan;
-// Public: the dashboard shows the plan's facts, and account recovery (onboarding
-// bundle) its dates, the same way.
+// Public: the dashboard shows the plan's facts, account recovery (onboarding bundle)
+// its dates, and the staff's account page (support bundle) its payments, the same way.
 pub mod format;
 pub mod overview;
-mod payments;
+pub mod payments;
 mod standing;
 
 use std::time::Duration;

@@ -5,16 +5,17 @@
 //! which keeps the admin bundle within its size budget
 //! ([`gatehouse_shared::spa::BUNDLES`] gives a bundle paths by two segments).
 
+pub mod accounts;
+
 use leptos::prelude::*;
-use leptos_router::components::{Router, Routes};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
 
 use crate::shell::{provide_site, NotFound, Site};
 
 /// This bundle's name in [`gatehouse_shared::spa::BUNDLES`].
 pub const BUNDLE: &str = "support";
 
-// The route table is empty until the first page lands (a unit route list).
-#[allow(clippy::unused_unit)]
 #[component]
 pub fn SupportApp() -> impl IntoView {
     provide_site();
@@ -22,7 +23,8 @@ pub fn SupportApp() -> impl IntoView {
         <Router>
             <Site>
                 <Routes fallback=|| view! { <NotFound bundle=BUNDLE /> }>
-                    {()}
+                    <Route path=path!("/admin/accounts") view=accounts::AccountsRoute />
+                    <Route path=path!("/admin/accounts/:id") view=accounts::detail::AccountRoute />
                 </Routes>
             </Site>
         </Router>
