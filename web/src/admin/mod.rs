@@ -1,13 +1,15 @@
 //! The admin area (`gatehouse-admin`, `web/admin.html`), its own Wasm bundle: the pages
 //! staff use to run the installation, under `/admin`, in the same frame as the main app
 //! ([`crate::shell`]). `/admin` is its home (the staff member's role and the areas),
-//! `/admin/audit` the audit log ([`audit`]), `/admin/instances` the product instances
-//! and their seat caps ([`instances`]), `/admin/webhooks` Stripe's events and the dead
-//! jobs ([`webhooks`]) and `/admin/waitlist` the waitlist ([`waitlist`]). Every page is behind sign-in and [`StaffOnly`]:
-//! customers read that the area is for staff, and staff who must turn on two-factor
-//! authentication are sent to their account settings. The API checks all of it again
-//! (`403`), and what a staff role may do per area is the API's to say: pages show its
-//! message.
+//! `/admin/tickets` the support tickets (pages of the support bundle,
+//! [`crate::support::staff_tickets`], in this area's frame), `/admin/audit` the audit log
+//! ([`audit`]), `/admin/instances` the product instances and their seat caps
+//! ([`instances`]), `/admin/webhooks` Stripe's events and the dead jobs ([`webhooks`])
+//! and `/admin/waitlist` the waitlist ([`waitlist`]). Every page is behind sign-in and
+//! [`StaffOnly`]: customers read that the area is for staff, and staff who must turn on
+//! two-factor authentication are sent to their account settings. The API checks all of
+//! it again (`403`), and what a staff role may do per area is the API's to say: pages
+//! show its message.
 
 pub mod audit;
 pub mod instances;
@@ -30,11 +32,16 @@ use crate::title::Title;
 pub const BUNDLE: &str = "admin";
 
 /// The admin area's pages, in the order of its navigation: path, label, what it is for.
-pub const PAGES: [(&str, &str, &str); 5] = [
+pub const PAGES: [(&str, &str, &str); 6] = [
     (
         "/admin",
         "Overview",
         "Your role and the parts of the admin area.",
+    ),
+    (
+        "/admin/tickets",
+        "Tickets",
+        "Customers' support tickets: read the thread, reply, close what is settled.",
     ),
     (
         "/admin/audit",

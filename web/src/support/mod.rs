@@ -1,20 +1,24 @@
 //! The support bundle (`gatehouse-support`, `web/support.html`): support tickets from
 //! both sides, and the staff desk for customers' accounts. Customers' tickets live under
-//! `/support`; staff's pages under `/admin/accounts` and `/admin/tickets` belong to the
-//! admin area (its navigation and [`crate::admin::AdminPage`] frame) but to this bundle,
-//! which keeps the admin bundle within its size budget
-//! ([`gatehouse_shared::spa::BUNDLES`] gives a bundle paths by two segments).
+//! `/support` ([`tickets`]); staff's pages under `/admin/accounts` and `/admin/tickets`
+//! ([`staff_tickets`]) belong to the admin area (its navigation and
+//! [`crate::admin::AdminPage`] frame) but to this bundle, which keeps the admin bundle
+//! within its size budget ([`gatehouse_shared::spa::BUNDLES`] gives a bundle paths by two
+//! segments). Both sides show a ticket's thread the same way ([`thread`]).
+
+pub mod staff_tickets;
+pub mod thread;
+pub mod tickets;
 
 use leptos::prelude::*;
-use leptos_router::components::{Router, Routes};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
 
 use crate::shell::{provide_site, NotFound, Site};
 
 /// This bundle's name in [`gatehouse_shared::spa::BUNDLES`].
 pub const BUNDLE: &str = "support";
 
-// The route table is empty until the first page lands (a unit route list).
-#[allow(clippy::unused_unit)]
 #[component]
 pub fn SupportApp() -> impl IntoView {
     provide_site();
@@ -22,7 +26,11 @@ pub fn SupportApp() -> impl IntoView {
         <Router>
             <Site>
                 <Routes fallback=|| view! { <NotFound bundle=BUNDLE /> }>
-                    {()}
+                    <Route path=path!("/support") view=tickets::MyTicketsRoute />
+                    <Route path=path!("/support/tickets/new") view=tickets::NewTicketRoute />
+                    <Route path=path!("/support/tickets/:id") view=tickets::TicketRoute />
+                    <Route path=path!("/admin/tickets") view=staff_tickets::StaffTicketsRoute />
+                    <Route path=path!("/admin/tickets/:id") view=staff_tickets::StaffTicketRoute />
                 </Routes>
             </Site>
         </Router>
