@@ -434,8 +434,10 @@ fn StaffTicket() -> impl IntoView {
                 <LoadError what="The ticket" error=error.clone() retry=move || read() />
             }
             .into_any(),
-            Some(Ok(found)) => view! { <StaffTicketView ticket=found.clone() page_ticket=ticket status /> }
-                .into_any(),
+            Some(Ok(found)) => view! {
+                <StaffTicketView ticket=found.clone() page_ticket=ticket status read=Callback::new(move |()| read()) />
+            }
+            .into_any(),
         })}
     }
 }
@@ -447,6 +449,8 @@ fn StaffTicketView(
     /// The page's ticket, replaced by the API's answer to a reply or the close.
     page_ticket: RwSignal<Option<Result<AdminTicket, ApiError>>>,
     status: RwSignal<Option<String>>,
+    /// Reads the ticket again (closed meanwhile by someone else, say).
+    read: Callback<()>,
 ) -> impl IntoView {
     let auth = use_auth();
     let id = ticket.ticket.id.to_string();
@@ -476,6 +480,10 @@ fn StaffTicketView(
                     ));
                     page_ticket.set(Some(Ok(updated)));
                     focus_id("messages-title");
+                }
+                Err(failure) if failure.code() == Some("ticket_closed") => {
+                    status.set(Some(failure.message()));
+                    read.run(());
                 }
                 Err(failure) => {
                     let (mut inline, summary) = server_errors(&failure, &[("body", "Message")]);
