@@ -41,6 +41,9 @@ use gatehouse_shared::teams::{
     AcceptInvitation, AccountList, AccountSummary, ChangeRole, Invitation, InvitationList,
     MemberList, NewAccount, NewInvitation, SwitchAccount, TransferOwnership,
 };
+use gatehouse_shared::tickets::{
+    AdminTicket, AdminTicketPage, NewMessage, NewTicket, Ticket, TicketList,
+};
 use gatehouse_shared::ErrorEnvelope;
 use gloo_net::http::{Method, RequestBuilder};
 use serde::de::{DeserializeOwned, IgnoredAny};
@@ -953,6 +956,66 @@ impl AuthorizedApi {
         id: impl fmt::Display,
     ) -> Result<WaitlistEntry, ApiError> {
         let path = format!("/admin/waitlist/{id}/invite");
+        self.call(Method::POST, &path, Some(&EmptyBody {})).await
+    }
+}
+
+/// Support tickets: the customer's own (`/tickets`, another person's is `404`) and staff's
+/// desk (`/admin/tickets`, with the admin area's `403`s). Ticket ids travel as the text
+/// the page's address holds; one that is not an id is `404` like an unknown one.
+impl AuthorizedApi {
+    /// `GET /api/v1/tickets`: the person's tickets, newest update first.
+    pub async fn tickets(&self) -> Result<TicketList, ApiError> {
+        self.call::<(), _>(Method::GET, "/tickets", None).await
+    }
+
+    /// `POST /api/v1/tickets`: opens a ticket (`422` on its fields, `429 rate_limited`
+    /// after ten in an hour).
+    pub async fn open_ticket(&self, body: &NewTicket) -> Result<Ticket, ApiError> {
+        self.call(Method::POST, "/tickets", Some(body)).await
+    }
+
+    /// `GET /api/v1/tickets/{id}`: one of the person's tickets with its messages.
+    pub async fn ticket(&self, id: &str) -> Result<Ticket, ApiError> {
+        let path = format!("/tickets/{}", encode_query_value(id));
+        self.call::<(), _>(Method::GET, &path, None).await
+    }
+
+    /// `POST /api/v1/tickets/{id}/messages`: the person's reply, which opens the ticket
+    /// again (`409 ticket_closed` once it is closed).
+    pub async fn reply_to_ticket(&self, id: &str, body: &NewMessage) -> Result<Ticket, ApiError> {
+        let path = format!("/tickets/{}/messages", encode_query_value(id));
+        self.call(Method::POST, &path, Some(body)).await
+    }
+
+    /// `GET /api/v1/admin/tickets?{query}`: a page of every ticket, newest update first.
+    /// `query` is already encoded; `422` on a filter the API does not know.
+    pub async fn admin_tickets(&self, query: &str) -> Result<AdminTicketPage, ApiError> {
+        let path = format!("/admin/tickets?{query}");
+        self.call::<(), _>(Method::GET, &path, None).await
+    }
+
+    /// `GET /api/v1/admin/tickets/{id}`: the ticket, its messages and who opened it.
+    pub async fn admin_ticket(&self, id: &str) -> Result<AdminTicket, ApiError> {
+        let path = format!("/admin/tickets/{}", encode_query_value(id));
+        self.call::<(), _>(Method::GET, &path, None).await
+    }
+
+    /// `POST /api/v1/admin/tickets/{id}/messages`: staff's reply; the ticket then waits
+    /// on the customer, who is emailed (`409 ticket_closed`).
+    pub async fn staff_reply_to_ticket(
+        &self,
+        id: &str,
+        body: &NewMessage,
+    ) -> Result<AdminTicket, ApiError> {
+        let path = format!("/admin/tickets/{}/messages", encode_query_value(id));
+        self.call(Method::POST, &path, Some(body)).await
+    }
+
+    /// `POST /api/v1/admin/tickets/{id}/close`: no more replies (`409 ticket_closed` when
+    /// it already is closed).
+    pub async fn close_ticket(&self, id: &str) -> Result<AdminTicket, ApiError> {
+        let path = format!("/admin/tickets/{}/close", encode_query_value(id));
         self.call(Method::POST, &path, Some(&EmptyBody {})).await
     }
 }

@@ -147,6 +147,49 @@ pub fn Field(
     }
 }
 
+/// A labelled multi-line text input (a message, say) with an optional hint and its
+/// inline error, wired like [`Field`].
+#[component]
+pub fn TextArea(
+    /// The element's id and name; the API's field name, so server errors find it.
+    name: &'static str,
+    label: &'static str,
+    value: RwSignal<String>,
+    /// The current inline error, if any.
+    #[prop(into)]
+    error: Signal<Option<String>>,
+    #[prop(optional)] hint: Option<&'static str>,
+    /// Visible lines.
+    #[prop(default = 6)]
+    rows: u32,
+) -> impl IntoView {
+    let hint_id = format!("{name}-hint");
+    let error_id = format!("{name}-error");
+    let described_by = described_by(&hint_id, hint.is_some(), &error_id, move || {
+        error.with(Option::is_some)
+    });
+    view! {
+        <div class="field" class:field--invalid=move || error.with(Option::is_some)>
+            <label class="field__label" for=name>{label}</label>
+            <textarea
+                class="field__input field__input--text"
+                id=name
+                name=name
+                rows=rows
+                aria-required="true"
+                aria-invalid=move || error.with(Option::is_some).then_some("true")
+                aria-describedby=described_by
+                prop:value=move || value.get()
+                on:input=move |event| _ = value.try_set(event_target_value(&event))
+            ></textarea>
+            {hint.map(|hint| view! { <p class="field__hint" id=hint_id>{hint}</p> })}
+            <p class="field__error" id=error_id hidden=move || error.with(Option::is_none)>
+                {move || error.get()}
+            </p>
+        </div>
+    }
+}
+
 /// A labelled `<select>` of fixed `choices` (value, label) with its inline error, wired
 /// like [`Field`]: `value` follows the choice; the error is announced through
 /// `aria-describedby` while there is one.

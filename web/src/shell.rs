@@ -119,6 +119,11 @@ fn SiteHeader() -> impl IntoView {
                                 "API keys"
                             </a>
                         </li>
+                        <li hidden=signed_out>
+                            <a href="/support" aria-current=current("/support")>
+                                "Support"
+                            </a>
+                        </li>
                         <li hidden=not_staff>
                             <a href="/admin" aria-current=current("/admin")>
                                 "Admin"

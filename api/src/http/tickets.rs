@@ -29,6 +29,7 @@ pub async fn open(
     let ticket = customer::open(
         &mut conn,
         &state.limiter,
+        &state.public_url,
         caller.user.id,
         caller.account_id,
         &body.0,
@@ -85,6 +86,13 @@ pub async fn reply(
     body: Json<NewMessage>,
 ) -> AppResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    let ticket = customer::reply(&mut conn, caller.user.id, id.into_inner(), &body.0).await?;
+    let ticket = customer::reply(
+        &mut conn,
+        &state.public_url,
+        caller.user.id,
+        id.into_inner(),
+        &body.0,
+    )
+    .await?;
     Ok(HttpResponse::Created().json(ticket))
 }

@@ -318,7 +318,8 @@ pub fn ticket_reply(to: &str, name: &str, ticket_subject: &str, link: &str) -> E
     )
 }
 
-/// Sent to support staff when a customer opens a ticket (`opened`) or replies to one.
+/// Sent to support staff when a customer opens a ticket (`opened`) or replies to one,
+/// with a link to the ticket's staff page (`/admin/tickets/{id}`).
 pub fn ticket_for_staff(
     to: &str,
     name: &str,
@@ -326,7 +327,7 @@ pub fn ticket_for_staff(
     ticket_subject: &str,
     priority: &str,
     customer: &str,
-    ticket_id: &str,
+    link: &str,
 ) -> Email {
     let (template, subject, what) = if opened {
         (
@@ -341,8 +342,17 @@ pub fn ticket_for_staff(
             format!("{customer} replied to the ticket \"{ticket_subject}\"."),
         )
     };
-    let reference = format!("Ticket {ticket_id}, in the admin API under admin/tickets.");
-    notice(to, name, template, &subject, &[&what, &reference], None)
+    notice(
+        to,
+        name,
+        template,
+        &subject,
+        &[
+            &what,
+            "Read it and reply on the ticket's page in the admin area.",
+        ],
+        Some(("Open the ticket", link)),
+    )
 }
 
 #[cfg(test)]
@@ -374,5 +384,32 @@ mod tests {
         assert!(email
             .text
             .starts_with("Hello,\n\nYour free trial ends on 2026-12-01."));
+    }
+
+    #[test]
+    fn ticket_emails_link_to_each_side_s_page() {
+        let email = ticket_reply(
+            "a@b.c",
+            "Ada",
+            "Refund",
+            "https://g.example/support/tickets/7",
+        );
+        assert_eq!(email.template, "ticket_reply");
+        assert!(email
+            .text
+            .contains("Open the ticket: https://g.example/support/tickets/7"));
+        let link = "https://g.example/admin/tickets/7";
+        let email = ticket_for_staff("s@b.c", "Sue", true, "Refund", "high", "Ada", link);
+        assert_eq!(email.template, "ticket_opened");
+        assert_eq!(email.subject, "New high ticket: Refund");
+        assert!(email
+            .text
+            .contains("Ada opened a ticket \"Refund\" (high priority)."));
+        assert!(email.text.contains(&format!("Open the ticket: {link}")));
+        assert!(email.html.contains(&format!("href=\"{link}\"")));
+        assert!(!email.text.contains("admin API"));
+        let email = ticket_for_staff("s@b.c", "Sue", false, "Refund", "high", "Ada", link);
+        assert_eq!(email.template, "ticket_customer_reply");
+        assert!(email.text.contains(&format!("Open the ticket: {link}")));
     }
 }

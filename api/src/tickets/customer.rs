@@ -21,6 +21,7 @@ const MAX_SUBSCRIPTION_ID: usize = 255;
 pub async fn open(
     conn: &mut Conn,
     limiter: &crate::ratelimit::RateLimiter,
+    public_url: &url::Url,
     user_id: Uuid,
     account_id: Uuid,
     request: &NewTicket,
@@ -94,7 +95,7 @@ pub async fn open(
                 },
             )
             .await?;
-            notify::staff(tx, &ticket, true).await?;
+            notify::staff(tx, public_url, &ticket, true).await?;
             Ok(ticket)
         })
         .await?;
@@ -123,6 +124,7 @@ pub async fn get(conn: &mut Conn, user_id: Uuid, id: Uuid) -> AppResult<Ticket> 
 /// closed ticket takes no replies (409 `ticket_closed`, nothing written).
 pub async fn reply(
     conn: &mut Conn,
+    public_url: &url::Url,
     user_id: Uuid,
     id: Uuid,
     request: &NewMessage,
@@ -150,7 +152,7 @@ pub async fn reply(
             )
             .await?;
             let ticket = q::set_status(tx, id, "open").await?;
-            notify::staff(tx, &ticket, false).await?;
+            notify::staff(tx, public_url, &ticket, false).await?;
             Ok(ticket)
         })
         .await?;

@@ -11,11 +11,18 @@ use crate::mail::{templates, SendEmail};
 const SUPPORT_ROLES: [&str; 2] = ["support", "admin"];
 
 /// Tells every active support and admin staff member that a customer opened the ticket
-/// (`opened`) or replied to it.
-pub(super) async fn staff(conn: &mut Conn, ticket: &TicketRow, opened: bool) -> AppResult<()> {
+/// (`opened`) or replied to it, with a link to the ticket's staff page.
+pub(super) async fn staff(
+    conn: &mut Conn,
+    public_url: &url::Url,
+    ticket: &TicketRow,
+    opened: bool,
+) -> AppResult<()> {
     let (email, first, last) = q::customer(conn, ticket.user_id).await?;
     let customer = format!("{first} {last} <{email}>");
-    let id = ticket.id.to_string();
+    let link = public_url
+        .join(&format!("admin/tickets/{}", ticket.id))
+        .map_err(AppError::internal)?;
     for (to, name) in staff_emails_in_roles(conn, &SUPPORT_ROLES).await? {
         let message = templates::ticket_for_staff(
             &to,
@@ -24,7 +31,7 @@ pub(super) async fn staff(conn: &mut Conn, ticket: &TicketRow, opened: bool) -> 
             &ticket.subject,
             &ticket.priority,
             customer.trim(),
-            &id,
+            link.as_str(),
         );
         jobs::enqueue(conn, &SendEmail(message)).await?;
     }

@@ -283,6 +283,25 @@ async fn support_staff_are_emailed_and_billing_staff_may_only_look() {
     .collect();
     told.sort();
     assert_eq!(told, vec!["ann@example.org", "sue@example.org"]);
+    // Each carries a link to the ticket's staff page.
+    #[derive(diesel::QueryableByName)]
+    struct Text {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        text: String,
+    }
+    let texts = diesel::sql_query(
+        "SELECT payload->>'text' AS text FROM jobs WHERE kind = 'mail.send'
+            AND payload->>'template' = 'ticket_opened'",
+    )
+    .load::<Text>(&mut conn)
+    .await
+    .unwrap();
+    let page = format!("/admin/tickets/{id}");
+    assert!(
+        texts.iter().all(|t| t.text.contains(&page)),
+        "{:?}",
+        texts.iter().map(|t| &t.text).collect::<Vec<_>>()
+    );
 
     let theirs = format!("/api/v1/admin/tickets/{id}/messages");
     let (status, _) = app

@@ -4,8 +4,9 @@
 //! `/admin/audit` the audit log ([`audit`]), `/admin/instances` the product instances
 //! and their seat caps ([`instances`]), `/admin/webhooks` Stripe's events and the dead
 //! jobs ([`webhooks`]) and `/admin/waitlist` the waitlist ([`waitlist`]); `/admin/accounts`
-//! (customers' accounts) is in the support bundle ([`crate::support::accounts`]), in
-//! the same frame and navigation. Every page is behind sign-in and [`StaffOnly`]:
+//! (customers' accounts, [`crate::support::accounts`]) and `/admin/tickets` (support
+//! tickets, [`crate::support::staff_tickets`]) are pages of the support bundle, in this
+//! area's frame and navigation. Every page is behind sign-in and [`StaffOnly`]:
 //! customers read that the area is for staff, and staff who must turn on two-factor
 //! authentication are sent to their account settings. The API checks all of it again
 //! (`403`), and what a staff role may do per area is the API's to say: pages show its
@@ -32,7 +33,7 @@ use crate::title::Title;
 pub const BUNDLE: &str = "admin";
 
 /// The admin area's pages, in the order of its navigation: path, label, what it is for.
-pub const PAGES: [(&str, &str, &str); 6] = [
+pub const PAGES: [(&str, &str, &str); 7] = [
     (
         "/admin",
         "Overview",
@@ -42,6 +43,11 @@ pub const PAGES: [(&str, &str, &str); 6] = [
         "/admin/accounts",
         "Accounts",
         "Customers’ accounts: find one, see its members, billing and history, suspend or reactivate it, confirm bank transfers, view it as the customer.",
+    ),
+    (
+        "/admin/tickets",
+        "Tickets",
+        "Customers' support tickets: read the thread, reply, close what is settled.",
     ),
     (
         "/admin/audit",

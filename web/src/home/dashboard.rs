@@ -245,8 +245,8 @@ fn developers() -> impl IntoView {
     }
 }
 
-/// How an order's state reads.
-fn order_state(state: &str) -> &'static str {
+/// How an order's state reads (also in the support form's order choice).
+pub fn order_state(state: &str) -> &'static str {
     match state {
         "complete" => "Done",
         "needs_capacity" => "Waiting for room on a server",

@@ -12,7 +12,7 @@
 mod account_bar;
 pub mod api_keys;
 pub mod credits;
-mod dashboard;
+pub mod dashboard;
 pub mod invitation;
 pub mod team;
 mod trial;
