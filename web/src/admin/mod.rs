@@ -1,7 +1,8 @@
 //! The admin area (`gatehouse-admin`, `web/admin.html`), its own Wasm bundle: the pages
 //! staff use to run the installation, under `/admin`, in the same frame as the main app
-//! ([`crate::shell`]). `/admin` is its home (the staff member's role and the areas),
-//! `/admin/audit` the audit log ([`audit`]), `/admin/instances` the product instances
+//! ([`crate::shell`]). `/admin` is its home, the overview of key figures and charts
+//! ([`overview`]), `/admin/catalog` the products, prices, plan terms and entitlement keys
+//! ([`catalog`]), `/admin/audit` the audit log ([`audit`]), `/admin/instances` the product instances
 //! and their seat caps ([`instances`]), `/admin/webhooks` Stripe's events and the dead
 //! jobs ([`webhooks`]) and `/admin/waitlist` the waitlist ([`waitlist`]). Every page is behind sign-in and [`StaffOnly`]:
 //! customers read that the area is for staff, and staff who must turn on two-factor
@@ -10,7 +11,9 @@
 //! message.
 
 pub mod audit;
+pub mod catalog;
 pub mod instances;
+pub mod overview;
 pub mod waitlist;
 pub mod webhooks;
 
@@ -30,16 +33,21 @@ use crate::title::Title;
 pub const BUNDLE: &str = "admin";
 
 /// The admin area's pages, in the order of its navigation: path, label, what it is for.
-pub const PAGES: [(&str, &str, &str); 5] = [
+pub const PAGES: [(&str, &str, &str); 6] = [
     (
         "/admin",
         "Overview",
-        "Your role and the parts of the admin area.",
+        "Key figures, sign-ups, accounts by status and capacity; the parts of the admin area.",
     ),
     (
         "/admin/audit",
         "Audit log",
         "Who changed what, with the record before and after; filter and export as CSV.",
+    ),
+    (
+        "/admin/catalog",
+        "Catalog",
+        "Products, prices and plan terms: add, edit, retire; the entitlement keys products grant.",
     ),
     (
         "/admin/instances",
@@ -65,7 +73,8 @@ pub fn AdminApp() -> impl IntoView {
         <Router>
             <Site>
                 <Routes fallback=|| view! { <NotFound bundle=BUNDLE /> }>
-                    <Route path=path!("/admin") view=AdminHomeRoute />
+                    <Route path=path!("/admin") view=overview::OverviewRoute />
+                    <Route path=path!("/admin/catalog") view=catalog::CatalogRoute />
                     <Route path=path!("/admin/audit") view=audit::AuditRoute />
                     <Route path=path!("/admin/instances") view=instances::InstancesRoute />
                     <Route path=path!("/admin/webhooks") view=webhooks::WebhooksRoute />
@@ -169,50 +178,6 @@ fn AdminNav() -> impl IntoView {
                     .collect_view()}
             </ul>
         </nav>
-    }
-}
-
-#[component]
-fn AdminHomeRoute() -> impl IntoView {
-    view! {
-        <AdminPage title="Admin">
-            <AdminHome />
-        </AdminPage>
-    }
-}
-
-/// `/admin`: who the staff member is to Gatehouse, and where to go.
-#[component]
-fn AdminHome() -> impl IntoView {
-    let auth = use_auth();
-    let role = auth.me().and_then(|me| me.staff_role).unwrap_or_default();
-    view! {
-        <header class="account__intro">
-            <p class="eyebrow">"Admin"</p>
-            <h1>"Admin area"</h1>
-            <p class="lead">
-                "You are signed in as staff with the role "
-                <strong class="admin__role">{role_label(&role).to_owned()}</strong>
-                ". "
-                {role_summary(&role)}
-            </p>
-        </header>
-        <ul class="admin-areas" role="list">
-            {PAGES
-                .iter()
-                .skip(1)
-                .map(|&(href, label, about)| {
-                    view! {
-                        <li class="card admin-areas__item">
-                            <h2 class="card__title">
-                                <a href=href>{label}</a>
-                            </h2>
-                            <p>{about}</p>
-                        </li>
-                    }
-                })
-                .collect_view()}
-        </ul>
     }
 }
 
