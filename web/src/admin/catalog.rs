@@ -5,7 +5,9 @@
 //! first). Below, the entitlement keys products grant: added, and relabelled (a key never
 //! changes, tokens carry it). Every form checks the API's rules before sending and shows
 //! the API's own field errors beside the fields; a role that may not change the catalog
-//! reads the API's reason. Stripe follows each change by a job.
+//! reads the API's reason. Stripe follows each change by a job. The page is its own
+//! bundle ([`CatalogApp`], `web/catalog.html`): the admin bundle could not hold it within
+//! its budget.
 
 use gatehouse_shared::admin_catalog::{
     AdminEntitlement, AdminPrice, AdminProduct, EntitlementInput, NewProduct, PriceInput,
@@ -17,6 +19,8 @@ use gatehouse_shared::plans::PlanTerms;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
 
 use super::{AdminPage, InputField, LoadError};
 use crate::api::ApiError;
@@ -26,6 +30,7 @@ use crate::browser::focus_id;
 use crate::form::{
     server_errors, Checkbox, FieldErrors, FormError, FormStatus, Select, SubmitButton,
 };
+use crate::shell::{provide_site, NotFound, Site};
 
 /// The largest price the API takes, in minor units.
 const MAX_AMOUNT_MINOR: i64 = 100_000_000;
@@ -261,6 +266,25 @@ fn focus_first_error(prefix: &str, fields: &[(&'static str, &str)], found: &Fiel
     }
 }
 
+/// This bundle's name in [`gatehouse_shared::spa::BUNDLES`].
+pub const BUNDLE: &str = "catalog";
+
+/// The catalog bundle's app: `/admin/catalog` in the admin area's frame; every other path
+/// is handed to the bundle that owns it.
+#[component]
+pub fn CatalogApp() -> impl IntoView {
+    provide_site();
+    view! {
+        <Router>
+            <Site>
+                <Routes fallback=|| view! { <NotFound bundle=BUNDLE /> }>
+                    <Route path=path!("/admin/catalog") view=CatalogRoute />
+                </Routes>
+            </Site>
+        </Router>
+    }
+}
+
 #[component]
 pub fn CatalogRoute() -> impl IntoView {
     view! {
@@ -366,9 +390,9 @@ impl Page {
         });
     }
 
-    /// The entitlement keys with their labels.
+    /// The entitlement keys with their labels (tracked).
     fn keys(self) -> Vec<(String, String)> {
-        self.data.with_untracked(|data| match data {
+        self.data.with(|data| match data {
             Some(Ok(data)) => data
                 .entitlements
                 .iter()
@@ -388,7 +412,7 @@ fn Catalog() -> impl IntoView {
         status: RwSignal::new(None),
     };
     page.read();
-    let loaded = Memo::new(move |_| page.data.with(|data| matches!(data, Some(Ok(_)))));
+    let loaded = move || page.data.with(|data| matches!(data, Some(Ok(_))));
 
     view! {
         <header class="account__intro">
@@ -412,163 +436,166 @@ fn Catalog() -> impl IntoView {
             .into_any(),
             Some(Ok(_)) => ().into_any(),
         })}
-        {move || loaded.get().then(|| {
-            ProductKind::ALL
-                .into_iter()
-                .map(|kind| view! { <KindSection page kind /> })
-                .collect_view()
-        })}
-        {move || loaded.get().then(|| view! {
-            <AddProduct page />
+        {move || loaded().then(|| view! {
+            {ProductKind::ALL.map(|kind| kind_section(page, kind))}
+            <section class="card account__card" aria-labelledby="add-product-title">
+                <h2 id="add-product-title" class="account__title">"Add product"</h2>
+                <ProductForm page />
+            </section>
             <Entitlements page />
         })}
     }
 }
 
-/// The products of one kind.
-#[component]
-fn KindSection(page: Page, kind: ProductKind) -> impl IntoView {
+/// The products of one kind, in the order the API lists them.
+fn kind_section(page: Page, kind: ProductKind) -> impl IntoView {
     let title_id = format!("kind-{}", kind.as_str());
-    let ids = Memo::new(move |_| {
+    let labelled_by = title_id.clone();
+    let products = move || {
         page.data.with(|data| match data {
             Some(Ok(data)) => data
                 .products
                 .iter()
                 .filter(|p| p.kind == kind)
-                .map(|p| p.id)
+                .cloned()
                 .collect::<Vec<_>>(),
             _ => Vec::new(),
         })
-    });
-    let labelled_by = title_id.clone();
+    };
     view! {
         <section class="card account__card" aria-labelledby=labelled_by>
             <h2 id=title_id class="account__title">{kind_title(kind)}</h2>
-            {move || ids.with(Vec::is_empty).then(|| view! {
-                <p class="account__text">"None yet."</p>
-            })}
-            <ul class="admin-list" role="list">
-                <For each=move || ids.get() key=|id| *id let:id>
-                    <ProductItem page id />
-                </For>
-            </ul>
+            {move || {
+                let products = products();
+                if products.is_empty() {
+                    view! { <p class="account__text">"None yet."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="admin-list" role="list">
+                            {products.into_iter().map(|product| product_item(page, product)).collect_view()}
+                        </ul>
+                    }
+                    .into_any()
+                }
+            }}
         </section>
     }
 }
 
-/// One product: its name, flags, slug and Stripe id, entitlements, prices, and actions.
-#[component]
-fn ProductItem(page: Page, id: ProductId) -> impl IntoView {
-    let product = Memo::new(move |_| {
-        page.data.with(|data| match data {
-            Some(Ok(data)) => data.products.iter().find(|p| p.id == id).cloned(),
-            _ => None,
-        })
-    });
-    move || {
-        product.get().map(|product| {
-            let name = product.name.clone();
-            let is_open = move |panel| page.open.get() == Some((id, panel));
-            let any_open = move || page.open.with(|open| open.is_some_and(|(of, _)| of == id));
-            let open = move |panel, focus: String| {
-                move |_| {
-                    page.status.set(None);
-                    page.open.set(Some((id, panel)));
-                    focus_id(&focus);
-                }
-            };
-            let stripe = product
-                .stripe_product_id
-                .clone()
-                .unwrap_or_else(|| "not in Stripe yet".to_owned());
-            let entitlements = if product.entitlements.is_empty() {
-                "none".to_owned()
-            } else {
-                product.entitlements.join(", ")
-            };
-            let is_plan = product.kind == ProductKind::Plan;
-            let active = product.active;
-            let for_edit = product.clone();
-            let for_active = product.clone();
-            let hidden_name = move || view! { <span class="visually-hidden">" "{name.clone()}</span> };
-            view! {
-                <li class="admin-list__item catalog__product" class:catalog__product--retired=!active>
-                    <div class="account__head">
-                        <h3 id=format!("product-{id}") class="card__title admin-list__title" tabindex="-1">
-                            {product.name.clone()}
-                        </h3>
-                        <span class="instance__flags">
-                            <span class="tag" class:tag--warning=!active>
-                                {if active { "Active" } else { "Retired" }}
-                            </span>
-                            {product.needs_instance.then(|| view! { <span class="tag">"Needs an instance"</span> })}
-                        </span>
-                    </div>
-                    <p class="admin-list__meta">
-                        <code>{product.slug.clone()}</code>
-                        {product.parent_slug.clone().map(|parent| view! { " · for " <code>{parent}</code> })}
-                        " · order "{product.display_order}" · Stripe: "{stripe}
-                    </p>
-                    {(!product.description.is_empty()).then(|| view! {
-                        <p class="account__text">{product.description.clone()}</p>
-                    })}
-                    <p class="admin-list__meta">"Entitlements: "{entitlements}</p>
-                    <ul class="catalog__prices" role="list" aria-label=format!("Prices of {}", product.name)>
-                        {product.prices.is_empty().then(|| view! { <li>"No prices."</li> })}
-                        {product.prices.iter().map(|price| view! {
-                            <li class:catalog__price--retired=!price.active>
-                                <strong>{price_text(price)}</strong>
-                                " "
-                                <span class="tag" class:tag--warning=!price.active>
-                                    {if price.active { "Active" } else { "Retired" }}
-                                </span>
-                                " "
-                                <code class="admin-table__small">
-                                    {price.stripe_price_id.clone().unwrap_or_else(|| "not in Stripe yet".to_owned())}
-                                </code>
-                            </li>
-                        }).collect_view()}
-                    </ul>
-                    <div class="account__actions" hidden=any_open>
-                        <button
-                            id=format!("edit-{id}")
-                            class="button button--secondary button--small"
-                            type="button"
-                            on:click=open(Panel::Edit, "edit-name".to_owned())
-                        >
-                            "Edit"{hidden_name()}
-                        </button>
-                        {is_plan.then(|| view! {
-                            <button
-                                id=format!("terms-{id}")
-                                class="button button--secondary button--small"
-                                type="button"
-                                on:click=open(Panel::Terms, format!("terms-title-{id}"))
-                            >
-                                "Terms"{hidden_name()}
-                            </button>
-                        })}
-                        <button
-                            id=format!("active-{id}")
-                            class=if active { "button button--danger-outline button--small" } else { "button button--secondary button--small" }
-                            type="button"
-                            on:click=open(Panel::Active, format!("active-title-{id}"))
-                        >
-                            {if active { "Retire" } else { "Reactivate" }}{hidden_name()}
-                        </button>
-                        <a
-                            class="button button--secondary button--small"
-                            href=format!("/admin/audit?target_type=product&target_id={id}")
-                        >
-                            "History"<span class="visually-hidden">" of "{product.name.clone()}</span>
-                        </a>
-                    </div>
-                    {move || is_open(Panel::Edit).then(|| view! { <EditProduct page product=for_edit.clone() /> })}
-                    {move || is_open(Panel::Terms).then(|| view! { <Terms page id /> })}
-                    {move || is_open(Panel::Active).then(|| view! { <ConfirmActive page product=for_active.clone() /> })}
-                </li>
+/// One product: its name, flags, slug and Stripe id, entitlements, prices, its actions
+/// and the panel open for it.
+fn product_item(page: Page, product: AdminProduct) -> impl IntoView {
+    let id = product.id;
+    let name = product.name.clone();
+    let active = product.active;
+    let open = move |panel, focus: String| {
+        move |_| {
+            page.status.set(None);
+            page.open.set(Some((id, panel)));
+            focus_id(&focus);
+        }
+    };
+    let action = |label: &'static str, button: &str, class: &'static str, on_click| {
+        view! {
+            <button id=format!("{button}-{id}") class=class type="button" on:click=on_click>
+                {label}<span class="visually-hidden">" "{name.clone()}</span>
+            </button>
+        }
+    };
+    let secondary = "button button--secondary button--small";
+    let buttons = view! {
+        {action("Edit", "edit", secondary, open(Panel::Edit, "edit-name".to_owned()))}
+        {(product.kind == ProductKind::Plan)
+            .then(|| action("Terms", "terms", secondary, open(Panel::Terms, format!("terms-title-{id}"))))}
+        {if active {
+            action("Retire", "active", "button button--danger-outline button--small", open(Panel::Active, format!("active-title-{id}")))
+        } else {
+            action("Reactivate", "active", secondary, open(Panel::Active, format!("active-title-{id}")))
+        }}
+    };
+    let entitlements = if product.entitlements.is_empty() {
+        "none".to_owned()
+    } else {
+        product.entitlements.join(", ")
+    };
+    let prices = if product.prices.is_empty() {
+        "none".to_owned()
+    } else {
+        product
+            .prices
+            .iter()
+            .map(|price| {
+                format!(
+                    "{}, {}, {}",
+                    price_text(price),
+                    if price.active { "active" } else { "retired" },
+                    price
+                        .stripe_price_id
+                        .as_deref()
+                        .unwrap_or("not in Stripe yet")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let meta = format!(
+        "{}{}{} · order {} · Stripe: {}",
+        product.slug,
+        product
+            .parent_slug
+            .as_deref()
+            .map(|parent| format!(" · for {parent}"))
+            .unwrap_or_default(),
+        if product.needs_instance {
+            " · needs an instance"
+        } else {
+            ""
+        },
+        product.display_order,
+        product
+            .stripe_product_id
+            .as_deref()
+            .unwrap_or("not in Stripe yet")
+    );
+    let panel = {
+        let product = product.clone();
+        move || match page.open.get() {
+            Some((of, Panel::Edit)) if of == id => {
+                view! { <ProductForm page editing=product.clone() /> }.into_any()
             }
-        })
+            Some((of, Panel::Terms)) if of == id => view! { <Terms page id /> }.into_any(),
+            Some((of, Panel::Active)) if of == id => {
+                view! { <ConfirmActive page product=product.clone() /> }.into_any()
+            }
+            _ => ().into_any(),
+        }
+    };
+    let closed = move || page.open.with(|open| open.is_some_and(|(of, _)| of == id));
+    view! {
+        <li class=if active { "admin-list__item" } else { "admin-list__item catalog__product--retired" }>
+            <div class="account__head">
+                <h3 id=format!("product-{id}") class="card__title admin-list__title" tabindex="-1">
+                    {product.name.clone()}
+                </h3>
+                <span class=if active { "tag" } else { "tag tag--warning" }>
+                    {if active { "Active" } else { "Retired" }}
+                </span>
+            </div>
+            <p class="admin-list__meta">{meta}</p>
+            <p class="account__text" hidden=product.description.is_empty()>{product.description.clone()}</p>
+            <p class="admin-list__meta">"Entitlements: "{entitlements}</p>
+            <p class="admin-list__meta">"Prices: "{prices}</p>
+            <div class="account__actions" hidden=closed>
+                {buttons}
+                <a
+                    class=secondary
+                    href=format!("/admin/audit?target_type=product&target_id={id}")
+                >
+                    "History"<span class="visually-hidden">" of "{product.name.clone()}</span>
+                </a>
+            </div>
+            {panel}
+        </li>
     }
 }
 
@@ -592,24 +619,22 @@ fn EntitlementChoices(
         <fieldset
             id=format!("{prefix}-entitlements")
             class="field catalog__choices"
-            class:field--invalid=move || error.with(Option::is_some)
             tabindex="-1"
             aria-describedby=described_by
         >
             <legend class="field__label">"Entitlements"<span class="field__optional">" (optional)"</span></legend>
-            {keys.is_empty().then(|| view! { <p class="field__hint">"There are no entitlement keys yet; add them below."</p> })}
             {keys
                 .into_iter()
                 .map(|(key, label)| {
                     let id = format!("{prefix}-entitlement-{key}");
-                    let has = key.clone();
+                    let checked = chosen.with_untracked(|keys| keys.contains(&key));
                     view! {
                         <div class="check">
                             <input
                                 class="check__input"
                                 type="checkbox"
                                 id=id.clone()
-                                prop:checked=move || chosen.with(|keys| keys.contains(&has))
+                                prop:checked=checked
                                 on:change=move |event| {
                                     let on = event_target_checked(&event);
                                     chosen.update(|keys| {
@@ -632,55 +657,61 @@ fn EntitlementChoices(
     }
 }
 
-/// The three price fields (ids `{prefix}-month_amount`, …).
+/// A product's form: "Add product" (slug, kind and the plan an add-on extends too), or,
+/// given `editing`, "Edit" (name, description, order, instance, entitlements and new
+/// prices, `PATCH`ed). Checked here first; the API's field errors land beside the fields.
 #[component]
-fn PriceFields(
-    prefix: &'static str,
-    month: RwSignal<String>,
-    year: RwSignal<String>,
-    currency: RwSignal<String>,
-    errors: [RwSignal<Option<String>>; 3],
-    hint: &'static str,
-) -> impl IntoView {
-    view! {
-        <div class="instance__caps">
-            <InputField id=format!("{prefix}-month_amount") label="Monthly price" value=month error=errors[0] inputmode="decimal" optional=true hint=hint />
-            <InputField id=format!("{prefix}-year_amount") label="Yearly price" value=year error=errors[1] inputmode="decimal" optional=true />
-            <InputField id=format!("{prefix}-currency") label="Currency" value=currency error=errors[2] hint="Three letters, such as eur." />
-        </div>
-    }
-}
-
-/// "Edit": name, description, order, instance, entitlements and new prices, `PATCH`ed.
-#[component]
-fn EditProduct(page: Page, product: AdminProduct) -> impl IntoView {
-    let id = product.id;
-    const FIELDS: [(&str, &str); 7] = [
+fn ProductForm(page: Page, #[prop(optional)] editing: Option<AdminProduct>) -> impl IntoView {
+    const FIELDS: [(&str, &str); 10] = [
+        ("slug", "Slug"),
         ("name", "Name"),
         ("description", "Description"),
+        ("kind", "Kind"),
+        ("parent_slug", "Plan"),
         ("display_order", "Display order"),
         ("entitlements", "Entitlements"),
         ("month_amount", "Monthly price"),
         ("year_amount", "Yearly price"),
         ("currency", "Currency"),
     ];
-    let name = RwSignal::new(product.name.clone());
-    let description = RwSignal::new(product.description.clone());
-    let order = RwSignal::new(product.display_order.to_string());
-    let needs_instance = RwSignal::new(product.needs_instance);
-    let chosen = RwSignal::new(product.entitlements.clone());
-    let month = RwSignal::new(String::new());
-    let year = RwSignal::new(String::new());
-    let currency = RwSignal::new(
-        product
-            .prices
-            .iter()
-            .find(|p| p.active)
-            .map_or_else(|| "eur".to_owned(), |p| p.currency.clone()),
+    let edit_id = editing.as_ref().map(|product| product.id);
+    let prefix = if edit_id.is_some() { "edit" } else { "new" };
+    let text = |value: Option<String>| RwSignal::new(value.unwrap_or_default());
+    let slug = text(None);
+    let name = text(editing.as_ref().map(|p| p.name.clone()));
+    let description = text(editing.as_ref().map(|p| p.description.clone()));
+    let kind = text(Some("plan".to_owned()));
+    let parent = text(None);
+    let order = text(Some(
+        editing.as_ref().map_or(0, |p| p.display_order).to_string(),
+    ));
+    let needs_instance = RwSignal::new(editing.as_ref().is_some_and(|p| p.needs_instance));
+    let chosen = RwSignal::new(
+        editing
+            .as_ref()
+            .map(|p| p.entitlements.clone())
+            .unwrap_or_default(),
     );
+    let month = text(None);
+    let year = text(None);
+    let currency = text(Some(
+        editing
+            .as_ref()
+            .and_then(|p| p.prices.iter().find(|price| price.active))
+            .map_or_else(|| "eur".to_owned(), |price| price.currency.clone()),
+    ));
     let errors = FIELDS.map(|_| RwSignal::new(None::<String>));
     let form_error = RwSignal::new(None::<String>);
     let pending = RwSignal::new(false);
+    let plans = page.data.with_untracked(|data| match data {
+        Some(Ok(data)) => data
+            .products
+            .iter()
+            .filter(|p| p.kind == ProductKind::Plan && p.active)
+            .map(|p| p.slug.clone())
+            .collect(),
+        _ => Vec::new(),
+    });
 
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
@@ -689,6 +720,20 @@ fn EditProduct(page: Page, product: AdminProduct) -> impl IntoView {
         }
         form_error.set(None);
         let mut found = FieldErrors::new();
+        let kind = ProductKind::parse(&kind.get_untracked()).unwrap_or(ProductKind::Plan);
+        let parent_slug =
+            (kind != ProductKind::Plan).then(|| parent.get_untracked().trim().to_owned());
+        if edit_id.is_none() {
+            if let Some(problem) = slug_problem(slug.get_untracked().trim()) {
+                found.insert("slug", problem);
+            }
+            if parent_slug.as_deref().is_some_and(str::is_empty) {
+                found.insert(
+                    "parent_slug",
+                    "Enter the slug of the plan the add-on extends.".into(),
+                );
+            }
+        }
         if let Some(problem) = text_problem("a name", &name.get_untracked()) {
             found.insert("name", problem);
         }
@@ -703,85 +748,153 @@ fn EditProduct(page: Page, product: AdminProduct) -> impl IntoView {
             &month.get_untracked(),
             &year.get_untracked(),
             &currency.get_untracked(),
-            false,
+            edit_id.is_none(),
         )
         .unwrap_or_else(|more| {
             found.extend(more);
             Vec::new()
         });
         show_errors(&FIELDS, &errors, &found);
-        if focus_first_error("edit", &FIELDS, &found) {
+        if focus_first_error(prefix, &FIELDS, &found) {
             return;
         }
-        let body = ProductPatch {
-            name: Some(name.get_untracked().trim().to_owned()),
-            description: Some(description.get_untracked().trim().to_owned()),
+        let name_sent = name.get_untracked().trim().to_owned();
+        let description_sent = description.get_untracked().trim().to_owned();
+        let sent = prices.clone();
+        let new = NewProduct {
+            slug: slug.get_untracked().trim().to_owned(),
+            name: name_sent.clone(),
+            description: description_sent.clone(),
+            kind,
+            pricing_page: "default".to_owned(),
+            display_order: display_order.clone().unwrap_or_default(),
+            parent_slug,
+            needs_instance: needs_instance.get_untracked(),
+            entitlements: chosen.get_untracked(),
+            prices: prices.clone(),
+        };
+        let patch = ProductPatch {
+            name: Some(name_sent),
+            description: Some(description_sent),
             display_order: display_order.ok(),
             needs_instance: Some(needs_instance.get_untracked()),
             entitlements: Some(chosen.get_untracked()),
-            prices: (!prices.is_empty()).then(|| prices.clone()),
+            prices: (!prices.is_empty()).then_some(prices),
             ..ProductPatch::default()
         };
         pending.set(true);
+        page.status.set(None);
         spawn_local(async move {
             let answer = page
                 .auth
-                .call(|api| async move { api.update_product(id, &body).await })
+                .call(|api| async move {
+                    match edit_id {
+                        Some(id) => api.update_product(id, &patch).await,
+                        None => api.create_product(&new).await,
+                    }
+                })
                 .await;
             if pending.try_set(false).is_some() {
                 return;
             }
             match answer {
-                Ok(changed) => {
-                    page.status.set(Some(format!("{} saved.", changed.name)));
+                Ok(product) => {
+                    let id = product.id;
+                    let done = if edit_id.is_some() { "saved" } else { "added" };
+                    page.status.set(Some(format!("{} {done}.", product.name)));
                     page.open.set(None);
-                    page.keep(changed);
+                    page.keep(product);
+                    if edit_id.is_none() {
+                        for value in [slug, name, description, month, year] {
+                            value.set(String::new());
+                        }
+                        chosen.set(Vec::new());
+                    }
                     focus_id(&format!("product-{id}"));
                 }
                 Err(failure) => {
-                    let (inline, summary) =
-                        server_errors(&with_price_fields(&failure, &prices), &FIELDS);
+                    let failure = with_price_fields(&failure, &sent);
+                    let (inline, summary) = server_errors(&failure, &FIELDS);
                     show_errors(&FIELDS, &errors, &inline);
                     form_error.set(Some(summary));
+                    focus_first_error(prefix, &FIELDS, &inline);
                 }
             }
         });
     };
+    let field = move |field: usize, value, hint: Option<&'static str>, optional: bool| {
+        let (name, label) = FIELDS[field];
+        let id = format!("{prefix}-{name}");
+        let error = errors[field];
+        match hint {
+            Some(hint) => view! { <InputField id label value error optional hint /> }.into_any(),
+            None => view! { <InputField id label value error optional /> }.into_any(),
+        }
+    };
 
-    let title_id = format!("edit-title-{id}");
-    let labelled_by = title_id.clone();
     view! {
         <form
-            class="form billing__panel"
+            class="form"
+            class:billing__panel=edit_id.is_some()
             novalidate
-            aria-labelledby=labelled_by
+            aria-label=editing.as_ref().map_or_else(|| "Add product".to_owned(), |p| format!("Edit {}", p.name))
             on:submit=on_submit
             on:keydown=move |event| {
-                if event.key() == "Escape" {
+                if let (Some(id), "Escape") = (edit_id, event.key().as_str()) {
                     close(page, id, "edit");
                 }
             }
         >
-            <h4 id=title_id class="billing__panel-title">"Edit "{product.name.clone()}</h4>
             <FormError message=form_error.into() />
-            <InputField id="edit-name" label="Name" value=name error=errors[0] />
-            <InputField id="edit-description" label="Description" value=description error=errors[1] optional=true />
-            <InputField id="edit-display_order" label="Display order" value=order error=errors[2] input_type="number" inputmode="numeric" hint="Lower numbers come first." />
-            <Checkbox name="edit-needs_instance" label="Buying it places the customer on an instance" checked=needs_instance />
-            <EntitlementChoices prefix="edit" keys=page.keys() chosen error=errors[3] />
-            <PriceFields
-                prefix="edit"
-                month
-                year
-                currency
-                errors=[errors[4], errors[5], errors[6]]
-                hint="A new amount for a period retires its current price; leave empty to keep it."
+            {edit_id.is_none().then(|| view! {
+                {field(0, slug, Some("Lower-case letters, digits and hyphens; it never changes."), false)}
+                <Select id="new-kind" name="kind" label="Kind" choices=&KINDS value=kind error=errors[3] />
+                <div hidden=move || kind.with(|kind| kind == "plan")>
+                    <InputField
+                        id="new-parent_slug"
+                        label="Plan"
+                        hint="For add-ons: the slug of the plan it extends."
+                        suggestions=plans
+                        value=parent
+                        error=errors[4]
+                    />
+                </div>
+            })}
+            {field(1, name, None, false)}
+            {field(2, description, None, true)}
+            {edit_id.map(|_| field(5, order, Some("Lower numbers come first."), false))}
+            <Checkbox
+                name=if edit_id.is_some() { "edit-needs_instance" } else { "new-needs_instance" }
+                label="Buying it places the customer on an instance"
+                checked=needs_instance
             />
+            {move || view! { <EntitlementChoices prefix keys=page.keys() chosen error=errors[6] /> }}
+            <div class="instance__caps">
+                {field(7, month, Some("Such as 29.00; a new amount retires the period's price."), true)}
+                {field(8, year, None, true)}
+                {field(9, currency, Some("Three letters, such as eur."), false)}
+            </div>
             <div class="account__actions">
-                <SubmitButton pending=pending.into() label="Save product" busy_label="Saving…" />
-                <button class="button button--secondary" type="button" on:click=move |_| close(page, id, "edit")>
-                    "Cancel"
-                </button>
+                {if edit_id.is_some() {
+                    view! {
+                        <SubmitButton pending=pending.into() label="Save product" busy_label="Saving…" />
+                        <button
+                            class="button button--secondary"
+                            type="button"
+                            on:click=move |_| {
+                                if let Some(id) = edit_id {
+                                    close(page, id, "edit");
+                                }
+                            }
+                        >
+                            "Cancel"
+                        </button>
+                    }
+                    .into_any()
+                } else {
+                    view! { <SubmitButton pending=pending.into() label="Add product" busy_label="Adding…" /> }
+                        .into_any()
+                }}
             </div>
         </form>
     }
@@ -1014,190 +1127,17 @@ fn ConfirmActive(page: Page, product: AdminProduct) -> impl IntoView {
     }
 }
 
-/// "Add product": slug, name, description, kind, the parent plan of an add-on, instance,
-/// entitlements and prices.
-#[component]
-fn AddProduct(page: Page) -> impl IntoView {
-    const FIELDS: [(&str, &str); 9] = [
-        ("slug", "Slug"),
-        ("name", "Name"),
-        ("description", "Description"),
-        ("kind", "Kind"),
-        ("parent_slug", "Plan"),
-        ("entitlements", "Entitlements"),
-        ("month_amount", "Monthly price"),
-        ("year_amount", "Yearly price"),
-        ("currency", "Currency"),
-    ];
-    let slug = RwSignal::new(String::new());
-    let name = RwSignal::new(String::new());
-    let description = RwSignal::new(String::new());
-    let kind = RwSignal::new("plan".to_owned());
-    let parent = RwSignal::new(String::new());
-    let needs_instance = RwSignal::new(false);
-    let chosen = RwSignal::new(Vec::<String>::new());
-    let month = RwSignal::new(String::new());
-    let year = RwSignal::new(String::new());
-    let currency = RwSignal::new("eur".to_owned());
-    let errors = FIELDS.map(|_| RwSignal::new(None::<String>));
-    let form_error = RwSignal::new(None::<String>);
-    let pending = RwSignal::new(false);
-    let plans = Memo::new(move |_| {
-        page.data.with(|data| match data {
-            Some(Ok(data)) => data
-                .products
-                .iter()
-                .filter(|p| p.kind == ProductKind::Plan && p.active)
-                .map(|p| (p.slug.clone(), p.name.clone()))
-                .collect::<Vec<_>>(),
-            _ => Vec::new(),
-        })
-    });
-    let keys = Memo::new(move |_| page.data.with(|_| page.keys()));
-    let is_add_on = move || kind.get() != "plan";
-    let parent_error = errors[4];
-
-    let on_submit = move |event: SubmitEvent| {
-        event.prevent_default();
-        if pending.get_untracked() {
-            return;
-        }
-        form_error.set(None);
-        let mut found = FieldErrors::new();
-        if let Some(problem) = slug_problem(slug.get_untracked().trim()) {
-            found.insert("slug", problem);
-        }
-        if let Some(problem) = text_problem("a name", &name.get_untracked()) {
-            found.insert("name", problem);
-        }
-        let kind = ProductKind::parse(&kind.get_untracked()).unwrap_or(ProductKind::Plan);
-        let parent_slug = (kind != ProductKind::Plan).then(|| parent.get_untracked());
-        if parent_slug.as_deref().is_some_and(str::is_empty) {
-            found.insert("parent_slug", "Choose the plan the add-on extends.".into());
-        }
-        let prices = price_inputs(
-            &month.get_untracked(),
-            &year.get_untracked(),
-            &currency.get_untracked(),
-            true,
-        )
-        .unwrap_or_else(|more| {
-            found.extend(more);
-            Vec::new()
-        });
-        show_errors(&FIELDS, &errors, &found);
-        if focus_first_error("new", &FIELDS, &found) {
-            return;
-        }
-        let body = NewProduct {
-            slug: slug.get_untracked().trim().to_owned(),
-            name: name.get_untracked().trim().to_owned(),
-            description: description.get_untracked().trim().to_owned(),
-            kind,
-            pricing_page: "default".to_owned(),
-            display_order: 0,
-            parent_slug,
-            needs_instance: needs_instance.get_untracked(),
-            entitlements: chosen.get_untracked(),
-            prices: prices.clone(),
-        };
-        pending.set(true);
-        page.status.set(None);
-        spawn_local(async move {
-            let answer = page
-                .auth
-                .call(|api| async move { api.create_product(&body).await })
-                .await;
-            if pending.try_set(false).is_some() {
-                return;
-            }
-            match answer {
-                Ok(created) => {
-                    page.status.set(Some(format!("{} added.", created.name)));
-                    let id = created.id;
-                    page.keep(created);
-                    for text in [slug, name, description, month, year] {
-                        text.set(String::new());
-                    }
-                    chosen.set(Vec::new());
-                    focus_id(&format!("product-{id}"));
-                }
-                Err(failure) => {
-                    let (inline, summary) =
-                        server_errors(&with_price_fields(&failure, &prices), &FIELDS);
-                    show_errors(&FIELDS, &errors, &inline);
-                    form_error.set(Some(summary));
-                    focus_first_error("new", &FIELDS, &inline);
-                }
-            }
-        });
-    };
-
-    view! {
-        <section class="card account__card" aria-labelledby="add-product-title">
-            <h2 id="add-product-title" class="account__title">"Add product"</h2>
-            <form class="form" novalidate on:submit=on_submit>
-                <FormError message=form_error.into() />
-                <InputField id="new-slug" label="Slug" value=slug error=errors[0] hint="Lower-case letters, digits and hyphens; it never changes." />
-                <InputField id="new-name" label="Name" value=name error=errors[1] />
-                <InputField id="new-description" label="Description" value=description error=errors[2] optional=true />
-                <Select id="new-kind" name="kind" label="Kind" choices=&KINDS value=kind error=errors[3] />
-                {move || is_add_on().then(|| view! {
-                    <div class="field" class:field--invalid=move || parent_error.with(Option::is_some)>
-                        <label class="field__label" for="new-parent_slug">"Plan"</label>
-                        <select
-                            class="field__input"
-                            id="new-parent_slug"
-                            aria-invalid=move || parent_error.with(Option::is_some).then_some("true")
-                            aria-describedby="new-parent_slug-hint new-parent_slug-error"
-                            on:change=move |event| {
-                                parent_error.set(None);
-                                parent.set(event_target_value(&event));
-                            }
-                        >
-                            <option value="" prop:selected=move || parent.with(String::is_empty)>"Choose a plan"</option>
-                            {plans.get().into_iter().map(|(slug, name)| {
-                                let this = slug.clone();
-                                view! {
-                                    <option value=slug prop:selected=move || parent.with(|p| *p == this)>{name}</option>
-                                }
-                            }).collect_view()}
-                        </select>
-                        <p class="field__hint" id="new-parent_slug-hint">"The plan the add-on extends."</p>
-                        <p class="field__error" id="new-parent_slug-error" hidden=move || parent_error.with(Option::is_none)>
-                            {move || parent_error.get()}
-                        </p>
-                    </div>
-                })}
-                <Checkbox name="new-needs_instance" label="Buying it places the customer on an instance" checked=needs_instance />
-                {move || view! { <EntitlementChoices prefix="new" keys=keys.get() chosen error=errors[5] /> }}
-                <PriceFields
-                    prefix="new"
-                    month
-                    year
-                    currency
-                    errors=[errors[6], errors[7], errors[8]]
-                    hint="Such as 29.00; at least one of the two."
-                />
-                <div class="account__actions">
-                    <SubmitButton pending=pending.into() label="Add product" busy_label="Adding…" />
-                </div>
-            </form>
-        </section>
-    }
-}
-
-/// The entitlement keys: a table (stacked on a phone) with relabelling per key, and a form
-/// adding a key.
+/// The entitlement keys: a table (stacked on a phone) with "Rename" per key, the rename
+/// form below it, and a form adding a key.
 #[component]
 fn Entitlements(page: Page) -> impl IntoView {
-    let renaming = RwSignal::new(None::<String>);
-    let list = Memo::new(move |_| {
+    let renaming = RwSignal::new(None::<AdminEntitlement>);
+    let rows = move || {
         page.data.with(|data| match data {
             Some(Ok(data)) => data.entitlements.clone(),
             _ => Vec::new(),
         })
-    });
+    };
     view! {
         <section class="card account__card" aria-labelledby="entitlements-title">
             <h2 id="entitlements-title" class="account__title">"Entitlement keys"</h2>
@@ -1209,167 +1149,71 @@ fn Entitlements(page: Page) -> impl IntoView {
                         <th scope="col">"Key"</th>
                         <th scope="col">"Label"</th>
                         <th scope="col">"Products"</th>
+                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                     </tr>
                 </thead>
                 <tbody>
-                    <For each=move || list.get() key=|e| (e.key.clone(), e.label.clone(), e.products.clone()) let:entitlement>
-                        <EntitlementRow page entitlement renaming />
-                    </For>
+                    {move || rows().into_iter().map(|entitlement| {
+                        let products = if entitlement.products.is_empty() {
+                            "none".to_owned()
+                        } else {
+                            entitlement.products.join(", ")
+                        };
+                        let key = entitlement.key.clone();
+                        view! {
+                            <tr>
+                                <td data-label="Key"><code>{key.clone()}</code></td>
+                                <td data-label="Label" class="admin-table__wrap">{entitlement.label.clone()}</td>
+                                <td data-label="Products" class="admin-table__wrap">{products}</td>
+                                <td>
+                                    <button
+                                        id=format!("rename-{key}")
+                                        class="button button--secondary button--small"
+                                        type="button"
+                                        on:click=move |_| {
+                                            page.status.set(None);
+                                            renaming.set(Some(entitlement.clone()));
+                                            focus_id("entitlement-label");
+                                        }
+                                    >
+                                        "Rename"<span class="visually-hidden">" "{key.clone()}</span>
+                                    </button>
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
                 </tbody>
             </table>
-            <AddEntitlement page />
+            {move || view! { <EntitlementForm page editing=renaming.get() renaming /> }}
         </section>
     }
 }
 
+/// Adds a key (`POST`), or, given `editing`, relabels that key (`PATCH`; Escape or
+/// "Cancel" leaves it as it was).
 #[component]
-fn EntitlementRow(
+fn EntitlementForm(
     page: Page,
-    entitlement: AdminEntitlement,
-    renaming: RwSignal<Option<String>>,
+    editing: Option<AdminEntitlement>,
+    renaming: RwSignal<Option<AdminEntitlement>>,
 ) -> impl IntoView {
-    let key = entitlement.key.clone();
-    let this = key.clone();
-    let open = move || renaming.with(|open| open.as_deref() == Some(this.as_str()));
-    let button_id = format!("rename-{key}");
-    let products = if entitlement.products.is_empty() {
-        "none".to_owned()
-    } else {
-        entitlement.products.join(", ")
-    };
-    let label = entitlement.label.clone();
-    let start = {
-        let key = key.clone();
-        move |_| {
-            page.status.set(None);
-            renaming.set(Some(key.clone()));
-            focus_id("rename-label");
-        }
-    };
-    let open_too = open.clone();
-    view! {
-        <tr>
-            <td data-label="Key"><code>{key.clone()}</code></td>
-            <td data-label="Label" class="admin-table__wrap">
-                <span hidden=open.clone()>{label.clone()}" "</span>
-                <button
-                    id=button_id
-                    class="button button--secondary button--small"
-                    type="button"
-                    hidden=open.clone()
-                    on:click=start
-                >
-                    "Rename"<span class="visually-hidden">" "{key.clone()}</span>
-                </button>
-                {move || open_too().then(|| view! { <RenameEntitlement page key=key.clone() label=label.clone() renaming /> })}
-            </td>
-            <td data-label="Products" class="admin-table__wrap">{products}</td>
-        </tr>
-    }
-}
-
-/// Relabels one key (`PATCH`).
-#[component]
-fn RenameEntitlement(
-    page: Page,
-    key: String,
-    label: String,
-    renaming: RwSignal<Option<String>>,
-) -> impl IntoView {
-    let value = RwSignal::new(label);
-    let error = RwSignal::new(None::<String>);
-    let form_error = RwSignal::new(None::<String>);
-    let pending = RwSignal::new(false);
-    let button = format!("rename-{key}");
-    let cancel = {
-        let button = button.clone();
-        move || {
-            renaming.set(None);
-            focus_id(&button);
-        }
-    };
-    let on_submit = {
-        let key = key.clone();
-        move |event: SubmitEvent| {
-            event.prevent_default();
-            if pending.get_untracked() {
-                return;
-            }
-            form_error.set(None);
-            let label = value.get_untracked();
-            if let Some(problem) = text_problem("a label", &label) {
-                error.set(Some(problem));
-                focus_id("rename-label");
-                return;
-            }
-            let body = EntitlementInput {
-                key: None,
-                label: label.trim().to_owned(),
-            };
-            let key = key.clone();
-            let button = button.clone();
-            pending.set(true);
-            spawn_local(async move {
-                let answer = page
-                    .auth
-                    .call(|api| async move { api.relabel_entitlement(&key, &body).await })
-                    .await;
-                if pending.try_set(false).is_some() {
-                    return;
-                }
-                match answer {
-                    Ok(renamed) => {
-                        page.status.set(Some(format!(
-                            "{} is now labelled “{}”.",
-                            renamed.key, renamed.label
-                        )));
-                        renaming.set(None);
-                        page.keep_entitlement(renamed);
-                        focus_id(&button);
-                    }
-                    Err(failure) => {
-                        let (inline, summary) = server_errors(&failure, &[("label", "Label")]);
-                        error.set(inline.get("label").cloned());
-                        form_error.set(Some(summary));
-                    }
-                }
-            });
-        }
-    };
-    let cancel_on_escape = cancel.clone();
-    view! {
-        <form
-            class="form"
-            novalidate
-            aria-label=format!("Rename {key}")
-            on:submit=on_submit
-            on:keydown=move |event| {
-                if event.key() == "Escape" {
-                    cancel_on_escape();
-                }
-            }
-        >
-            <FormError message=form_error.into() />
-            <InputField id="rename-label" label="Label" value error />
-            <div class="account__actions">
-                <SubmitButton pending=pending.into() label="Save label" busy_label="Saving…" />
-                <button class="button button--secondary button--small" type="button" on:click=move |_| cancel()>
-                    "Cancel"
-                </button>
-            </div>
-        </form>
-    }
-}
-
-/// Adds a key (`POST`).
-#[component]
-fn AddEntitlement(page: Page) -> impl IntoView {
     const FIELDS: [(&str, &str); 2] = [("key", "Key"), ("label", "Label")];
-    let key = RwSignal::new(String::new());
-    let label = RwSignal::new(String::new());
+    let renamed_key = editing.as_ref().map(|e| e.key.clone());
+    let key = RwSignal::new(renamed_key.clone().unwrap_or_default());
+    let label = RwSignal::new(editing.map(|e| e.label).unwrap_or_default());
     let errors = FIELDS.map(|_| RwSignal::new(None::<String>));
     let form_error = RwSignal::new(None::<String>);
     let pending = RwSignal::new(false);
+    let renaming_now = renamed_key.is_some();
+    let cancel = {
+        let renamed_key = renamed_key.clone();
+        move || {
+            renaming.set(None);
+            if let Some(key) = &renamed_key {
+                focus_id(&format!("rename-{key}"));
+            }
+        }
+    };
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
         if pending.get_untracked() {
@@ -1384,11 +1228,12 @@ fn AddEntitlement(page: Page) -> impl IntoView {
             found.insert("label", problem);
         }
         show_errors(&FIELDS, &errors, &found);
-        if focus_first_error("new-entitlement", &FIELDS, &found) {
+        if focus_first_error("entitlement", &FIELDS, &found) {
             return;
         }
+        let typed = key.get_untracked().trim().to_owned();
         let body = EntitlementInput {
-            key: Some(key.get_untracked().trim().to_owned()),
+            key: Some(typed.clone()),
             label: label.get_untracked().trim().to_owned(),
         };
         pending.set(true);
@@ -1396,19 +1241,34 @@ fn AddEntitlement(page: Page) -> impl IntoView {
         spawn_local(async move {
             let answer = page
                 .auth
-                .call(|api| async move { api.create_entitlement(&body).await })
+                .call(|api| async move {
+                    if renaming_now {
+                        api.relabel_entitlement(&typed, &body).await
+                    } else {
+                        api.create_entitlement(&body).await
+                    }
+                })
                 .await;
             if pending.try_set(false).is_some() {
                 return;
             }
             match answer {
-                Ok(created) => {
-                    page.status
-                        .set(Some(format!("Entitlement {} added.", created.key)));
-                    page.keep_entitlement(created);
+                Ok(saved) => {
+                    page.status.set(Some(if renaming_now {
+                        format!("{} is now labelled “{}”.", saved.key, saved.label)
+                    } else {
+                        format!("Entitlement {} added.", saved.key)
+                    }));
+                    let focus = if renaming_now {
+                        format!("rename-{}", saved.key)
+                    } else {
+                        "entitlement-key".to_owned()
+                    };
+                    page.keep_entitlement(saved);
                     key.set(String::new());
                     label.set(String::new());
-                    focus_id("new-entitlement-key");
+                    renaming.set(None);
+                    focus_id(&focus);
                 }
                 Err(failure) => {
                     let (inline, summary) = server_errors(&failure, &FIELDS);
@@ -1418,16 +1278,40 @@ fn AddEntitlement(page: Page) -> impl IntoView {
             }
         });
     };
+    let title = match &renamed_key {
+        Some(key) => format!("Rename {key}"),
+        None => "Add entitlement key".to_owned(),
+    };
+    let cancel_on_escape = cancel.clone();
     view! {
-        <form class="form" novalidate aria-labelledby="add-entitlement-title" on:submit=on_submit>
-            <h3 id="add-entitlement-title" class="card__title">"Add entitlement key"</h3>
+        <form
+            class="form billing__panel"
+            novalidate
+            aria-labelledby="entitlement-title"
+            on:submit=on_submit
+            on:keydown=move |event| {
+                if event.key() == "Escape" {
+                    cancel_on_escape();
+                }
+            }
+        >
+            <h3 id="entitlement-title" class="billing__panel-title" tabindex="-1">{title}</h3>
             <FormError message=form_error.into() />
             <div class="instance__caps">
-                <InputField id="new-entitlement-key" label="Key" value=key error=errors[0] hint="Such as priority_support; it never changes." />
-                <InputField id="new-entitlement-label" label="Label" value=label error=errors[1] hint="What customers read." />
+                <div hidden=renaming_now>
+                    <InputField id="entitlement-key" label="Key" value=key error=errors[0] hint="Such as priority_support; it never changes." />
+                </div>
+                <InputField id="entitlement-label" label="Label" value=label error=errors[1] hint="What customers read." />
             </div>
             <div class="account__actions">
-                <SubmitButton pending=pending.into() label="Add key" busy_label="Adding…" />
+                <SubmitButton
+                    pending=pending.into()
+                    label=if renaming_now { "Save label" } else { "Add key" }
+                    busy_label="Saving…"
+                />
+                <button class="button button--secondary" type="button" hidden=!renaming_now on:click=move |_| cancel()>
+                    "Cancel"
+                </button>
             </div>
         </form>
     }

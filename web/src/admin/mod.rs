@@ -1,10 +1,11 @@
 //! The admin area (`gatehouse-admin`, `web/admin.html`), its own Wasm bundle: the pages
 //! staff use to run the installation, under `/admin`, in the same frame as the main app
 //! ([`crate::shell`]). `/admin` is its home, the overview of key figures and charts
-//! ([`overview`]), `/admin/catalog` the products, prices, plan terms and entitlement keys
-//! ([`catalog`]), `/admin/audit` the audit log ([`audit`]), `/admin/instances` the product instances
+//! ([`overview`]), `/admin/audit` the audit log ([`audit`]), `/admin/instances` the product instances
 //! and their seat caps ([`instances`]), `/admin/webhooks` Stripe's events and the dead
-//! jobs ([`webhooks`]) and `/admin/waitlist` the waitlist ([`waitlist`]). Every page is behind sign-in and [`StaffOnly`]:
+//! jobs ([`webhooks`]) and `/admin/waitlist` the waitlist ([`waitlist`]). `/admin/catalog`
+//! (the products, prices, plan terms and entitlement keys, [`catalog`]) is a bundle of its
+//! own, which the admin bundle could not hold within its budget. Every page is behind sign-in and [`StaffOnly`]:
 //! customers read that the area is for staff, and staff who must turn on two-factor
 //! authentication are sent to their account settings. The API checks all of it again
 //! (`403`), and what a staff role may do per area is the API's to say: pages show its
@@ -74,7 +75,6 @@ pub fn AdminApp() -> impl IntoView {
             <Site>
                 <Routes fallback=|| view! { <NotFound bundle=BUNDLE /> }>
                     <Route path=path!("/admin") view=overview::OverviewRoute />
-                    <Route path=path!("/admin/catalog") view=catalog::CatalogRoute />
                     <Route path=path!("/admin/audit") view=audit::AuditRoute />
                     <Route path=path!("/admin/instances") view=instances::InstancesRoute />
                     <Route path=path!("/admin/webhooks") view=webhooks::WebhooksRoute />

@@ -269,9 +269,7 @@ fn SignupsChart(days: Vec<DayCount>) -> impl IntoView {
                     y=format!("{:.2}", 100.0 - height)
                     width="8"
                     height=format!("{height:.2}")
-                >
-                    <title>{format!("{}: {}", day.day, day.count)}</title>
-                </rect>
+                ></rect>
             }
         })
         .collect_view();
