@@ -24,6 +24,7 @@ pub const BUNDLES: &[(&str, &str)] = &[
     ("admin", "admin"),
     ("admin/accounts", "support"),
     ("admin/tickets", "support"),
+    ("admin/catalog", "catalog"),
     ("support", "support"),
 ];
 
@@ -75,7 +76,9 @@ mod tests {
         assert_eq!(bundle_of("/admin/tickets#reply"), "support");
         assert_eq!(bundle_of("/support/tickets/new"), "support");
         assert_eq!(bundle_of("/admin/accountsx"), "admin");
-        assert_eq!(bundle_of("/admin/catalog"), "admin");
+        // The catalog is its own bundle's, by two segments.
+        assert_eq!(bundle_of("/admin/catalog"), "catalog");
+        assert_eq!(bundle_of("/admin/catalogs"), "admin");
         assert_eq!(bundle_of("/accounts/admin"), MAIN);
         // Only the whole segment counts.
         assert_eq!(bundle_of("/onboardings"), MAIN);

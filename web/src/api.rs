@@ -15,6 +15,11 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use futures::future::{FutureExt, LocalBoxFuture, Shared};
+use gatehouse_shared::admin_catalog::{
+    AdminEntitlement, AdminEntitlements, AdminProduct, AdminProducts, EntitlementInput, NewProduct,
+    ProductPatch,
+};
+use gatehouse_shared::admin_overview::AdminOverview;
 use gatehouse_shared::api_keys::{ApiKeyList, CreatedApiKey, NewApiKey};
 use gatehouse_shared::audit::AuditPage;
 use gatehouse_shared::auth::{
@@ -28,7 +33,7 @@ use gatehouse_shared::billing::{
 };
 use gatehouse_shared::catalog::CatalogResponse;
 use gatehouse_shared::credits::Credits;
-use gatehouse_shared::ids::{AccountId, InstanceId, PriceId};
+use gatehouse_shared::ids::{AccountId, InstanceId, PriceId, ProductId};
 use gatehouse_shared::instances::{InstanceList, InstanceUpdate, InstanceView, NewInstanceRequest};
 use gatehouse_shared::mfa::{
     MfaChallenge, MfaVerifyRequest, RecoveryCodes, SignInResponse, TotpConfirmRequest,
@@ -36,7 +41,7 @@ use gatehouse_shared::mfa::{
 };
 use gatehouse_shared::oauth::OAuthProviders;
 use gatehouse_shared::onboarding::{WaitlistEntry, WaitlistPage};
-use gatehouse_shared::plans::{StartTrial, Trial, TrialOffer};
+use gatehouse_shared::plans::{PlanTerms, StartTrial, Trial, TrialOffer};
 use gatehouse_shared::teams::{
     AcceptInvitation, AccountList, AccountSummary, ChangeRole, Invitation, InvitationList,
     MemberList, NewAccount, NewInvitation, SwitchAccount, TransferOwnership,
@@ -864,6 +869,79 @@ impl AuthorizedApi {
 /// `mfa_required` (staff who must sign in with a second factor) or `forbidden_area` (the
 /// staff role may not see or change this part).
 impl AuthorizedApi {
+    /// `GET /api/v1/admin/overview`: the figures of the admin home.
+    pub async fn admin_overview(&self) -> Result<AdminOverview, ApiError> {
+        self.call::<(), _>(Method::GET, "/admin/overview", None)
+            .await
+    }
+
+    /// `GET /api/v1/admin/catalog/products`: every product, also retired ones, with every
+    /// price it ever had.
+    pub async fn catalog_products(&self) -> Result<AdminProducts, ApiError> {
+        self.call::<(), _>(Method::GET, "/admin/catalog/products", None)
+            .await
+    }
+
+    /// `POST /api/v1/admin/catalog/products` (`422` with `fields`, such as
+    /// `prices[0].amount_minor`).
+    pub async fn create_product(&self, body: &NewProduct) -> Result<AdminProduct, ApiError> {
+        self.call(Method::POST, "/admin/catalog/products", Some(body))
+            .await
+    }
+
+    /// `PATCH /api/v1/admin/catalog/products/{id}`: only the fields given change; a new
+    /// amount retires the period's old price, `active: false` takes the product off sale.
+    pub async fn update_product(
+        &self,
+        id: ProductId,
+        body: &ProductPatch,
+    ) -> Result<AdminProduct, ApiError> {
+        let path = format!("/admin/catalog/products/{id}");
+        self.call(Method::PATCH, &path, Some(body)).await
+    }
+
+    /// `GET /api/v1/admin/catalog/products/{id}/terms`: a plan's terms (all zero when never
+    /// set).
+    pub async fn plan_terms(&self, id: ProductId) -> Result<PlanTerms, ApiError> {
+        let path = format!("/admin/catalog/products/{id}/terms");
+        self.call::<(), _>(Method::GET, &path, None).await
+    }
+
+    /// `PUT /api/v1/admin/catalog/products/{id}/terms` (`422` on a value out of range).
+    pub async fn set_plan_terms(
+        &self,
+        id: ProductId,
+        body: &PlanTerms,
+    ) -> Result<PlanTerms, ApiError> {
+        let path = format!("/admin/catalog/products/{id}/terms");
+        self.call(Method::PUT, &path, Some(body)).await
+    }
+
+    /// `GET /api/v1/admin/catalog/entitlements`: every key with the products granting it.
+    pub async fn catalog_entitlements(&self) -> Result<AdminEntitlements, ApiError> {
+        self.call::<(), _>(Method::GET, "/admin/catalog/entitlements", None)
+            .await
+    }
+
+    /// `POST /api/v1/admin/catalog/entitlements` (`422` on a malformed or taken key).
+    pub async fn create_entitlement(
+        &self,
+        body: &EntitlementInput,
+    ) -> Result<AdminEntitlement, ApiError> {
+        self.call(Method::POST, "/admin/catalog/entitlements", Some(body))
+            .await
+    }
+
+    /// `PATCH /api/v1/admin/catalog/entitlements/{key}`: a new label (keys never change).
+    pub async fn relabel_entitlement(
+        &self,
+        key: &str,
+        body: &EntitlementInput,
+    ) -> Result<AdminEntitlement, ApiError> {
+        let path = format!("/admin/catalog/entitlements/{}", encode_query_value(key));
+        self.call(Method::PATCH, &path, Some(body)).await
+    }
+
     /// `GET /api/v1/admin/audit?{query}`: a page of the audit log, newest first. `query` is
     /// already encoded; `422` on `since` or `until`.
     pub async fn audit(&self, query: &str) -> Result<AuditPage, ApiError> {

@@ -13,7 +13,9 @@
 //!   area, `/admin` and below, [`admin::AdminApp`];
 //! - `gatehouse-support` (`src/bin/gatehouse-support.rs`, `web/support.html`): support
 //!   tickets under `/support`, and the admin area's accounts and tickets,
-//!   [`support::SupportApp`].
+//!   [`support::SupportApp`];
+//! - `gatehouse-catalog` (`src/bin/gatehouse-catalog.rs`, `web/catalog.html`): the admin
+//!   area's catalog, `/admin/catalog`, [`admin::catalog::CatalogApp`].
 //!
 //! Which bundle owns which path is one table, [`gatehouse_shared::spa::BUNDLES`]: the
 //! server sends each bundle's app shell for its paths, and a bundle hands a path it does

@@ -186,6 +186,12 @@ const SPA_BUNDLES: &[(&str, &str, &str, &str)] = &[
         "web/dist/support",
         "/support/",
     ),
+    (
+        "catalog",
+        "web/catalog.html",
+        "web/dist/catalog",
+        "/catalog/",
+    ),
 ];
 
 /// The gzipped size budget of each bundle's Wasm (docs/PERFORMANCE.md).

@@ -70,6 +70,14 @@ fn built_spa() -> PathBuf {
         "<!doctype html><title>Support · Gatehouse</title>",
     )
     .unwrap();
+    // The catalog: one two-segment prefix of the admin area.
+    let catalog = dir.join("catalog");
+    std::fs::create_dir_all(&catalog).unwrap();
+    std::fs::write(
+        catalog.join("index.html"),
+        "<!doctype html><title>Catalog · Gatehouse</title>",
+    )
+    .unwrap();
     dir
 }
 
@@ -268,9 +276,16 @@ async fn admin_paths_get_the_admin_shell_and_its_assets_are_files() {
         "Support · Gatehouse",
     )
     .await;
+    // The catalog is its own bundle's, by its first two segments too.
     assert_shells(
         &app,
-        &["/admin/accountsx", "/admin/catalog"],
+        &["/admin/catalog", "/admin/catalog?kind=plan"],
+        "Catalog · Gatehouse",
+    )
+    .await;
+    assert_shells(
+        &app,
+        &["/admin/accountsx", "/admin/catalogs"],
         "Admin · Gatehouse",
     )
     .await;

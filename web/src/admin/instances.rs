@@ -32,35 +32,51 @@ pub fn by_product(instances: &[InstanceView]) -> Vec<(String, Vec<InstanceView>)
     groups
 }
 
+/// Seats in use against the three caps: of one instance, or of a product's instances
+/// together (the overview's capacity).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caps {
+    pub seats: i64,
+    pub soft: i64,
+    pub allocation: i64,
+    pub hard: i64,
+}
+
+impl From<&InstanceView> for Caps {
+    fn from(instance: &InstanceView) -> Self {
+        Self {
+            seats: instance.allocated_seats.into(),
+            soft: instance.soft_cap.into(),
+            allocation: instance.allocation_cap.into(),
+            hard: instance.hard_cap.into(),
+        }
+    }
+}
+
 /// The capacity bar in words, for screen readers (and the bar's tooltip).
-pub fn capacity_text(instance: &InstanceView) -> String {
+pub fn capacity_text(caps: Caps) -> String {
     format!(
         "{} of {} seats; soft cap {}, allocation cap {}, hard cap {}",
-        instance.allocated_seats,
-        instance.hard_cap,
-        instance.soft_cap,
-        instance.allocation_cap,
-        instance.hard_cap
+        caps.seats, caps.hard, caps.soft, caps.allocation, caps.hard
     )
 }
 
 /// Where `value` sits on a bar that ends at `end`, in percent (0–100).
-pub fn percent(value: i32, end: i32) -> f64 {
+pub fn percent(value: i64, end: i64) -> f64 {
     if end <= 0 {
         return 0.0;
     }
-    (f64::from(value.max(0)) * 100.0 / f64::from(end)).min(100.0)
+    (value.max(0) as f64 * 100.0 / end as f64).min(100.0)
 }
 
-/// How full an instance is: `ok`, `over-soft` (staff are alerted), `over-allocation`
-/// (automatic placement stopped) or `full` (at the hard cap).
-pub fn fullness(instance: &InstanceView) -> &'static str {
-    let seats = instance.allocated_seats;
-    if seats >= instance.hard_cap {
+/// How full seats are against their caps: `ok`, `over-soft` (staff are alerted),
+/// `over-allocation` (automatic placement stopped) or `full` (at the hard cap).
+pub fn fullness(caps: Caps) -> &'static str {
+    if caps.seats >= caps.hard {
         "full"
-    } else if seats >= instance.allocation_cap {
+    } else if caps.seats >= caps.allocation {
         "over-allocation"
-    } else if seats > instance.soft_cap {
+    } else if caps.seats > caps.soft {
         "over-soft"
     } else {
         "ok"
@@ -255,7 +271,7 @@ fn instance_item(page: Page, instance: InstanceView) -> impl IntoView {
                 </span>
             </div>
             <p class="instance__url"><code>{instance.base_url.clone()}</code></p>
-            <CapacityBar instance=instance.clone() />
+            <CapacityBar caps=Caps::from(&instance) />
             <div class="account__actions" hidden=editing>
                 <a
                     class="button button--secondary button--small"
@@ -280,28 +296,29 @@ fn instance_item(page: Page, instance: InstanceView) -> impl IntoView {
 }
 
 /// Seats against the caps: the fill (coloured past the soft cap) and a mark per cap, on
-/// a scale that ends at the hard cap; the same in words for screen readers.
+/// a scale that ends at the hard cap; the same in words for screen readers. The overview
+/// draws each product's capacity with it too.
 #[component]
-fn CapacityBar(instance: InstanceView) -> impl IntoView {
-    let end = instance.hard_cap.max(instance.allocated_seats).max(1);
-    let at = |value: i32| format!("left: {:.2}%", percent(value, end));
+pub fn CapacityBar(caps: Caps) -> impl IntoView {
+    let end = caps.hard.max(caps.seats).max(1);
+    let at = |value: i64| format!("left: {:.2}%", percent(value, end));
     let marks = [
-        ("soft", "Soft cap", instance.soft_cap),
-        ("allocation", "Allocation cap", instance.allocation_cap),
-        ("hard", "Hard cap", instance.hard_cap),
+        ("soft", "Soft cap", caps.soft),
+        ("allocation", "Allocation cap", caps.allocation),
+        ("hard", "Hard cap", caps.hard),
     ];
-    let words = capacity_text(&instance);
+    let words = capacity_text(caps);
     view! {
         <div class="capacity">
             <div
-                class=format!("capacity__bar capacity__bar--{}", fullness(&instance))
+                class=format!("capacity__bar capacity__bar--{}", fullness(caps))
                 role="img"
                 aria-label=words.clone()
                 title=words
             >
                 <div
                     class="capacity__fill"
-                    style=format!("width: {:.2}%", percent(instance.allocated_seats, end))
+                    style=format!("width: {:.2}%", percent(caps.seats, end))
                 ></div>
                 {marks
                     .into_iter()
@@ -311,7 +328,7 @@ fn CapacityBar(instance: InstanceView) -> impl IntoView {
                     .collect_view()}
             </div>
             <p class="capacity__legend" aria-hidden="true">
-                <span><strong>{instance.allocated_seats}</strong>" seats"</span>
+                <span><strong>{caps.seats}</strong>" seats"</span>
                 {marks
                     .into_iter()
                     .map(|(kind, label, value)| view! {
@@ -388,8 +405,10 @@ fn EditCaps(page: Page, instance: InstanceView) -> impl IntoView {
             }
             match answer {
                 Ok(changed) => {
-                    page.status
-                        .set(Some(format!("{name} saved: {}.", capacity_text(&changed))));
+                    page.status.set(Some(format!(
+                        "{name} saved: {}.",
+                        capacity_text((&changed).into())
+                    )));
                     page.editing.set(None);
                     page.keep(changed);
                     focus_id(&format!("instance-{id}"));
@@ -643,19 +662,22 @@ mod tests {
     fn capacity_reads_as_words_and_colours_past_the_soft_cap() {
         let one = instance("chat", "a", 12, (15, 18, 20));
         assert_eq!(
-            capacity_text(&one),
+            capacity_text((&one).into()),
             "12 of 20 seats; soft cap 15, allocation cap 18, hard cap 20"
         );
-        assert_eq!(fullness(&one), "ok");
+        assert_eq!(fullness((&one).into()), "ok");
         assert_eq!(
-            fullness(&instance("chat", "a", 16, (15, 18, 20))),
+            fullness((&instance("chat", "a", 16, (15, 18, 20))).into()),
             "over-soft"
         );
         assert_eq!(
-            fullness(&instance("chat", "a", 18, (15, 18, 20))),
+            fullness((&instance("chat", "a", 18, (15, 18, 20))).into()),
             "over-allocation"
         );
-        assert_eq!(fullness(&instance("chat", "a", 20, (15, 18, 20))), "full");
+        assert_eq!(
+            fullness((&instance("chat", "a", 20, (15, 18, 20))).into()),
+            "full"
+        );
         assert_eq!(percent(5, 20), 25.0);
         assert_eq!(percent(30, 20), 100.0);
         assert_eq!(percent(1, 0), 0.0);

@@ -1,19 +1,24 @@
 //! The admin area (`gatehouse-admin`, `web/admin.html`), its own Wasm bundle: the pages
 //! staff use to run the installation, under `/admin`, in the same frame as the main app
-//! ([`crate::shell`]). `/admin` is its home (the staff member's role and the areas),
-//! `/admin/audit` the audit log ([`audit`]), `/admin/instances` the product instances
+//! ([`crate::shell`]). `/admin` is its home, the overview of key figures and charts
+//! ([`overview`]), `/admin/audit` the audit log ([`audit`]), `/admin/instances` the product instances
 //! and their seat caps ([`instances`]), `/admin/webhooks` Stripe's events and the dead
-//! jobs ([`webhooks`]) and `/admin/waitlist` the waitlist ([`waitlist`]); `/admin/accounts`
-//! (customers' accounts, [`crate::support::accounts`]) and `/admin/tickets` (support
-//! tickets, [`crate::support::staff_tickets`]) are pages of the support bundle, in this
-//! area's frame and navigation. Every page is behind sign-in and [`StaffOnly`]:
+//! jobs ([`webhooks`]) and `/admin/waitlist` the waitlist ([`waitlist`]). Three parts
+//! are pages of other bundles, in this area's frame and navigation, because this bundle
+//! could not hold them within its budget: `/admin/accounts` (customers' accounts,
+//! [`crate::support::accounts`]) and `/admin/tickets` (support tickets,
+//! [`crate::support::staff_tickets`]) in the support bundle, and `/admin/catalog` (the
+//! products, prices, plan terms and entitlement keys, [`catalog`]) in the catalog bundle.
+//! Every page is behind sign-in and [`StaffOnly`]:
 //! customers read that the area is for staff, and staff who must turn on two-factor
 //! authentication are sent to their account settings. The API checks all of it again
 //! (`403`), and what a staff role may do per area is the API's to say: pages show its
 //! message.
 
 pub mod audit;
+pub mod catalog;
 pub mod instances;
+pub mod overview;
 pub mod waitlist;
 pub mod webhooks;
 
@@ -33,11 +38,11 @@ use crate::title::Title;
 pub const BUNDLE: &str = "admin";
 
 /// The admin area's pages, in the order of its navigation: path, label, what it is for.
-pub const PAGES: [(&str, &str, &str); 7] = [
+pub const PAGES: [(&str, &str, &str); 8] = [
     (
         "/admin",
         "Overview",
-        "Your role and the parts of the admin area.",
+        "Key figures, sign-ups, accounts by status and capacity; the parts of the admin area.",
     ),
     (
         "/admin/accounts",
@@ -53,6 +58,11 @@ pub const PAGES: [(&str, &str, &str); 7] = [
         "/admin/audit",
         "Audit log",
         "Who changed what, with the record before and after; filter and export as CSV.",
+    ),
+    (
+        "/admin/catalog",
+        "Catalog",
+        "Products, prices and plan terms: add, edit, retire; the entitlement keys products grant.",
     ),
     (
         "/admin/instances",
@@ -78,7 +88,7 @@ pub fn AdminApp() -> impl IntoView {
         <Router>
             <Site>
                 <Routes fallback=|| view! { <NotFound bundle=BUNDLE /> }>
-                    <Route path=path!("/admin") view=AdminHomeRoute />
+                    <Route path=path!("/admin") view=overview::OverviewRoute />
                     <Route path=path!("/admin/audit") view=audit::AuditRoute />
                     <Route path=path!("/admin/instances") view=instances::InstancesRoute />
                     <Route path=path!("/admin/webhooks") view=webhooks::WebhooksRoute />
@@ -182,50 +192,6 @@ fn AdminNav() -> impl IntoView {
                     .collect_view()}
             </ul>
         </nav>
-    }
-}
-
-#[component]
-fn AdminHomeRoute() -> impl IntoView {
-    view! {
-        <AdminPage title="Admin">
-            <AdminHome />
-        </AdminPage>
-    }
-}
-
-/// `/admin`: who the staff member is to Gatehouse, and where to go.
-#[component]
-fn AdminHome() -> impl IntoView {
-    let auth = use_auth();
-    let role = auth.me().and_then(|me| me.staff_role).unwrap_or_default();
-    view! {
-        <header class="account__intro">
-            <p class="eyebrow">"Admin"</p>
-            <h1>"Admin area"</h1>
-            <p class="lead">
-                "You are signed in as staff with the role "
-                <strong class="admin__role">{role_label(&role).to_owned()}</strong>
-                ". "
-                {role_summary(&role)}
-            </p>
-        </header>
-        <ul class="admin-areas" role="list">
-            {PAGES
-                .iter()
-                .skip(1)
-                .map(|&(href, label, about)| {
-                    view! {
-                        <li class="card admin-areas__item">
-                            <h2 class="card__title">
-                                <a href=href>{label}</a>
-                            </h2>
-                            <p>{about}</p>
-                        </li>
-                    }
-                })
-                .collect_view()}
-        </ul>
     }
 }
 
