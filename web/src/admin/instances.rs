@@ -268,24 +268,26 @@ impl Page {
     fn read(self) {
         self.list.set(None);
         spawn_local(async move {
-            let answer = self
-                .auth
-                .call(|api| async move { api.instances().await })
-                .await;
-            _ = self.list.try_set(Some(answer.map(|list| list.instances)));
+            if let Err(failure) = self.refresh(None).await {
+                _ = self.list.try_set(Some(Err(failure)));
+            }
         });
     }
 
-    /// Reads the list again without emptying it first (the page stays as it is meanwhile).
-    async fn refresh(self) -> Result<Vec<InstanceView>, ApiError> {
-        let answer = self
+    /// Reads the list again without emptying it first (the page stays as it is meanwhile);
+    /// answers the seats of `id`.
+    async fn refresh(self, id: Option<InstanceId>) -> Result<i32, ApiError> {
+        let list = self
             .auth
             .call(|api| async move { api.instances().await })
-            .await;
-        if let Ok(list) = &answer {
-            _ = self.list.try_set(Some(Ok(list.instances.clone())));
-        }
-        answer.map(|list| list.instances)
+            .await?
+            .instances;
+        let seats = list
+            .iter()
+            .find(|i| Some(i.id) == id)
+            .map_or(0, |i| i.allocated_seats);
+        _ = self.list.try_set(Some(Ok(list)));
+        Ok(seats)
     }
 
     /// The instance with `id`, as the list has it now.
@@ -434,7 +436,7 @@ fn instance_item(page: Page, id: InstanceId) -> impl IntoView {
                     page.keep(now);
                     drain.set(Some(progress));
                     focus_id(&format!("instance-{id}"));
-                    follow_drain(page, id, name.get_value(), drain, drain_status);
+                    follow_drain(page, id, name.get_value(), drain, drain_status).await;
                 }
                 Err(failure) => drain_error.set(Some(failure.message())),
             }
@@ -548,54 +550,48 @@ fn instance_item(page: Page, id: InstanceId) -> impl IntoView {
 
 /// Reads the instances every [`POLL_EVERY`] while the drained instance `id` still has
 /// seats and they keep going; says how it ended in `status`.
-fn follow_drain(
+async fn follow_drain(
     page: Page,
     id: InstanceId,
     name: String,
     drain: RwSignal<Option<DrainProgress>>,
     status: RwSignal<Option<String>>,
 ) {
-    spawn_local(async move {
-        loop {
-            let Some(progress) = drain.try_get_untracked().flatten() else {
-                return; // the page is gone
+    loop {
+        let Some(progress) = drain.try_get_untracked().flatten() else {
+            return; // the page is gone
+        };
+        if !progress.running() {
+            let said = if progress.done() {
+                format!("{name} is drained: it holds no seats.")
+            } else {
+                format!(
+                    "{} could not move: the product’s other instances have no room. Staff were alerted; add room, then drain {name} again.",
+                    seats_text(progress.left)
+                )
             };
-            if !progress.running() {
-                let said = if progress.done() {
-                    format!("{name} is drained: it holds no seats.")
-                } else {
-                    format!(
-                        "{} could not move: the product’s other instances have no room. Staff were alerted; add room, then drain {name} again.",
-                        seats_text(progress.left)
-                    )
-                };
-                status.set(Some(said));
-                page.moved.update(|n| *n += 1);
-                return;
+            _ = status.try_set(Some(said));
+            page.moved.update(|n| *n += 1);
+            return;
+        }
+        sleep(POLL_EVERY).await;
+        if drain.is_disposed() {
+            return;
+        }
+        match page.refresh(Some(id)).await {
+            Ok(seats) => {
+                _ = drain.try_update(|drain| *drain = drain.map(|p| p.next(seats)));
             }
-            sleep(POLL_EVERY).await;
-            if drain.is_disposed() {
+            Err(failure) => {
+                _ = drain.try_set(None);
+                _ = status.try_set(Some(format!(
+                    "The drain goes on, but the page could not follow it: {}",
+                    failure.message()
+                )));
                 return;
-            }
-            match page.refresh().await {
-                Ok(list) => {
-                    let seats = list
-                        .iter()
-                        .find(|i| i.id == id)
-                        .map_or(0, |i| i.allocated_seats);
-                    _ = drain.try_update(|drain| *drain = drain.map(|p| p.next(seats)));
-                }
-                Err(failure) => {
-                    _ = drain.try_set(None);
-                    _ = status.try_set(Some(format!(
-                        "The drain goes on, but the page could not follow it: {}",
-                        failure.message()
-                    )));
-                    return;
-                }
             }
         }
-    });
+    }
 }
 
 /// The seat list's columns (also each cell's label on a phone).
@@ -692,6 +688,11 @@ fn seat_row(
         user_id: seat.user_id,
         account_id: Some(seat.account_id),
     };
+    // Where it may go, with their room as the list has it now (read again after a move).
+    let targets = page.list.with_untracked(|list| match list {
+        Some(Ok(list)) => move_targets(list, from),
+        _ => Vec::new(),
+    });
     let who = person.clone();
     let focus_select = select_id.clone();
     let on_submit = move |event: SubmitEvent| {
@@ -720,7 +721,7 @@ fn seat_row(
                 Ok(placed) => {
                     status.set(Some(format!("{who} moved to {}.", placed.instance.name)));
                     page.keep(placed.instance);
-                    _ = page.refresh().await;
+                    _ = page.refresh(None).await;
                     page.moved.update(|n| *n += 1);
                     focus_id(&format!("seats-toggle-{from}"));
                 }
@@ -755,19 +756,10 @@ fn seat_row(
                             }
                         >
                             <option value="">"Choose an instance"</option>
-                            {move || page.list.with(|list| match list {
-                                Some(Ok(list)) => move_targets(list, from),
-                                _ => Vec::new(),
-                            })
-                            .into_iter()
-                            .map(|(id, label)| {
-                                let value = id.to_string();
-                                let chosen = value.clone();
-                                view! {
-                                    <option value=value prop:selected=move || target.with(|t| *t == chosen)>{label}</option>
-                                }
-                            })
-                            .collect_view()}
+                            {targets
+                                .into_iter()
+                                .map(|(id, label)| view! { <option value=id.to_string()>{label}</option> })
+                                .collect_view()}
                         </select>
                         <p class="field__error" id=error_id role="alert" hidden=move || error.with(Option::is_none)>
                             {move || error.get()}

@@ -213,44 +213,53 @@ fn event_item(
 ) -> impl IntoView {
     let state = RwSignal::new(event.status.clone());
     let payload = RwSignal::new(None::<Result<String, String>>);
-    let replaying = RwSignal::new(false);
+    let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let confirming = RwSignal::new(false);
-    let discarding = RwSignal::new(false);
-    let discard_error = RwSignal::new(None::<String>);
     let id = StoredValue::new(event.id.clone());
     let discard_button = format!("discard-{}", event.id);
     let keep = move || {
         confirming.set(false);
-        discard_error.set(None);
+        error.set(None);
         focus_id(&format!("discard-{}", id.get_value()));
     };
-    let discard = move || {
-        if discarding.get_untracked() {
+    // Replays or (confirmed) discards the event.
+    let act = move |discard: bool| {
+        if busy.get_untracked() {
             return;
         }
-        discarding.set(true);
-        discard_error.set(None);
+        busy.set(true);
+        error.set(None);
         spawn_local(async move {
             let id = id.get_value();
             let answer = {
                 let id = id.clone();
-                auth.call(|api| async move { api.discard_stripe_event(&id).await })
-                    .await
+                auth.call(|api| async move {
+                    if discard {
+                        api.discard_stripe_event(&id).await
+                    } else {
+                        api.replay_stripe_event(&id).await
+                    }
+                })
+                .await
             };
-            if discarding.try_set(false).is_some() {
+            if busy.try_set(false).is_some() {
                 return;
             }
             match answer {
                 Ok(summary) => {
                     confirming.set(false);
                     state.set(summary.status);
-                    status.set(Some(format!(
-                        "{id} is discarded: it will not be processed."
-                    )));
-                    focus_id("events-title");
+                    status.set(Some(if discard {
+                        format!("{id} is discarded: it will not be processed.")
+                    } else {
+                        format!("{id} is queued to be processed again.")
+                    }));
+                    if discard {
+                        focus_id("events-title");
+                    }
                 }
-                Err(failure) => discard_error.set(Some(failure.message())),
+                Err(failure) => error.set(Some(failure.message())),
             }
         });
     };
@@ -272,31 +281,6 @@ fn event_item(
             ));
         });
     };
-    let replay = move |_| {
-        if replaying.get_untracked() {
-            return;
-        }
-        replaying.set(true);
-        error.set(None);
-        spawn_local(async move {
-            let id = id.get_value();
-            let answer = {
-                let id = id.clone();
-                auth.call(|api| async move { api.replay_stripe_event(&id).await })
-                    .await
-            };
-            if replaying.try_set(false).is_some() {
-                return;
-            }
-            match answer {
-                Ok(summary) => {
-                    state.set(summary.status);
-                    status.set(Some(format!("{id} is queued to be processed again.")));
-                }
-                Err(failure) => error.set(Some(failure.message())),
-            }
-        });
-    };
     let payload_id = format!("payload-{}", event.id);
     view! {
         <li class="admin-list__item">
@@ -311,7 +295,9 @@ fn event_item(
                 <time datetime=event.received_at.clone()>{time_text(&event.received_at)}</time>
             </p>
             {event.last_error.clone().map(|last| view! { <p class="field__error">"Last error: "{last}</p> })}
-            <div role="alert">{move || error.get().map(|error| view! { <p class="form-error">{error}</p> })}</div>
+            <div role="alert">
+                {move || (!confirming.get()).then(|| error.get().map(|error| view! { <p class="form-error">{error}</p> }))}
+            </div>
             <div class="account__actions">
                 <button
                     class="button button--secondary button--small"
@@ -326,11 +312,11 @@ fn event_item(
                 <button
                     class="button button--secondary button--small"
                     type="button"
-                    disabled=move || replaying.get()
-                    aria-busy=move || replaying.get().then_some("true")
-                    on:click=replay
+                    disabled=move || busy.get()
+                    aria-busy=move || (busy.get() && !confirming.get()).then_some("true")
+                    on:click=move |_| act(false)
                 >
-                    {move || if replaying.get() { "Replaying…" } else { "Replay" }}
+                    "Replay"
                     <span class="visually-hidden">" "{event.id.clone()}</span>
                 </button>
                 <button
@@ -356,9 +342,9 @@ fn event_item(
                         explain="Gatehouse marks it ignored and never processes it; its subject is not read from Stripe again unless another event about it arrives. The audit log keeps who discarded it.".to_owned()
                         yes="Discard"
                         busy_label="Discarding…"
-                        busy=discarding
-                        error=discard_error
-                        on_yes=move || discard()
+                        busy=busy
+                        error=error
+                        on_yes=move || act(true)
                         on_cancel=move || keep()
                     />
                 }
@@ -504,7 +490,8 @@ fn job_item(
     let error = RwSignal::new(None::<String>);
     let confirming = RwSignal::new(false);
     let (id, kind) = (job.id, StoredValue::new(job.kind.clone()));
-    let retry = move |_| {
+    // Retries or (confirmed) discards the dead job.
+    let act = move |discard: bool| {
         if busy.get_untracked() {
             return;
         }
@@ -512,52 +499,34 @@ fn job_item(
         error.set(None);
         spawn_local(async move {
             let answer = auth
-                .call(|api| async move { api.retry_job(id).await })
+                .call(|api| async move {
+                    if discard {
+                        api.discard_job(id).await.map(drop)
+                    } else {
+                        api.retry_job(id).await
+                    }
+                })
                 .await;
             if busy.try_set(false).is_some() {
                 return;
             }
-            match answer {
-                Ok(()) => {
-                    state.set("queued".into());
-                    status.set(Some(format!(
-                        "Job {id} ({}) is queued again.",
-                        kind.get_value()
-                    )));
-                    focus_id("jobs-title");
-                }
-                Err(failure) => error.set(Some(failure.message())),
-            }
-        });
-    };
-    let discard = move || {
-        if busy.get_untracked() {
-            return;
-        }
-        busy.set(true);
-        error.set(None);
-        spawn_local(async move {
-            let answer = auth
-                .call(|api| async move { api.discard_job(id).await })
-                .await;
-            if busy.try_set(false).is_some() {
+            if let Err(failure) = answer {
+                error.set(Some(failure.message()));
                 return;
             }
-            match answer {
-                Ok(_) => {
-                    status.set(Some(format!(
-                        "Job {id} ({}) is discarded.",
-                        kind.get_value()
-                    )));
-                    list.update(|list| {
-                        if let Some(Ok(jobs)) = list {
-                            jobs.retain(|job| job.id != id);
-                        }
-                    });
-                    focus_id("jobs-title");
-                }
-                Err(failure) => error.set(Some(failure.message())),
+            let kind = kind.get_value();
+            if discard {
+                status.set(Some(format!("Job {id} ({kind}) is discarded.")));
+                list.update(|list| {
+                    if let Some(Ok(jobs)) = list {
+                        jobs.retain(|job| job.id != id);
+                    }
+                });
+            } else {
+                state.set("queued".into());
+                status.set(Some(format!("Job {id} ({kind}) is queued again.")));
             }
+            focus_id("jobs-title");
         });
     };
     let keep = move || {
@@ -589,9 +558,9 @@ fn job_item(
                     type="button"
                     disabled=move || busy.get()
                     aria-busy=move || busy.get().then_some("true")
-                    on:click=retry
+                    on:click=move |_| act(false)
                 >
-                    {move || if busy.get() { "Retrying…" } else { "Retry" }}
+                    "Retry"
                     <span class="visually-hidden">" job "{job.id}</span>
                 </button>
                 <button
@@ -617,7 +586,7 @@ fn job_item(
                     busy_label="Discarding…"
                     busy=busy
                     error=error
-                    on_yes=move || discard()
+                    on_yes=move || act(true)
                     on_cancel=move || keep()
                 />
             })}
