@@ -98,7 +98,7 @@ browserTest('staff move a customer’s seat, drain an instance to zero and disca
   await session.screenshot(page, 'seats');
 
   // "Move to…" needs a choice; then the seat moves and both bars count it.
-  const move = row.getByRole('button', { name: `Move ${person}` });
+  const move = row.getByRole('button', { name: 'Move', exact: true });
   await move.click();
   await visible(row.getByText('Choose the instance to move the seat to.'));
   const choice = row.getByLabel(`Move ${person} to…`);

@@ -11,13 +11,13 @@ use std::time::Duration;
 
 use gatehouse_shared::ids::InstanceId;
 use gatehouse_shared::instances::{
-    InstanceSeats, InstanceUpdate, InstanceView, NewInstanceRequest, PlaceRequest, PlaceResult,
-    SeatView,
+    InstanceSeats, InstanceUpdate, InstanceView, NewInstanceRequest, PlaceRequest, SeatView,
 };
 use gloo_net::http::Method;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use serde::de::IgnoredAny;
 
 use super::{time_text, AdminPage, Confirm, InputField, LoadError};
 use crate::api::{ApiError, AuthorizedApi, EmptyBody};
@@ -34,14 +34,13 @@ impl AuthorizedApi {
     }
 
     /// `POST /api/v1/admin/instances/{id}/seats`: the user's seat of the product moves
-    /// here (`409 instance_full` at the hard cap).
-    pub async fn place_seat(
-        &self,
-        id: InstanceId,
-        body: &PlaceRequest,
-    ) -> Result<PlaceResult, ApiError> {
+    /// here (`409 instance_full` at the hard cap). The page reads the instances again
+    /// afterwards, so the answer is not decoded.
+    pub async fn place_seat(&self, id: InstanceId, body: &PlaceRequest) -> Result<(), ApiError> {
         let path = format!("/admin/instances/{id}/seats");
-        self.call(Method::POST, &path, Some(body)).await
+        self.call::<_, IgnoredAny>(Method::POST, &path, Some(body))
+            .await
+            .map(drop)
     }
 
     /// `POST /api/v1/admin/instances/{id}/drain`: automatic placement stops choosing it
@@ -452,8 +451,8 @@ fn instance_item(page: Page, id: InstanceId) -> impl IntoView {
                     {move || current().map(|i| view! {
                         {flag(i.active, "Active", "Inactive")}
                         {flag(i.auto_allocate, "Auto-allocate on", "Auto-allocate off")}
+                        {draining().then(|| view! { <span class="tag tag--warning">"Draining"</span> })}
                     })}
-                    {move || draining().then(|| view! { <span class="tag tag--warning">"Draining"</span> })}
                 </span>
             </div>
             <p class="instance__url"><code>{instance.base_url.clone()}</code></p>
@@ -718,10 +717,13 @@ fn seat_row(
                 return;
             }
             match answer {
-                Ok(placed) => {
-                    status.set(Some(format!("{who} moved to {}.", placed.instance.name)));
-                    page.keep(placed.instance);
+                Ok(()) => {
                     _ = page.refresh(None).await;
+                    let name = untrack(|| page.instance(to)).map(|i| i.name);
+                    status.set(Some(format!(
+                        "{who} moved to {}.",
+                        name.unwrap_or_default()
+                    )));
                     page.moved.update(|n| *n += 1);
                     focus_id(&format!("seats-toggle-{from}"));
                 }
@@ -765,15 +767,7 @@ fn seat_row(
                             {move || error.get()}
                         </p>
                     </div>
-                    <button
-                        class="button button--secondary button--small"
-                        type="submit"
-                        disabled=move || pending.get()
-                        aria-busy=move || pending.get().then_some("true")
-                    >
-                        {move || if pending.get() { "Moving…" } else { "Move" }}
-                        <span class="visually-hidden">" "{person}</span>
-                    </button>
+                    <SubmitButton pending=pending.into() label="Move" busy_label="Moving…" />
                 </form>
             </td>
         </tr>

@@ -10,13 +10,14 @@ use gloo_net::http::Method;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use serde::de::IgnoredAny;
 
 use super::audit::pretty;
 use super::{time_text, AdminPage, Confirm, InputField, LoadError};
 use crate::api::{ApiError, AuthorizedApi, EmptyBody};
 use crate::auth::{use_auth, Auth};
 use crate::browser::focus_id;
-use crate::form::FormStatus;
+use crate::form::{FormStatus, SubmitButton};
 use crate::guard::encode_query_value;
 
 /// The webhooks and jobs page's own calls.
@@ -28,9 +29,11 @@ impl AuthorizedApi {
     }
 
     /// `POST /api/v1/admin/jobs/{id}/discard`: a dead job is removed (`409 job_not_dead`).
-    pub async fn discard_job(&self, id: i64) -> Result<JobSummary, ApiError> {
+    pub async fn discard_job(&self, id: i64) -> Result<(), ApiError> {
         let path = format!("/admin/jobs/{id}/discard");
-        self.call(Method::POST, &path, Some(&EmptyBody {})).await
+        self.call::<_, IgnoredAny>(Method::POST, &path, Some(&EmptyBody {}))
+            .await
+            .map(drop)
     }
 
     /// `POST /api/v1/admin/webhooks/stripe/events/{id}/discard`: a waiting or failed event
@@ -411,31 +414,33 @@ fn Jobs() -> impl IntoView {
             <p class="account__text">
                 "Background work, newest first. Dead jobs failed every attempt: retrying queues one again with fresh attempts, discarding removes it (the audit log keeps what it was)."
             </p>
-            <form class="form audit__fields" role="search" aria-label="Jobs" novalidate on:submit=on_submit>
-                <div class="field">
-                    <label class="field__label" for="jobs-state">"State"</label>
-                    <select
-                        class="field__input"
-                        id="jobs-state"
-                        on:change=move |event| state_filter.set(event_target_value(&event))
-                    >
-                        {JOB_STATES
-                            .iter()
-                            .map(|&(value, label)| view! {
-                                <option value=value prop:selected=move || state_filter.get() == value>{label}</option>
-                            })
-                            .collect_view()}
-                    </select>
+            <form class="form" role="search" aria-label="Jobs" novalidate on:submit=on_submit>
+                <div class="audit__fields">
+                    <div class="field">
+                        <label class="field__label" for="jobs-state">"State"</label>
+                        <select
+                            class="field__input"
+                            id="jobs-state"
+                            on:change=move |event| state_filter.set(event_target_value(&event))
+                        >
+                            {JOB_STATES
+                                .iter()
+                                .map(|&(value, label)| view! {
+                                    <option value=value prop:selected=move || state_filter.get() == value>{label}</option>
+                                })
+                                .collect_view()}
+                        </select>
+                    </div>
+                    <InputField
+                        id="jobs-kind"
+                        label="Kind"
+                        hint="Such as mail.send or instances.drain."
+                        value=kind_filter
+                        optional=true
+                    />
                 </div>
-                <InputField
-                    id="jobs-kind"
-                    label="Kind"
-                    hint="Such as mail.send or instances.drain."
-                    value=kind_filter
-                    optional=true
-                />
                 <div class="account__actions">
-                    <button class="button button--primary" type="submit">"Show jobs"</button>
+                    <SubmitButton pending=loading.into() label="Show jobs" busy_label="Loading…" />
                 </div>
             </form>
             <FormStatus message=status.into() />
@@ -501,7 +506,7 @@ fn job_item(
             let answer = auth
                 .call(|api| async move {
                     if discard {
-                        api.discard_job(id).await.map(drop)
+                        api.discard_job(id).await
                     } else {
                         api.retry_job(id).await
                     }
