@@ -516,7 +516,8 @@ fn instance_item(page: Page, id: InstanceId) -> impl IntoView {
                 </button>
             </div>
             {move || confirming.get().then(|| {
-                let seats = seats_label();
+                // Read once: the list changing meanwhile must not draw the question anew.
+                let seats = untrack(seats_label);
                 let name = name.get_value();
                 view! {
                     <Confirm
