@@ -22,7 +22,7 @@ async function api(method, path, body) {
 }
 
 /** Polls `check` every 200 ms until it returns something truthy (30 s at most). */
-async function until(what, check) {
+export async function until(what, check) {
   const deadline = Date.now() + 30_000;
   for (;;) {
     const value = await check();

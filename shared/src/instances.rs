@@ -140,6 +140,27 @@ pub struct PlaceResult {
     pub instance: InstanceView,
 }
 
+/// One live seat on an instance: who holds it and which account pays for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct SeatView {
+    pub user_id: UserId,
+    pub email: String,
+    /// First and last name.
+    pub name: String,
+    pub account_id: AccountId,
+    pub account_name: String,
+    /// RFC 3339: when the seat was placed on this instance.
+    pub placed_at: String,
+}
+
+/// `GET /api/v1/admin/instances/{id}/seats`: the instance's live seats, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct InstanceSeats {
+    pub seats: Vec<SeatView>,
+}
+
 /// One step of an order's fulfilment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]

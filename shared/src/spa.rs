@@ -25,6 +25,7 @@ pub const BUNDLES: &[(&str, &str)] = &[
     ("admin/accounts", "support"),
     ("admin/tickets", "support"),
     ("admin/catalog", "catalog"),
+    ("admin/instances", "catalog"),
     ("support", "support"),
 ];
 
@@ -78,6 +79,8 @@ mod tests {
         assert_eq!(bundle_of("/admin/accountsx"), "admin");
         // The catalog is its own bundle's, by two segments.
         assert_eq!(bundle_of("/admin/catalog"), "catalog");
+        // With the instances the products run on.
+        assert_eq!(bundle_of("/admin/instances?product=team"), "catalog");
         assert_eq!(bundle_of("/admin/catalogs"), "admin");
         assert_eq!(bundle_of("/accounts/admin"), MAIN);
         // Only the whole segment counts.

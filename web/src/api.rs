@@ -55,7 +55,7 @@ use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::{Deserialize, Serialize};
 
 use crate::guard::encode_query_value;
-use gatehouse_shared::admin_ops::{DeadJobs, StripeEventDetail, StripeEventSummary, StripeEvents};
+use gatehouse_shared::admin_ops::{StripeEventDetail, StripeEventSummary, StripeEvents};
 
 /// Where the versioned JSON API lives, relative to the page's origin.
 const API_PREFIX: &str = "/api/v1";
@@ -1009,12 +1009,6 @@ impl AuthorizedApi {
         self.call(Method::POST, &path, Some(&EmptyBody {})).await
     }
 
-    /// `GET /api/v1/admin/jobs/dead`: the newest jobs that ran out of attempts.
-    pub async fn dead_jobs(&self) -> Result<DeadJobs, ApiError> {
-        self.call::<(), _>(Method::GET, "/admin/jobs/dead", None)
-            .await
-    }
-
     /// `POST /api/v1/admin/jobs/{id}/retry`: queued again with fresh attempts (`409
     /// job_not_dead`).
     pub async fn retry_job(&self, id: i64) -> Result<(), ApiError> {
@@ -1107,7 +1101,7 @@ pub struct Redirect {
 
 /// `{}`: the body of calls that take no parameters.
 #[derive(Serialize)]
-struct EmptyBody {}
+pub(crate) struct EmptyBody {}
 
 /// `POST /api/v1/auth/refresh` with the cookie the browser holds.
 async fn refresh_with_cookie() -> Result<TokenResponse, ApiError> {

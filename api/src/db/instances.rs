@@ -9,7 +9,7 @@ use diesel::sql_types::{BigInt, Integer};
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
-use super::schema::{instance_connectors, instances, products, seats, users};
+use super::schema::{accounts, instance_connectors, instances, products, seats, users};
 use super::Conn;
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
@@ -388,4 +388,37 @@ pub async fn oldest_live_seat_on(conn: &mut Conn, instance_id: Uuid) -> QueryRes
         .first(conn)
         .await
         .optional()
+}
+
+/// A live seat with its holder and paying account, as staff list them.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct SeatHolder {
+    pub user_id: Uuid,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub account_id: Uuid,
+    pub account_name: String,
+    pub placed_at: DateTime<Utc>,
+}
+
+/// The instance's live seats with who holds them and which account pays, oldest first.
+pub async fn live_seat_holders(conn: &mut Conn, instance_id: Uuid) -> QueryResult<Vec<SeatHolder>> {
+    seats::table
+        .inner_join(users::table)
+        .inner_join(accounts::table)
+        .filter(seats::instance_id.eq(instance_id))
+        .filter(seats::released_at.is_null())
+        .order((seats::placed_at.asc(), seats::id.asc()))
+        .select((
+            seats::user_id,
+            users::email,
+            users::first_name,
+            users::last_name,
+            seats::account_id,
+            accounts::name,
+            seats::placed_at,
+        ))
+        .load(conn)
+        .await
 }

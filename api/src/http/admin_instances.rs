@@ -1,10 +1,11 @@
 //! `/api/v1/admin/instances` and `/api/v1/admin/orders`: staff manage instances and their
-//! caps, place people by hand, follow orders and try them again.
+//! caps, see who holds their seats, place people by hand, follow orders and try them
+//! again.
 
 use actix_web::{get, patch, post, web, HttpResponse};
 use gatehouse_shared::instances::{
-    InstanceList, InstanceUpdate, InstanceView, NewInstanceRequest, OrderList, OrderView,
-    PlaceRequest, PlaceResult,
+    InstanceList, InstanceSeats, InstanceUpdate, InstanceView, NewInstanceRequest, OrderList,
+    OrderView, PlaceRequest, PlaceResult,
 };
 use gatehouse_shared::ErrorEnvelope;
 use serde::Deserialize;
@@ -119,6 +120,28 @@ pub async fn update_instance(
         .await?;
     tracing::info!(staff.id = %staff.0.user.id, instance.id = %updated.id, "instance changed");
     Ok(HttpResponse::Ok().json(updated))
+}
+
+/// Who holds the instance's live seats (person and paying account), oldest first.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "The instance")),
+    responses(
+        (status = 200, description = "Live seats, oldest first", body = InstanceSeats),
+        (status = 401, description = "Not signed in", body = ErrorEnvelope),
+        (status = 403, description = "`forbidden` (not staff), `mfa_required`, or `forbidden_area` (the staff role may not use this area)", body = ErrorEnvelope),
+        (status = 404, description = "No such instance", body = ErrorEnvelope),
+    )
+)]
+#[get("/admin/instances/{id}/seats")]
+pub async fn instance_seats(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    id: web::Path<uuid::Uuid>,
+) -> AppResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    Ok(HttpResponse::Ok().json(manage::seats(&mut conn, id.into_inner()).await?))
 }
 
 /// Places a user on the instance by hand: past the allocation cap if need be, never past

@@ -179,6 +179,7 @@ fn api_v1(cfg: &mut DocumentedConfig) {
         .service(admin_instances::list_instances)
         .service(admin_instances::create_instance)
         .service(admin_instances::update_instance)
+        .service(admin_instances::instance_seats)
         .service(admin_instances::place_user)
         .service(admin_instances::drain_instance)
         .service(admin_instances::list_orders)

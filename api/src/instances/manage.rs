@@ -5,10 +5,10 @@
 use std::collections::BTreeMap;
 
 use diesel_async::AsyncConnection;
-use gatehouse_shared::ids::{AccountId, InstanceId, OrderId, ProductId};
+use gatehouse_shared::ids::{AccountId, InstanceId, OrderId, ProductId, UserId};
 use gatehouse_shared::instances::{
-    ConnectorInput, ConnectorView, InstanceList, InstanceUpdate, InstanceView, NewInstanceRequest,
-    OrderList, OrderLogLine, OrderView, PlaceRequest, PlaceResult,
+    ConnectorInput, ConnectorView, InstanceList, InstanceSeats, InstanceUpdate, InstanceView,
+    NewInstanceRequest, OrderList, OrderLogLine, OrderView, PlaceRequest, PlaceResult, SeatView,
 };
 use uuid::Uuid;
 
@@ -84,6 +84,26 @@ pub async fn get(conn: &mut Conn, id: Uuid) -> AppResult<InstanceView> {
     let slug = q::product_slug(conn, instance.product_id).await?;
     let connector = q::connector(conn, id).await?;
     Ok(view(instance, slug, connector.as_ref()))
+}
+
+/// Who holds the instance's live seats, oldest first (`404` for an unknown instance).
+pub async fn seats(conn: &mut Conn, id: Uuid) -> AppResult<InstanceSeats> {
+    q::instance(conn, id).await?.ok_or(AppError::NotFound)?;
+    let seats = q::live_seat_holders(conn, id)
+        .await?
+        .into_iter()
+        .map(|seat| SeatView {
+            user_id: UserId(seat.user_id),
+            email: seat.email,
+            name: format!("{} {}", seat.first_name, seat.last_name)
+                .trim()
+                .to_owned(),
+            account_id: AccountId(seat.account_id),
+            account_name: seat.account_name,
+            placed_at: seat.placed_at.to_rfc3339(),
+        })
+        .collect();
+    Ok(InstanceSeats { seats })
 }
 
 fn check_name(fields: &mut Fields, name: &str) {

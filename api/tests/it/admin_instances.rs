@@ -1,6 +1,6 @@
 //! Staff manage instances through the API (caps validated, room resumes waiting orders,
-//! manual placement stops at the hard cap), customers follow their own orders only, and
-//! the dashboard links to the instance once a seat is placed.
+//! manual placement stops at the hard cap, seats list who holds them), customers follow
+//! their own orders only, and the dashboard links to the instance once a seat is placed.
 
 use chrono::Utc;
 use gatehouse::billing::subscriptions::{apply_subscription, BillingSettings};
@@ -492,4 +492,100 @@ async fn draining_moves_seats_to_other_instances_as_far_as_there_is_room() {
         .call(Method::GET, "/api/v1/admin/instances", &staff, None)
         .await;
     assert_eq!((seats(&list, &a).0, seats(&list, &b).0), (0, 3));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_list_who_holds_an_instances_seats() {
+    let app = app().await;
+    let staff = app.staff_session().await;
+    let mut ids = Vec::new();
+    for name in ["team-seats-a", "team-seats-b"] {
+        let (status, created) = app
+            .call(
+                Method::POST,
+                "/api/v1/admin/instances",
+                &staff,
+                Some(instance(name, (5, 5, 5))),
+            )
+            .await;
+        assert_eq!(status, 201, "{created}");
+        ids.push(created["id"].as_str().unwrap().to_owned());
+    }
+    let (a, b) = (ids[0].clone(), ids[1].clone());
+    let (status, empty) = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/admin/instances/{a}/seats"),
+            &staff,
+            None,
+        )
+        .await;
+    assert_eq!((status, empty), (200, json!({"seats": []})));
+
+    let (moved, _) = app.create_user("moved@example.org", "moved").await;
+    let (stays, stays_account) = app.create_user("stays@example.org", "stays").await;
+    for (user, account) in [(moved, None), (stays, Some(stays_account))] {
+        let (status, placed) = app
+            .call(
+                Method::POST,
+                &format!("/api/v1/admin/instances/{a}/seats"),
+                &staff,
+                Some(json!({"user_id": user, "account_id": account})),
+            )
+            .await;
+        assert_eq!(status, 200, "{placed}");
+    }
+    // Moving a seat releases the one it had: it leaves this instance's list.
+    let (status, placed) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/admin/instances/{b}/seats"),
+            &staff,
+            Some(json!({"user_id": moved})),
+        )
+        .await;
+    assert_eq!(status, 200, "{placed}");
+
+    let (status, listed) = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/admin/instances/{a}/seats"),
+            &staff,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{listed}");
+    let seats = listed["seats"].as_array().unwrap();
+    assert_eq!(seats.len(), 1, "{listed}");
+    assert_eq!(seats[0]["user_id"], stays.to_string());
+    assert_eq!(seats[0]["email"], "stays@example.org");
+    assert_eq!(seats[0]["name"], "Ada Lovelace");
+    assert_eq!(seats[0]["account_id"], stays_account.to_string());
+    assert_eq!(seats[0]["account_name"], "Ada");
+    let placed_at = seats[0]["placed_at"].as_str().unwrap();
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(placed_at).is_ok(),
+        "{placed_at}"
+    );
+    let (_, listed) = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/admin/instances/{b}/seats"),
+            &staff,
+            None,
+        )
+        .await;
+    let seats = listed["seats"].as_array().unwrap();
+    assert_eq!(seats.len(), 1, "{listed}");
+    assert_eq!(seats[0]["user_id"], moved.to_string());
+
+    let missing = app
+        .authed(
+            Method::GET,
+            &format!("/api/v1/admin/instances/{}/seats", Uuid::new_v4()),
+            &staff,
+            None,
+        )
+        .await;
+    assert_envelope(missing, 404, "not_found").await;
 }

@@ -241,7 +241,6 @@ async fn admin_paths_get_the_admin_shell_and_its_assets_are_files() {
             "/admin/",
             "/admin/audit",
             "/admin/audit?action=instances",
-            "/admin/instances",
         ],
         "Admin · Gatehouse",
     )
@@ -276,10 +275,14 @@ async fn admin_paths_get_the_admin_shell_and_its_assets_are_files() {
         "Support · Gatehouse",
     )
     .await;
-    // The catalog is its own bundle's, by its first two segments too.
+    // The catalog and the instances are the catalog bundle's, by their first two segments.
     assert_shells(
         &app,
-        &["/admin/catalog", "/admin/catalog?kind=plan"],
+        &[
+            "/admin/catalog",
+            "/admin/catalog?kind=plan",
+            "/admin/instances",
+        ],
         "Catalog · Gatehouse",
     )
     .await;

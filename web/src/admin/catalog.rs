@@ -5,9 +5,9 @@
 //! first). Below, the entitlement keys products grant: added, and relabelled (a key never
 //! changes, tokens carry it). Every form checks the API's rules before sending and shows
 //! the API's own field errors beside the fields; a role that may not change the catalog
-//! reads the API's reason. Stripe follows each change by a job. The page is its own
-//! bundle ([`CatalogApp`], `web/catalog.html`): the admin bundle could not hold it within
-//! its budget.
+//! reads the API's reason. Stripe follows each change by a job. The page is in a bundle
+//! of its own with the instances page ([`CatalogApp`], `web/catalog.html`): the admin
+//! bundle could not hold them within its budget.
 
 use gatehouse_shared::admin_catalog::{
     AdminEntitlement, AdminPrice, AdminProduct, EntitlementInput, NewProduct, PriceInput,
@@ -269,8 +269,9 @@ fn focus_first_error(prefix: &str, fields: &[(&'static str, &str)], found: &Fiel
 /// This bundle's name in [`gatehouse_shared::spa::BUNDLES`].
 pub const BUNDLE: &str = "catalog";
 
-/// The catalog bundle's app: `/admin/catalog` in the admin area's frame; every other path
-/// is handed to the bundle that owns it.
+/// The catalog bundle's app: what is sold (`/admin/catalog`) and where it runs
+/// (`/admin/instances`, [`super::instances`]), in the admin area's frame; every other
+/// path is handed to the bundle that owns it.
 #[component]
 pub fn CatalogApp() -> impl IntoView {
     provide_site();
@@ -279,6 +280,7 @@ pub fn CatalogApp() -> impl IntoView {
             <Site>
                 <Routes fallback=|| view! { <NotFound bundle=BUNDLE /> }>
                     <Route path=path!("/admin/catalog") view=CatalogRoute />
+                    <Route path=path!("/admin/instances") view=super::instances::InstancesRoute />
                 </Routes>
             </Site>
         </Router>

@@ -1,21 +1,55 @@
 //! `/admin/instances`: the product instances, by product. Each shows its seats against
 //! its three caps (a bar with a mark per cap, and the same in words), whether it is
-//! active and open to automatic placement, and "Edit caps" (one instance at a time).
-//! "Add instance" creates one. The caps must stay ordered (soft ≤ allocation ≤ hard),
-//! checked here before sending and by the API again; a role that may not change
-//! instances reads the API's reason.
+//! active, open to automatic placement or being drained, and "Edit caps" (one instance
+//! at a time). "Seats (N)" lists who holds them, each with "Move to…" another active
+//! instance of the product; "Drain…" (confirmed) has a job move every seat away, and the
+//! page follows the count down. "Add instance" creates one. The caps must stay ordered
+//! (soft ≤ allocation ≤ hard), checked here before sending and by the API again; a role
+//! that may not change instances reads the API's reason.
+
+use std::time::Duration;
 
 use gatehouse_shared::ids::InstanceId;
-use gatehouse_shared::instances::{InstanceUpdate, InstanceView, NewInstanceRequest};
+use gatehouse_shared::instances::{
+    InstanceSeats, InstanceUpdate, InstanceView, NewInstanceRequest, PlaceRequest, SeatView,
+};
+use gloo_net::http::Method;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use serde::de::IgnoredAny;
 
-use super::{AdminPage, InputField, LoadError};
-use crate::api::ApiError;
+use super::{time_text, AdminPage, Confirm, InputField, LoadError};
+use crate::api::{ApiError, AuthorizedApi, EmptyBody};
 use crate::auth::{use_auth, Auth};
-use crate::browser::focus_id;
+use crate::browser::{focus_id, sleep};
 use crate::form::{server_errors, Checkbox, FieldErrors, FormError, FormStatus, SubmitButton};
+
+/// The instances page's own calls.
+impl AuthorizedApi {
+    /// `GET /api/v1/admin/instances/{id}/seats`: who holds its live seats, oldest first.
+    pub async fn instance_seats(&self, id: InstanceId) -> Result<InstanceSeats, ApiError> {
+        let path = format!("/admin/instances/{id}/seats");
+        self.call::<(), _>(Method::GET, &path, None).await
+    }
+
+    /// `POST /api/v1/admin/instances/{id}/seats`: the user's seat of the product moves
+    /// here (`409 instance_full` at the hard cap). The page reads the instances again
+    /// afterwards, so the answer is not decoded.
+    pub async fn place_seat(&self, id: InstanceId, body: &PlaceRequest) -> Result<(), ApiError> {
+        let path = format!("/admin/instances/{id}/seats");
+        self.call::<_, IgnoredAny>(Method::POST, &path, Some(body))
+            .await
+            .map(drop)
+    }
+
+    /// `POST /api/v1/admin/instances/{id}/drain`: automatic placement stops choosing it
+    /// and a job moves its seats away (`202`, the instance as it is now).
+    pub async fn drain_instance(&self, id: InstanceId) -> Result<InstanceView, ApiError> {
+        let path = format!("/admin/instances/{id}/drain");
+        self.call(Method::POST, &path, Some(&EmptyBody {})).await
+    }
+}
 
 /// The instances grouped by product (slug), in the order the API lists them.
 pub fn by_product(instances: &[InstanceView]) -> Vec<(String, Vec<InstanceView>)> {
@@ -80,6 +114,90 @@ pub fn fullness(caps: Caps) -> &'static str {
         "over-soft"
     } else {
         "ok"
+    }
+}
+
+/// Where a seat of `from` may move: the product's other active instances, each with its
+/// room up to the hard cap (as far as staff may fill it), as (id, label).
+pub fn move_targets(instances: &[InstanceView], from: InstanceId) -> Vec<(InstanceId, String)> {
+    let Some(product) = instances
+        .iter()
+        .find(|i| i.id == from)
+        .map(|i| i.product_id)
+    else {
+        return Vec::new();
+    };
+    instances
+        .iter()
+        .filter(|i| i.product_id == product && i.id != from && i.active)
+        .map(|i| {
+            let room = (i.hard_cap - i.allocated_seats).max(0);
+            let label = format!(
+                "{}: room for {room} ({} of {} seats)",
+                i.name, i.allocated_seats, i.hard_cap
+            );
+            (i.id, label)
+        })
+        .collect()
+}
+
+/// "1 seat", "3 seats".
+pub fn seats_text(seats: i32) -> String {
+    if seats == 1 {
+        "1 seat".to_owned()
+    } else {
+        format!("{seats} seats")
+    }
+}
+
+/// How often the page reads the instances while it follows a drain.
+const POLL_EVERY: Duration = Duration::from_secs(2);
+
+/// Polls in a row without a seat moving after which the page stops following a drain.
+pub const STALLED_POLLS: u8 = 3;
+
+/// A drain the page follows: the seats at its start (or the most seen since), the seats
+/// left, and how many polls in a row saw none move.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DrainProgress {
+    pub total: i32,
+    pub left: i32,
+    pub still: u8,
+}
+
+impl DrainProgress {
+    pub fn start(seats: i32) -> Self {
+        Self {
+            total: seats,
+            left: seats,
+            still: 0,
+        }
+    }
+
+    /// After a poll that found `seats` left.
+    pub fn next(self, seats: i32) -> Self {
+        Self {
+            total: self.total.max(seats),
+            left: seats,
+            still: if seats < self.left { 0 } else { self.still + 1 },
+        }
+    }
+
+    pub fn done(self) -> bool {
+        self.left <= 0
+    }
+
+    /// Seats are left and none moved for [`STALLED_POLLS`] polls: no room elsewhere.
+    pub fn stuck(self) -> bool {
+        !self.done() && self.still >= STALLED_POLLS
+    }
+
+    pub fn running(self) -> bool {
+        !self.done() && !self.stuck()
+    }
+
+    pub fn label(self) -> String {
+        format!("Moving seats: {} left", self.left.max(0))
     }
 }
 
@@ -157,18 +275,42 @@ struct Page {
     /// The instance whose caps are being edited.
     editing: RwSignal<Option<InstanceId>>,
     status: RwSignal<Option<String>>,
+    /// Counts seat moves: open seat lists read again when it changes.
+    moved: RwSignal<u32>,
 }
 
 impl Page {
     fn read(self) {
         self.list.set(None);
         spawn_local(async move {
-            let answer = self
-                .auth
-                .call(|api| async move { api.instances().await })
-                .await;
-            _ = self.list.try_set(Some(answer.map(|list| list.instances)));
+            if let Err(failure) = self.refresh(None).await {
+                _ = self.list.try_set(Some(Err(failure)));
+            }
         });
+    }
+
+    /// Reads the list again without emptying it first (the page stays as it is meanwhile);
+    /// answers the seats of `id`.
+    async fn refresh(self, id: Option<InstanceId>) -> Result<i32, ApiError> {
+        let list = self
+            .auth
+            .call(|api| async move { api.instances().await })
+            .await?
+            .instances;
+        let seats = list
+            .iter()
+            .find(|i| Some(i.id) == id)
+            .map_or(0, |i| i.allocated_seats);
+        _ = self.list.try_set(Some(Ok(list)));
+        Ok(seats)
+    }
+
+    /// The instance with `id`, as the list has it now.
+    fn instance(self, id: InstanceId) -> Option<InstanceView> {
+        self.list.with(|list| match list {
+            Some(Ok(list)) => list.iter().find(|i| i.id == id).cloned(),
+            _ => None,
+        })
     }
 
     /// Puts `instance` in the list, in place of the one with its id or at the end.
@@ -191,11 +333,18 @@ fn Instances() -> impl IntoView {
         list: RwSignal::new(None),
         editing: RwSignal::new(None),
         status: RwSignal::new(None),
+        moved: RwSignal::new(0),
     };
     page.read();
+    // Only which instances there are: their seats change without drawing them anew.
     let products = Memo::new(move |_| {
         page.list.with(|list| match list {
-            Some(Ok(list)) => Some(by_product(list)),
+            Some(Ok(list)) => Some(
+                by_product(list)
+                    .into_iter()
+                    .map(|(slug, group)| (slug, group.iter().map(|i| i.id).collect::<Vec<_>>()))
+                    .collect::<Vec<_>>(),
+            ),
             _ => None,
         })
     });
@@ -236,7 +385,7 @@ fn Instances() -> impl IntoView {
                             <code>{slug.clone()}</code>
                         </h2>
                         <ul class="instances" role="list">
-                            {group.into_iter().map(|instance| instance_item(page, instance)).collect_view()}
+                            {group.into_iter().map(|id| instance_item(page, id)).collect_view()}
                         </ul>
                     </section>
                 })
@@ -246,12 +395,27 @@ fn Instances() -> impl IntoView {
     }
 }
 
-/// One instance: its name and address, flags, capacity, and editing its caps.
-fn instance_item(page: Page, instance: InstanceView) -> impl IntoView {
-    let id = instance.id;
+/// One instance: its name and address, flags, capacity, its seats, draining it, and
+/// editing its caps. What changes (seats, flags) follows the list.
+fn instance_item(page: Page, id: InstanceId) -> impl IntoView {
+    let Some(instance) = page.list.with_untracked(|list| match list {
+        Some(Ok(list)) => list.iter().find(|i| i.id == id).cloned(),
+        _ => None,
+    }) else {
+        return ().into_any();
+    };
+    let current = move || page.instance(id);
     let title_id = format!("instance-{id}");
     let edit_id = format!("edit-caps-{id}");
     let editing = move || page.editing.get() == Some(id);
+    let seats_open = RwSignal::new(false);
+    let confirming = RwSignal::new(false);
+    let drain = RwSignal::new(None::<DrainProgress>);
+    let drain_busy = RwSignal::new(false);
+    let drain_error = RwSignal::new(None::<String>);
+    let drain_status = RwSignal::new(None::<String>);
+    let draining = move || drain.get().is_some_and(DrainProgress::running);
+    let name = StoredValue::new(instance.name.clone());
     let open = move |_| {
         page.status.set(None);
         page.editing.set(Some(id));
@@ -260,19 +424,83 @@ fn instance_item(page: Page, instance: InstanceView) -> impl IntoView {
     let flag = |on: bool, yes: &'static str, no: &'static str| {
         view! { <span class="tag" class:tag--warning=!on>{if on { yes } else { no }}</span> }
     };
-    let for_form = instance.clone();
+    let cancel_drain = move || {
+        confirming.set(false);
+        drain_error.set(None);
+        focus_id(&format!("drain-{id}"));
+    };
+    let start_drain = move || {
+        if drain_busy.get_untracked() {
+            return;
+        }
+        drain_busy.set(true);
+        drain_error.set(None);
+        drain_status.set(None);
+        spawn_local(async move {
+            let answer = page
+                .auth
+                .call(|api| async move { api.drain_instance(id).await })
+                .await;
+            if drain_busy.try_set(false).is_some() {
+                return;
+            }
+            match answer {
+                Ok(now) => {
+                    confirming.set(false);
+                    let progress = DrainProgress::start(now.allocated_seats);
+                    page.keep(now);
+                    drain.set(Some(progress));
+                    focus_id(&format!("instance-{id}"));
+                    follow_drain(page, id, name.get_value(), drain, drain_status).await;
+                }
+                Err(failure) => drain_error.set(Some(failure.message())),
+            }
+        });
+    };
+    let seats_label = move || current().map_or(0, |i| i.allocated_seats);
+    let panel_id = format!("seats-{id}");
     view! {
         <li class="instance">
             <div class="account__head">
                 <h3 id=title_id.clone() class="card__title" tabindex="-1">{instance.name.clone()}</h3>
                 <span class="instance__flags">
-                    {flag(instance.active, "Active", "Inactive")}
-                    {flag(instance.auto_allocate, "Auto-allocate on", "Auto-allocate off")}
+                    {move || current().map(|i| view! {
+                        {flag(i.active, "Active", "Inactive")}
+                        {flag(i.auto_allocate, "Auto-allocate on", "Auto-allocate off")}
+                        {draining().then(|| view! { <span class="tag tag--warning">"Draining"</span> })}
+                    })}
                 </span>
             </div>
             <p class="instance__url"><code>{instance.base_url.clone()}</code></p>
-            <CapacityBar caps=Caps::from(&instance) />
-            <div class="account__actions" hidden=editing>
+            {move || current().map(|instance| view! { <CapacityBar caps=Caps::from(&instance) /> })}
+            <div class="instance__drain form-status-region" role="status" aria-live="polite">
+                {move || drain.get().map(|progress| {
+                    let label_id = format!("drain-label-{id}");
+                    let labelled_by = label_id.clone();
+                    let (max, moved) = if progress.total > 0 {
+                        (progress.total, progress.total - progress.left.max(0))
+                    } else {
+                        (1, 1)
+                    };
+                    view! {
+                        <p id=label_id class="instance__drain-label">{progress.label()}</p>
+                        <progress aria-labelledby=labelled_by max=max value=moved></progress>
+                    }
+                })}
+            </div>
+            <FormStatus message=drain_status.into() />
+            <div class="account__actions" hidden=move || editing() || confirming.get()>
+                <button
+                    id=format!("seats-toggle-{id}")
+                    class="button button--secondary button--small"
+                    type="button"
+                    aria-expanded=move || if seats_open.get() { "true" } else { "false" }
+                    aria-controls=panel_id.clone()
+                    on:click=move |_| seats_open.update(|open| *open = !*open)
+                >
+                    "Seats ("{seats_label}")"
+                    <span class="visually-hidden">" on "{instance.name.clone()}</span>
+                </button>
                 <a
                     class="button button--secondary button--small"
                     href=format!("/admin/audit?target_type=instance&target_id={id}")
@@ -289,9 +517,277 @@ fn instance_item(page: Page, instance: InstanceView) -> impl IntoView {
                     "Edit caps"
                     <span class="visually-hidden">" of "{instance.name.clone()}</span>
                 </button>
+                <button
+                    id=format!("drain-{id}")
+                    class="button button--danger-outline button--small"
+                    type="button"
+                    disabled=draining
+                    on:click=move |_| {
+                        confirming.set(true);
+                        focus_id(&format!("drain-confirm-{id}-question"));
+                    }
+                >
+                    "Drain…"
+                    <span class="visually-hidden">" "{instance.name.clone()}</span>
+                </button>
             </div>
-            {move || editing().then(|| view! { <EditCaps page instance=for_form.clone() /> })}
+            {move || confirming.get().then(|| {
+                // Read once: the list changing meanwhile must not draw the question anew.
+                let seats = untrack(seats_label);
+                let name = name.get_value();
+                view! {
+                    <Confirm
+                        id=format!("drain-confirm-{id}")
+                        question=format!("Drain {name}?")
+                        explain=format!(
+                            "Automatic placement stops choosing {name}, and a background job moves its {} one at a time to the product’s other instances with room. Seats with nowhere to go stay here and staff are alerted; drain again once there is room.",
+                            seats_text(seats)
+                        )
+                        yes="Drain"
+                        busy_label="Starting…"
+                        busy=drain_busy
+                        error=drain_error
+                        on_yes=move || start_drain()
+                        on_cancel=move || cancel_drain()
+                    />
+                }
+            })}
+            <div id=format!("seats-{id}")>
+                {move || seats_open.get().then(|| view! { <Seats page id name=name.get_value() /> })}
+            </div>
+            {move || editing()
+                .then(|| untrack(current))
+                .flatten()
+                .map(|instance| view! { <EditCaps page instance /> })}
         </li>
+    }
+    .into_any()
+}
+
+/// Reads the instances every [`POLL_EVERY`] while the drained instance `id` still has
+/// seats and they keep going; says how it ended in `status`.
+async fn follow_drain(
+    page: Page,
+    id: InstanceId,
+    name: String,
+    drain: RwSignal<Option<DrainProgress>>,
+    status: RwSignal<Option<String>>,
+) {
+    loop {
+        let Some(progress) = drain.try_get_untracked().flatten() else {
+            return; // the page is gone
+        };
+        if !progress.running() {
+            let said = if progress.done() {
+                format!("{name} is drained: it holds no seats.")
+            } else {
+                format!(
+                    "{} could not move: the product’s other instances have no room. Staff were alerted; add room, then drain {name} again.",
+                    seats_text(progress.left)
+                )
+            };
+            _ = status.try_set(Some(said));
+            page.moved.update(|n| *n += 1);
+            return;
+        }
+        sleep(POLL_EVERY).await;
+        if drain.is_disposed() {
+            return;
+        }
+        match page.refresh(Some(id)).await {
+            Ok(seats) => {
+                _ = drain.try_update(|drain| *drain = drain.map(|p| p.next(seats)));
+            }
+            Err(failure) => {
+                _ = drain.try_set(None);
+                _ = status.try_set(Some(format!(
+                    "The drain goes on, but the page could not follow it: {}",
+                    failure.message()
+                )));
+                return;
+            }
+        }
+    }
+}
+
+/// The seat list's columns (also each cell's label on a phone).
+const SEAT_COLUMNS: [&str; 4] = ["Person", "Account", "Since", "Move"];
+
+/// Who holds the instance's seats, read on opening and again after every move.
+#[component]
+fn Seats(page: Page, id: InstanceId, name: String) -> impl IntoView {
+    let seats = RwSignal::new(None::<Result<Vec<SeatView>, ApiError>>);
+    let status = RwSignal::new(None::<String>);
+    let load = move || {
+        spawn_local(async move {
+            let answer = page
+                .auth
+                .call(|api| async move { api.instance_seats(id).await })
+                .await;
+            _ = seats.try_set(Some(answer.map(|found| found.seats)));
+        });
+    };
+    Effect::new(move |_| {
+        page.moved.track();
+        load();
+    });
+    let caption_id = format!("seats-caption-{id}");
+    view! {
+        <FormStatus message=status.into() />
+        {move || seats.with(|found| match found {
+            None => view! {
+                <div class="loading" role="status" aria-live="polite" aria-busy="true">
+                    <span class="spinner" aria-hidden="true"></span>
+                    "Loading seats…"
+                </div>
+            }
+            .into_any(),
+            Some(Err(error)) => view! {
+                <LoadError
+                    what="The seats"
+                    error=error.clone()
+                    retry=move || {
+                        seats.set(None);
+                        load();
+                    }
+                />
+            }
+            .into_any(),
+            Some(Ok(list)) if list.is_empty() => view! {
+                <p class="account__text">"Nobody holds a seat here."</p>
+            }
+            .into_any(),
+            Some(Ok(list)) => view! {
+                <div class="table-scroll" role="region" aria-labelledby=caption_id.clone() tabindex="0">
+                    <table class="admin-table admin-table--stack" role="table">
+                        <caption id=caption_id.clone() class="visually-hidden">
+                            "Seats on "{name.clone()}", oldest first"
+                        </caption>
+                        <thead role="rowgroup">
+                            <tr role="row">
+                                {SEAT_COLUMNS
+                                    .iter()
+                                    .map(|column| view! { <th scope="col" role="columnheader">{*column}</th> })
+                                    .collect_view()}
+                            </tr>
+                        </thead>
+                        <tbody role="rowgroup">
+                            {list.iter().map(|seat| seat_row(page, id, status, seat.clone())).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            }
+            .into_any(),
+        })}
+    }
+}
+
+/// One seat: who, which account pays, since when, and "Move to…".
+fn seat_row(
+    page: Page,
+    from: InstanceId,
+    status: RwSignal<Option<String>>,
+    seat: SeatView,
+) -> impl IntoView {
+    let target = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let pending = RwSignal::new(false);
+    let select_id = format!("move-{from}-{}", seat.user_id);
+    let error_id = format!("{select_id}-error");
+    let described = error_id.clone();
+    let person = if seat.name.is_empty() {
+        seat.email.clone()
+    } else {
+        seat.name.clone()
+    };
+    let request = PlaceRequest {
+        user_id: seat.user_id,
+        account_id: Some(seat.account_id),
+    };
+    // Where it may go, with their room as the list has it now (read again after a move).
+    let targets = page.list.with_untracked(|list| match list {
+        Some(Ok(list)) => move_targets(list, from),
+        _ => Vec::new(),
+    });
+    let who = person.clone();
+    let focus_select = select_id.clone();
+    let on_submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
+        let chosen = target.with_untracked(|t| t.parse().ok().map(InstanceId));
+        let Some(to) = chosen else {
+            error.set(Some("Choose the instance to move the seat to.".into()));
+            focus_id(&focus_select);
+            return;
+        };
+        error.set(None);
+        pending.set(true);
+        let (who, body) = (who.clone(), request.clone());
+        spawn_local(async move {
+            let answer = page
+                .auth
+                .call(|api| async move { api.place_seat(to, &body).await })
+                .await;
+            if pending.try_set(false).is_some() {
+                return;
+            }
+            match answer {
+                Ok(()) => {
+                    _ = page.refresh(None).await;
+                    let name = untrack(|| page.instance(to)).map(|i| i.name);
+                    status.set(Some(format!(
+                        "{who} moved to {}.",
+                        name.unwrap_or_default()
+                    )));
+                    page.moved.update(|n| *n += 1);
+                    focus_id(&format!("seats-toggle-{from}"));
+                }
+                Err(failure) => error.set(Some(failure.message())),
+            }
+        });
+    };
+    view! {
+        <tr role="row">
+            <td class="admin-table__wrap" role="cell" data-label=SEAT_COLUMNS[0]>
+                {person.clone()}
+                <span class="admin-list__meta instance__email">{seat.email.clone()}</span>
+            </td>
+            <td class="admin-table__wrap" role="cell" data-label=SEAT_COLUMNS[1]>{seat.account_name.clone()}</td>
+            <td class="admin-table__nowrap" role="cell" data-label=SEAT_COLUMNS[2]>
+                <time datetime=seat.placed_at.clone()>{time_text(&seat.placed_at)}</time>
+            </td>
+            <td role="cell" data-label=SEAT_COLUMNS[3]>
+                <form class="instance__move" novalidate on:submit=on_submit>
+                    <div class="field" class:field--invalid=move || error.with(Option::is_some)>
+                        <label class="field__label" for=select_id.clone()>
+                            "Move "<span class="visually-hidden">{person.clone()}" "</span>"to…"
+                        </label>
+                        <select
+                            class="field__input"
+                            id=select_id.clone()
+                            aria-invalid=move || error.with(Option::is_some).then_some("true")
+                            aria-describedby=move || error.with(Option::is_some).then(|| described.clone())
+                            on:change=move |event| {
+                                error.set(None);
+                                target.set(event_target_value(&event));
+                            }
+                        >
+                            <option value="">"Choose an instance"</option>
+                            {targets
+                                .into_iter()
+                                .map(|(id, label)| view! { <option value=id.to_string()>{label}</option> })
+                                .collect_view()}
+                        </select>
+                        <p class="field__error" id=error_id role="alert" hidden=move || error.with(Option::is_none)>
+                            {move || error.get()}
+                        </p>
+                    </div>
+                    <SubmitButton pending=pending.into() label="Move" busy_label="Moving…" />
+                </form>
+            </td>
+        </tr>
     }
 }
 
@@ -681,6 +1177,53 @@ mod tests {
         assert_eq!(percent(5, 20), 25.0);
         assert_eq!(percent(30, 20), 100.0);
         assert_eq!(percent(1, 0), 0.0);
+    }
+
+    #[test]
+    fn seats_move_to_the_products_other_active_instances_with_their_room() {
+        let mut list = vec![
+            instance("chat", "a", 3, (5, 8, 10)),
+            instance("chat", "b", 7, (5, 8, 10)),
+            instance("chat", "c", 0, (5, 8, 10)),
+            instance("wiki", "d", 0, (5, 8, 10)),
+        ];
+        for (n, one) in list.iter_mut().enumerate() {
+            one.id = id_of(n + 10);
+        }
+        list[2].active = false;
+        list[3].product_id = id_of(99);
+        let targets = move_targets(&list, list[0].id);
+        assert_eq!(
+            targets,
+            vec![(list[1].id, "b: room for 3 (7 of 10 seats)".to_owned())]
+        );
+        assert!(move_targets(&list, id_of(1)).is_empty());
+    }
+
+    /// An id (of any kind) ending in `n`.
+    fn id_of<T: serde::de::DeserializeOwned>(n: usize) -> T {
+        serde_json::from_value(serde_json::json!(format!(
+            "00000000-0000-0000-0000-{n:012}"
+        )))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_drain_is_followed_until_empty_or_three_polls_without_a_move() {
+        let start = DrainProgress::start(12);
+        assert!(start.running());
+        assert_eq!(start.label(), "Moving seats: 12 left");
+        let moving = start.next(9).next(9).next(4);
+        assert_eq!((moving.left, moving.still, moving.total), (4, 0, 12));
+        assert!(moving.running());
+        assert!(moving.next(0).done());
+        assert!(!moving.next(0).stuck());
+        let stalled = moving.next(4).next(4);
+        assert!(stalled.running());
+        assert!(stalled.next(4).stuck());
+        assert!(DrainProgress::start(0).done());
+        assert_eq!(seats_text(1), "1 seat");
+        assert_eq!(seats_text(3), "3 seats");
     }
 
     #[test]

@@ -1,14 +1,15 @@
 //! The admin area (`gatehouse-admin`, `web/admin.html`), its own Wasm bundle: the pages
 //! staff use to run the installation, under `/admin`, in the same frame as the main app
 //! ([`crate::shell`]). `/admin` is its home, the overview of key figures and charts
-//! ([`overview`]), `/admin/audit` the audit log ([`audit`]), `/admin/instances` the product instances
-//! and their seat caps ([`instances`]), `/admin/webhooks` Stripe's events and the dead
-//! jobs ([`webhooks`]) and `/admin/waitlist` the waitlist ([`waitlist`]). Three parts
-//! are pages of other bundles, in this area's frame and navigation, because this bundle
-//! could not hold them within its budget: `/admin/accounts` (customers' accounts,
-//! [`crate::support::accounts`]) and `/admin/tickets` (support tickets,
-//! [`crate::support::staff_tickets`]) in the support bundle, and `/admin/catalog` (the
-//! products, prices, plan terms and entitlement keys, [`catalog`]) in the catalog bundle.
+//! ([`overview`]), `/admin/audit` the audit log ([`audit`]), `/admin/webhooks` Stripe's
+//! events and the background jobs ([`webhooks`]) and `/admin/waitlist` the waitlist
+//! ([`waitlist`]). Four parts are pages of other bundles, in this area's frame and
+//! navigation, because this bundle could not hold them within its budget:
+//! `/admin/accounts` (customers' accounts, [`crate::support::accounts`]) and
+//! `/admin/tickets` (support tickets, [`crate::support::staff_tickets`]) in the support
+//! bundle, `/admin/catalog` (the products, prices, plan terms and entitlement keys,
+//! [`catalog`]) and `/admin/instances` (the product instances with their seats and caps,
+//! [`instances`]) in the catalog bundle.
 //! Every page is behind sign-in and [`StaffOnly`]:
 //! customers read that the area is for staff, and staff who must turn on two-factor
 //! authentication are sent to their account settings. The API checks all of it again
@@ -67,12 +68,12 @@ pub const PAGES: [(&str, &str, &str); 8] = [
     (
         "/admin/instances",
         "Instances",
-        "Product instances by product: seats against their caps, editing caps, adding instances.",
+        "Product instances by product: seats and who holds them, moving seats, draining, caps.",
     ),
     (
         "/admin/webhooks",
         "Webhooks and jobs",
-        "Stripe's events with their payloads and replays, and the jobs that ran out of attempts.",
+        "Stripe's events with their payloads, replays and discards, and the background jobs by state.",
     ),
     (
         "/admin/waitlist",
@@ -90,7 +91,6 @@ pub fn AdminApp() -> impl IntoView {
                 <Routes fallback=|| view! { <NotFound bundle=BUNDLE /> }>
                     <Route path=path!("/admin") view=overview::OverviewRoute />
                     <Route path=path!("/admin/audit") view=audit::AuditRoute />
-                    <Route path=path!("/admin/instances") view=instances::InstancesRoute />
                     <Route path=path!("/admin/webhooks") view=webhooks::WebhooksRoute />
                     <Route path=path!("/admin/waitlist") view=waitlist::WaitlistRoute />
                 </Routes>
@@ -210,6 +210,56 @@ pub fn LoadError(
             <button class="button button--primary" type="button" on:click=move |_| retry.run(())>
                 "Retry"
             </button>
+        </div>
+    }
+}
+
+/// The confirmation step of an action that cannot be undone: its question (`<id>-question`,
+/// which the caller focuses on opening), what will happen, the action and "Cancel"
+/// (Escape too). The action's failure shows inside.
+#[component]
+pub fn Confirm(
+    #[prop(into)] id: String,
+    question: String,
+    explain: String,
+    yes: &'static str,
+    busy_label: &'static str,
+    busy: RwSignal<bool>,
+    error: RwSignal<Option<String>>,
+    #[prop(into)] on_yes: Callback<()>,
+    #[prop(into)] on_cancel: Callback<()>,
+) -> impl IntoView {
+    let question_id = format!("{id}-question");
+    let labelled_by = question_id.clone();
+    view! {
+        <div
+            id=id
+            class="billing__panel"
+            role="group"
+            aria-labelledby=labelled_by
+            on:keydown=move |event| {
+                if event.key() == "Escape" {
+                    on_cancel.run(());
+                }
+            }
+        >
+            <h4 id=question_id class="billing__panel-title" tabindex="-1">{question}</h4>
+            <p class="account__text">{explain}</p>
+            <crate::form::FormError message=error.into() />
+            <div class="account__actions">
+                <button
+                    class="button button--danger"
+                    type="button"
+                    disabled=move || busy.get()
+                    aria-busy=move || busy.get().then_some("true")
+                    on:click=move |_| on_yes.run(())
+                >
+                    {move || if busy.get() { busy_label } else { yes }}
+                </button>
+                <button class="button button--secondary" type="button" on:click=move |_| on_cancel.run(())>
+                    "Cancel"
+                </button>
+            </div>
         </div>
     }
 }
