@@ -22,7 +22,7 @@ pub const BUNDLES: &[(&str, &str)] = &[
     ("invitations", "team"),
     ("credits", "home"),
     ("admin", "admin"),
-    ("admin/accounts", "support"),
+    ("admin/accounts", "accounts"),
     ("admin/tickets", "support"),
     ("admin/catalog", "catalog"),
     ("admin/instances", "catalog"),
@@ -70,9 +70,10 @@ mod tests {
         assert_eq!(bundle_of("/credits"), "home");
         assert_eq!(bundle_of("/admin"), "admin");
         assert_eq!(bundle_of("/admin/audit?action=instances"), "admin");
-        // The admin area's accounts and tickets are the support bundle's, by two segments.
-        assert_eq!(bundle_of("/admin/accounts"), "support");
-        assert_eq!(bundle_of("/admin/accounts/01J?tab=members"), "support");
+        // The admin area's accounts are the accounts bundle's, its tickets the support
+        // bundle's, by two segments.
+        assert_eq!(bundle_of("/admin/accounts"), "accounts");
+        assert_eq!(bundle_of("/admin/accounts/01J?tab=members"), "accounts");
         assert_eq!(bundle_of("/admin/tickets?status=open"), "support");
         assert_eq!(bundle_of("/admin/tickets#reply"), "support");
         assert_eq!(bundle_of("/support/tickets/new"), "support");

@@ -12,10 +12,14 @@
 //! - `gatehouse-admin` (`src/bin/gatehouse-admin.rs`, `web/admin.html`): the staff's admin
 //!   area, `/admin` and below, [`admin::AdminApp`];
 //! - `gatehouse-support` (`src/bin/gatehouse-support.rs`, `web/support.html`): support
-//!   tickets under `/support`, and the admin area's accounts and tickets,
-//!   [`support::SupportApp`];
+//!   tickets under `/support`, and the admin area's tickets, [`support::SupportApp`];
 //! - `gatehouse-catalog` (`src/bin/gatehouse-catalog.rs`, `web/catalog.html`): the admin
-//!   area's catalog, `/admin/catalog`, [`admin::catalog::CatalogApp`].
+//!   area's catalog and instances, `/admin/catalog` and `/admin/instances`,
+//!   [`admin::catalog::CatalogApp`];
+//! - `gatehouse-accounts` (`src/bin/gatehouse-accounts.rs`, `web/accounts.html`): the
+//!   admin area's customer accounts, `/admin/accounts`, [`admin::accounts::AccountsApp`];
+//! - `gatehouse-team` (`src/bin/gatehouse-team.rs`, `web/team.html`): `/team` and
+//!   `/invitations`, [`home::TeamApp`].
 //!
 //! Which bundle owns which path is one table, [`gatehouse_shared::spa::BUNDLES`]: the
 //! server sends each bundle's app shell for its paths, and a bundle hands a path it does

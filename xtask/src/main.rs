@@ -192,6 +192,12 @@ const SPA_BUNDLES: &[(&str, &str, &str, &str)] = &[
         "web/dist/catalog",
         "/catalog/",
     ),
+    (
+        "accounts",
+        "web/accounts.html",
+        "web/dist/accounts",
+        "/accounts/",
+    ),
 ];
 
 /// The gzipped size budget of each bundle's Wasm (docs/PERFORMANCE.md).

@@ -62,7 +62,7 @@ fn built_spa() -> PathBuf {
         b"\0asm\x01\0\0\0",
     )
     .unwrap();
-    // Support: customers' tickets and two prefixes of the admin area.
+    // Support: customers' tickets, and staff's under a prefix of the admin area.
     let support = dir.join("support");
     std::fs::create_dir_all(&support).unwrap();
     std::fs::write(
@@ -70,7 +70,15 @@ fn built_spa() -> PathBuf {
         "<!doctype html><title>Support · Gatehouse</title>",
     )
     .unwrap();
-    // The catalog: one two-segment prefix of the admin area.
+    // Accounts: one two-segment prefix of the admin area.
+    let accounts = dir.join("accounts");
+    std::fs::create_dir_all(&accounts).unwrap();
+    std::fs::write(
+        accounts.join("index.html"),
+        "<!doctype html><title>Accounts · Gatehouse</title>",
+    )
+    .unwrap();
+    // The catalog: two two-segment prefixes of the admin area.
     let catalog = dir.join("catalog");
     std::fs::create_dir_all(&catalog).unwrap();
     std::fs::write(
@@ -260,13 +268,21 @@ async fn admin_paths_get_the_admin_shell_and_its_assets_are_files() {
         "not_found",
     )
     .await;
-    // Accounts and tickets are the support bundle's, by their first two segments.
+    // Accounts are the accounts bundle's and tickets the support bundle's, by their first
+    // two segments.
     assert_shells(
         &app,
         &[
             "/admin/accounts",
             "/admin/accounts/",
             "/admin/accounts/01JAB?tab=members",
+        ],
+        "Accounts · Gatehouse",
+    )
+    .await;
+    assert_shells(
+        &app,
+        &[
             "/admin/tickets",
             "/admin/tickets/42",
             "/support",

@@ -5,9 +5,9 @@
 //! events and the background jobs ([`webhooks`]) and `/admin/waitlist` the waitlist
 //! ([`waitlist`]). Four parts are pages of other bundles, in this area's frame and
 //! navigation, because this bundle could not hold them within its budget:
-//! `/admin/accounts` (customers' accounts, [`crate::support::accounts`]) and
-//! `/admin/tickets` (support tickets, [`crate::support::staff_tickets`]) in the support
-//! bundle, `/admin/catalog` (the products, prices, plan terms and entitlement keys,
+//! `/admin/accounts` (customers' accounts, [`accounts`]) in the accounts bundle
+//! ([`accounts::AccountsApp`]), `/admin/tickets` (support tickets,
+//! [`crate::support::staff_tickets`]) in the support bundle, `/admin/catalog` (the products, prices, plan terms and entitlement keys,
 //! [`catalog`]) and `/admin/instances` (the product instances with their seats and caps,
 //! [`instances`]) in the catalog bundle.
 //! Every page is behind sign-in and [`StaffOnly`]:
@@ -16,6 +16,7 @@
 //! (`403`), and what a staff role may do per area is the API's to say: pages show its
 //! message.
 
+pub mod accounts;
 pub mod audit;
 pub mod catalog;
 pub mod instances;

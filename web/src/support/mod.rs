@@ -1,12 +1,10 @@
 //! The support bundle (`gatehouse-support`, `web/support.html`): support tickets from
-//! both sides, and the staff desk for customers' accounts. Customers' tickets live under
-//! `/support` ([`tickets`]); staff's pages under `/admin/accounts` ([`accounts`]) and
+//! both sides. Customers' tickets live under `/support` ([`tickets`]); staff's under
 //! `/admin/tickets` ([`staff_tickets`]) belong to the admin area (its navigation and
 //! [`crate::admin::AdminPage`] frame) but to this bundle, which keeps the admin bundle
 //! within its size budget ([`gatehouse_shared::spa::BUNDLES`] gives a bundle paths by two
 //! segments). Both sides show a ticket's thread the same way ([`thread`]).
 
-pub mod accounts;
 pub mod staff_tickets;
 pub mod thread;
 pub mod tickets;
@@ -27,8 +25,6 @@ pub fn SupportApp() -> impl IntoView {
         <Router>
             <Site>
                 <Routes fallback=|| view! { <NotFound bundle=BUNDLE /> }>
-                    <Route path=path!("/admin/accounts") view=accounts::AccountsRoute />
-                    <Route path=path!("/admin/accounts/:id") view=accounts::detail::AccountRoute />
                     <Route path=path!("/support") view=tickets::MyTicketsRoute />
                     <Route path=path!("/support/tickets/new") view=tickets::NewTicketRoute />
                     <Route path=path!("/support/tickets/:id") view=tickets::TicketRoute />

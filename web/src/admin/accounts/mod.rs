@@ -2,7 +2,9 @@
 //! email, username or last name, a Stripe customer id or account id) and a status,
 //! kept in the page's address so a search can be shared; the API counts and pages, and
 //! each account opens its page ([`detail`]): everything about it and what staff may do
-//! to it and its members.
+//! to it and its members. These pages are a bundle of their own ([`AccountsApp`],
+//! `web/accounts.html`): neither the admin nor the support bundle could hold them within
+//! its budget.
 
 mod credits;
 pub mod detail;
@@ -31,6 +33,34 @@ use crate::auth::{use_auth, Auth};
 use crate::browser::focus_id;
 use crate::form::{server_errors, FormError, Select, SubmitButton};
 use crate::guard::encode_query_value;
+
+/// This bundle's name in [`gatehouse_shared::spa::BUNDLES`].
+pub const BUNDLE: &str = "accounts";
+
+/// The accounts bundle's app: `/admin/accounts` and each account's page, in the admin
+/// area's frame; every other path is handed to the bundle that owns it.
+#[component]
+pub fn AccountsApp() -> impl IntoView {
+    crate::shell::provide_site();
+    view! {
+        <leptos_router::components::Router>
+            <crate::shell::Site>
+                <leptos_router::components::Routes fallback=|| {
+                    view! { <crate::shell::NotFound bundle=BUNDLE /> }
+                }>
+                    <leptos_router::components::Route
+                        path=leptos_router::path!("/admin/accounts")
+                        view=AccountsRoute
+                    />
+                    <leptos_router::components::Route
+                        path=leptos_router::path!("/admin/accounts/:id")
+                        view=detail::AccountRoute
+                    />
+                </leptos_router::components::Routes>
+            </crate::shell::Site>
+        </leptos_router::components::Router>
+    }
+}
 
 /// Accounts per page.
 pub const PER_PAGE: i64 = 25;
