@@ -7,6 +7,9 @@
 //   e2e/artifacts/<test-name>--<page>.png; when the test fails, the page it was on is also
 //   saved as e2e/artifacts/<test-name>.png.
 // - An uncaught error in the page (a Wasm panic, say) fails the test.
+// - Every browser and every test file's own API calls come from an address of their own
+//   (X-Forwarded-For, which the server believes from 127.0.0.1 in these runs), as real
+//   clients do: the sign-in throttle per client address then never mixes tests up.
 
 import { test } from 'node:test';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -30,6 +33,15 @@ const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
+
+/** A made-up client address (10.x.y.z) for `X-Forwarded-For`. */
+export function clientAddress() {
+  const part = () => 1 + Math.floor(Math.random() * 254);
+  return `10.${part()}.${part()}.${part()}`;
+}
+
+/** The headers this test file's direct API calls carry: its own client address. */
+export const CLIENT = { 'x-forwarded-for': clientAddress() };
 
 export const DESKTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 375, height: 812 };
@@ -132,6 +144,7 @@ async function launch() {
     headless: true,
     args: CHROMIUM_ARGS,
     viewport: DESKTOP,
+    extraHTTPHeaders: { 'x-forwarded-for': clientAddress() },
   });
   context.setDefaultTimeout(WAIT_MS);
   context.setDefaultNavigationTimeout(WAIT_MS * 2);

@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 
-import { baseUrl } from './browser.mjs';
+import { baseUrl, CLIENT } from './browser.mjs';
 import { emailedCode, queryOne } from './people.mjs';
 
 /** The fake Stripe's secret key (fakes/src/stripe/mod.rs, `SECRET_KEY`). */
@@ -13,7 +13,7 @@ const FAKE_STRIPE_KEY = 'sk_test_fake_gatehouse';
 async function api(method, path, body) {
   const response = await fetch(`${baseUrl()}/api/v1${path}`, {
     method,
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    headers: { ...CLIENT, 'content-type': 'application/json', accept: 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 
-import { baseUrl } from './browser.mjs';
+import { baseUrl, CLIENT } from './browser.mjs';
 
 export const PASSWORD = 'violet harbour 31 lantern';
 
@@ -25,7 +25,7 @@ export function freshUser() {
 export async function registerThroughApi(user) {
   const response = await fetch(`${baseUrl()}/api/v1/auth/register`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { ...CLIENT, 'content-type': 'application/json' },
     body: JSON.stringify({
       email: user.email,
       username: user.username,

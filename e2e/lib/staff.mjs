@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 
-import { baseUrl } from './browser.mjs';
+import { baseUrl, CLIENT } from './browser.mjs';
 import { signIn } from './pages.mjs';
 import { queryOne, registerThroughApi } from './people.mjs';
 import { freshCode } from './totp.mjs';
@@ -12,7 +12,7 @@ import { freshCode } from './totp.mjs';
 /** `method path` on the API (`/api/v1` + path) with an optional bearer `token`; the
  * answer's JSON (null when empty). Anything but 2xx fails the test. */
 export async function api(method, path, body, token) {
-  const headers = { 'content-type': 'application/json', accept: 'application/json' };
+  const headers = { ...CLIENT, 'content-type': 'application/json', accept: 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
   const response = await fetch(`${baseUrl()}/api/v1${path}`, {
     method,

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 
-import { baseUrl, browserTest, hidden, PHONE, visible } from '../lib/browser.mjs';
+import { baseUrl, browserTest, CLIENT, hidden, PHONE, visible } from '../lib/browser.mjs';
 import { freshUser, registerThroughApi } from '../lib/people.mjs';
 import {
   assertNoHorizontalScroll,
@@ -150,7 +150,7 @@ browserTest('a deactivated account is signed out and cannot sign in again', asyn
   // And the API agrees: no session comes back.
   const response = await fetch(`${baseUrl()}/api/v1/auth/login`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { ...CLIENT, 'content-type': 'application/json' },
     body: JSON.stringify({ login: user.email, password: user.password }),
   });
   assert.equal(response.status, 401);

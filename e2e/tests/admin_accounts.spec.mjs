@@ -61,7 +61,7 @@ browserTest('support staff find an account, suspend and reactivate it, end a mem
   await page.getByLabel('Name, email, username or id').fill(customer.email);
   await page.getByRole('button', { name: 'Search' }).click();
   await page.waitForURL((url) => url.searchParams.get('q') === customer.email);
-  const table = page.getByRole('table', { name: 'Accounts found, newest first' });
+  const table = page.getByRole('table', { name: 'Accounts found, in the order chosen' });
   const row = table.getByRole('row').filter({ hasText: customer.email });
   await visible(row);
   await visible(page.getByText('Page 1 of 1 · 1 account', { exact: true }));
@@ -168,7 +168,7 @@ browserTest('support staff find an account, suspend and reactivate it, end a mem
 
   // On a phone: the list and the account, nothing wider than the screen.
   const phone = await session.open(`/admin/accounts?q=${encodeURIComponent(customer.email)}`, { viewport: PHONE, label: 'phone-accounts' });
-  const found = phone.getByRole('table', { name: 'Accounts found, newest first' }).getByRole('link', { name, exact: true });
+  const found = phone.getByRole('table', { name: 'Accounts found, in the order chosen' }).getByRole('link', { name, exact: true });
   await visible(found);
   await assertNoHorizontalScroll(phone);
   await session.screenshot(phone, 'phone-accounts');

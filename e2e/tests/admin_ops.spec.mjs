@@ -136,6 +136,25 @@ browserTest('staff move a customer’s seat, drain an instance to zero and disca
   assert.equal(audited('instances.drain_started', created.id, staffId), 1);
   await session.screenshot(page, 'drained');
 
+  // Placing someone by hand, named by email: a stranger's address is refused beside the
+  // field; the customer's seat then comes here (staff may, on any instance, up to its
+  // hard cap).
+  await targetItem.getByRole('button', { name: `Seats (0) on ${target}` }).click();
+  const place = targetItem.getByRole('form').filter({ has: page.getByRole('heading', { name: `Place someone on ${target}` }) });
+  const placeHere = targetItem.getByRole('button', { name: 'Place here' });
+  await placeHere.click();
+  await visible(targetItem.getByText('Enter the person’s email address or username.'));
+  await targetItem.getByLabel('Email or username').fill('nobody-at-all@example.org');
+  await placeHere.click();
+  await visible(targetItem.getByText(/matches nobody.s email address or username/));
+  await targetItem.getByLabel('Email or username').fill(customer.email);
+  await placeHere.click();
+  await visible(targetItem.getByRole('status').getByText(`${customer.email} has a seat on ${target}.`));
+  await visible(targetItem.getByRole('img', { name: '1 of 10 seats; soft cap 5, allocation cap 5, hard cap 10' }));
+  assert.equal(seatInstance(customerId), target);
+  assert.equal(audited('instances.seat_placed', customerId, staffId), 2);
+  assert.equal(await place.count(), 1);
+
   // The drain job, once finished, made dead (as if it had run out of attempts).
   const job = await until('the drain job to finish', () =>
     queryOne(

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 
-import { baseUrl, browserTest, DESKTOP, hidden, visible } from '../lib/browser.mjs';
+import { baseUrl, browserTest, CLIENT, DESKTOP, hidden, visible } from '../lib/browser.mjs';
 import { assertNoHorizontalScroll, focused, onDashboard, signIn } from '../lib/pages.mjs';
 import { freshUser, registerThroughApi } from '../lib/people.mjs';
 
@@ -15,6 +15,7 @@ function withKey(secret, method, path) {
   return fetch(`${baseUrl()}/api/v1${path}`, {
     method,
     headers: {
+      ...CLIENT,
       authorization: `Bearer ${secret}`,
       accept: 'application/json',
       ...(method === 'GET' ? {} : { 'content-type': 'application/json' }),

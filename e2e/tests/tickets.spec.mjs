@@ -74,9 +74,10 @@ browserTest('a ticket goes from the customer to support staff and back until it 
   const nav = staff.getByRole('navigation', { name: 'Admin area' });
   assert.equal(await nav.getByRole('link', { name: 'Tickets' }).getAttribute('aria-current'), 'page');
   await staff.getByLabel('Status', { exact: true }).selectOption('open');
+  await staff.getByLabel('Order', { exact: true }).selectOption({ label: 'Most urgent first' });
   await staff.getByRole('button', { name: 'Show tickets' }).click();
-  await staff.waitForURL((url) => url.search === '?status=open');
-  const table = staff.getByRole('table', { name: 'Tickets, newest update first' });
+  await staff.waitForURL((url) => url.search === '?status=open&sort=priority');
+  const table = staff.getByRole('table', { name: 'Tickets, in the order chosen' });
   const row = table.getByRole('row').filter({ hasText: subject });
   await visible(row);
   await visible(row.getByText(customer.email));

@@ -118,14 +118,19 @@ pub struct InstanceUpdate {
     pub connector: Option<ConnectorInput>,
 }
 
-/// `POST /api/v1/admin/instances/{id}/seats`: staff place a user by hand (past the
-/// allocation cap if need be, never past the hard cap). A seat the user holds on another
-/// instance of the product moves here.
+/// `POST /api/v1/admin/instances/{id}/seats`: staff place a person by hand (past the
+/// allocation cap if need be, never past the hard cap), named by `user_id` or by
+/// `login` (one of the two). A seat the person holds on another instance of the product
+/// moves here.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PlaceRequest {
-    pub user_id: UserId,
+    #[serde(default)]
+    pub user_id: Option<UserId>,
+    /// The person's email address or username, instead of `user_id`.
+    #[serde(default)]
+    pub login: Option<String>,
     /// The account that pays for the seat; the user's personal account when absent.
     #[serde(default)]
     pub account_id: Option<AccountId>,
@@ -137,6 +142,8 @@ pub struct PlaceRequest {
 pub struct PlaceResult {
     /// `placed`, or `kept` when the user already had a seat there.
     pub outcome: String,
+    /// Who was placed.
+    pub user_id: UserId,
     pub instance: InstanceView,
 }
 

@@ -54,9 +54,19 @@ pub async fn search(
     conn: &mut Conn,
     query: Option<&str>,
     status_filter: Option<&str>,
+    sort: Option<&str>,
     page: i64,
     per_page: i64,
 ) -> AppResult<AdminAccountPage> {
+    let sort = match sort {
+        None => q::AccountSort::Newest,
+        Some(name) => q::AccountSort::parse(name).ok_or_else(|| {
+            AppError::validation([(
+                "sort".to_owned(),
+                "must be one of newest, oldest, name, status".to_owned(),
+            )])
+        })?,
+    };
     if let Some(wanted) = status_filter {
         if !status::STATUSES.contains(&wanted) {
             return Err(AppError::validation([(
@@ -69,7 +79,7 @@ pub async fn search(
     let per_page = per_page.clamp(1, MAX_PER_PAGE);
     let query = query.map(str::trim).filter(|q| !q.is_empty());
     let (rows, total) =
-        q::search(conn, query, status_filter, per_page, (page - 1) * per_page).await?;
+        q::search(conn, query, status_filter, sort, per_page, (page - 1) * per_page).await?;
     Ok(AdminAccountPage {
         accounts: views(conn, rows).await?,
         total,

@@ -76,16 +76,47 @@ fn matching(
 
 /// A page of accounts matching `query` (name, a member's email, username or last name,
 /// the Stripe customer, the id) and `status`, newest first, and how many match.
+/// The orders a search can come in; each ends with the id, so pages never overlap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountSort {
+    Newest,
+    Oldest,
+    Name,
+    /// By status, then name.
+    Status,
+}
+
+impl AccountSort {
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "newest" => Some(Self::Newest),
+            "oldest" => Some(Self::Oldest),
+            "name" => Some(Self::Name),
+            "status" => Some(Self::Status),
+            _ => None,
+        }
+    }
+}
+
 pub async fn search(
     conn: &mut Conn,
     query: Option<&str>,
     status: Option<&str>,
+    sort: AccountSort,
     limit: i64,
     offset: i64,
 ) -> QueryResult<(Vec<AccountRow>, i64)> {
     let total = matching(query, status).count().get_result(conn).await?;
-    let rows = matching(query, status)
-        .order((accounts::created_at.desc(), accounts::id))
+    let ordered = match sort {
+        AccountSort::Newest => matching(query, status).order(accounts::created_at.desc()),
+        AccountSort::Oldest => matching(query, status).order(accounts::created_at.asc()),
+        AccountSort::Name => matching(query, status).order(accounts::name.asc()),
+        AccountSort::Status => matching(query, status)
+            .order(accounts::status.asc())
+            .then_order_by(accounts::name.asc()),
+    };
+    let rows = ordered
+        .then_order_by(accounts::id)
         .limit(limit)
         .offset(offset)
         .select(AccountRow::as_select())

@@ -149,10 +149,33 @@ pub async fn of_user(conn: &mut Conn, user_id: Uuid) -> QueryResult<Vec<TicketRo
 pub struct Filter<'a> {
     pub status: Option<&'a str>,
     pub priority: Option<&'a str>,
+    pub sort: TicketSort,
 }
 
-/// One page of every ticket matching `filter`, newest update first, with its opener;
-/// and how many match in all.
+/// The orders staff can list tickets in; each ends with the id, so pages never overlap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TicketSort {
+    /// Newest update first.
+    Updated,
+    /// Oldest update first: who has waited longest.
+    Waiting,
+    /// Urgent, high, normal, low; newest update first within each.
+    Priority,
+}
+
+impl TicketSort {
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "updated" => Some(Self::Updated),
+            "waiting" => Some(Self::Waiting),
+            "priority" => Some(Self::Priority),
+            _ => None,
+        }
+    }
+}
+
+/// One page of every ticket matching `filter`, in its order, with its opener; and how
+/// many match in all.
 pub async fn page(
     conn: &mut Conn,
     filter: Filter<'_>,
@@ -170,8 +193,18 @@ pub async fn page(
         query
     };
     let total = filtered().select(count_star()).get_result(conn).await?;
-    let rows = filtered()
-        .order((tickets::updated_at.desc(), tickets::id.desc()))
+    let ordered = match filter.sort {
+        TicketSort::Updated => filtered().order(tickets::updated_at.desc()),
+        TicketSort::Waiting => filtered().order(tickets::updated_at.asc()),
+        TicketSort::Priority => filtered()
+            .order(diesel::dsl::sql::<diesel::sql_types::Integer>(
+                "CASE tickets.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 \
+                 WHEN 'normal' THEN 2 ELSE 3 END",
+            ))
+            .then_order_by(tickets::updated_at.desc()),
+    };
+    let rows = ordered
+        .then_order_by(tickets::id.desc())
         .limit(limit)
         .offset(offset)
         .select((

@@ -157,7 +157,7 @@ pub async fn instance_seats(
         (status = 403, description = "`forbidden` (not staff), `mfa_required`, or `forbidden_area` (the staff role may not use this area)", body = ErrorEnvelope),
         (status = 404, description = "No such instance", body = ErrorEnvelope),
         (status = 409, description = "`instance_full`: at its hard cap", body = ErrorEnvelope),
-        (status = 422, description = "Unknown user, or an account they do not belong to", body = ErrorEnvelope),
+        (status = 422, description = "`fields.user_id` or `fields.login`: nobody, both or neither given; `fields.account_id`: an account they do not belong to", body = ErrorEnvelope),
     )
 )]
 #[post("/admin/instances/{id}/seats")]
@@ -169,19 +169,18 @@ pub async fn place_user(
     body: Json<PlaceRequest>,
 ) -> AppResult<HttpResponse> {
     let audit = Audit::staff(staff.0.user.id, Some(request_id.0));
-    let user = body.0.user_id.0.to_string();
     let mut conn = state.pool.get().await?;
     let placed = audit
         .audited(
             &mut conn,
             "instances.seat_placed",
             "user",
-            |_: &PlaceResult| user,
+            |placed: &PlaceResult| placed.user_id.0.to_string(),
             None,
             async |tx| manage::place(tx, id.into_inner(), &body.0).await,
         )
         .await?;
-    tracing::info!(staff.id = %staff.0.user.id, user.id = %body.0.user_id, instance.id = %placed.instance.id, outcome = %placed.outcome, "seat placed by staff");
+    tracing::info!(staff.id = %staff.0.user.id, user.id = %placed.user_id, instance.id = %placed.instance.id, outcome = %placed.outcome, "seat placed by staff");
     Ok(HttpResponse::Ok().json(placed))
 }
 

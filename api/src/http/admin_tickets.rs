@@ -21,18 +21,22 @@ pub struct TicketsQuery {
     pub status: Option<String>,
     /// Only tickets of this priority: `low`, `normal`, `high` or `urgent`.
     pub priority: Option<String>,
+    /// Order: `updated` (newest update first, the default), `waiting` (oldest update
+    /// first: who has waited longest) or `priority` (urgent first, then newest update).
+    pub sort: Option<String>,
     /// From 1 (the default).
     pub page: Option<i64>,
     /// 1–100, default 25.
     pub per_page: Option<i64>,
 }
 
-/// Every ticket matching the filters, newest update first, one page at a time.
+/// Every ticket matching the filters, in the order asked for (newest update first by
+/// default), one page at a time.
 #[utoipa::path(tag = "admin", security(("bearer" = [])), params(TicketsQuery), responses(
-    (status = 200, description = "Newest update first, with the total matching", body = AdminTicketPage),
+    (status = 200, description = "A page, with the total matching", body = AdminTicketPage),
     (status = 401, description = "Not signed in", body = ErrorEnvelope),
     (status = 403, description = "`forbidden` or `mfa_required`", body = ErrorEnvelope),
-    (status = 422, description = "`fields`: status, priority, page, per_page", body = ErrorEnvelope),
+    (status = 422, description = "`fields`: status, priority, sort, page, per_page", body = ErrorEnvelope),
 ))]
 #[get("/admin/tickets")]
 pub async fn list(
@@ -47,6 +51,7 @@ pub async fn list(
         &staff::Query {
             status: query.status,
             priority: query.priority,
+            sort: query.sort,
             page: query.page,
             per_page: query.per_page,
         },

@@ -29,6 +29,8 @@ pub struct AccountsQuery {
     /// One status: `trial`, `active`, `past_due`, `pending_payment`, `suspended`,
     /// `cancelled`.
     pub status: Option<String>,
+    /// Order: `newest` (created, the default), `oldest`, `name` or `status` (then name).
+    pub sort: Option<String>,
     /// From 1 (default 1).
     pub page: Option<i64>,
     /// 1–100 (default 25).
@@ -37,13 +39,13 @@ pub struct AccountsQuery {
 
 const FORBIDDEN: &str = "`forbidden` (not staff), `mfa_required`, or `forbidden_area` (the staff role may not use this area)";
 
-/// Accounts matching the search, newest first.
+/// Accounts matching the search, in the order asked for (newest first by default).
 #[utoipa::path(tag = "admin", security(("bearer" = [])), params(AccountsQuery),
     responses(
         (status = 200, description = "A page, with the total matching", body = AdminAccountPage),
         (status = 401, description = "Not signed in", body = ErrorEnvelope),
         (status = 403, description = FORBIDDEN, body = ErrorEnvelope),
-        (status = 422, description = "`fields.status`", body = ErrorEnvelope),
+        (status = 422, description = "`fields.status` or `fields.sort`", body = ErrorEnvelope),
     ))]
 #[get("/admin/accounts")]
 pub async fn search(
@@ -56,6 +58,7 @@ pub async fn search(
         &mut conn,
         query.q.as_deref(),
         query.status.as_deref().filter(|s| !s.is_empty()),
+        query.sort.as_deref().filter(|s| !s.is_empty()),
         query.page.unwrap_or(1),
         query.per_page.unwrap_or(25),
     )

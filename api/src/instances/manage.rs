@@ -386,13 +386,35 @@ pub async fn place(
     instance_id: Uuid,
     request: &PlaceRequest,
 ) -> AppResult<PlaceResult> {
-    let user_id = request.user_id.0;
-    if identity::find_user(conn, user_id).await?.is_none() {
-        return Err(AppError::validation([(
-            "user_id".to_owned(),
-            "is not a user".to_owned(),
-        )]));
-    }
+    let login = request
+        .login
+        .as_deref()
+        .map(str::trim)
+        .filter(|login| !login.is_empty());
+    let user_id = match (request.user_id, login) {
+        (Some(UserId(id)), None) => identity::find_user(conn, id)
+            .await?
+            .ok_or_else(|| {
+                AppError::validation([("user_id".to_owned(), "is not a user".to_owned())])
+            })?
+            .id,
+        (None, Some(login)) => identity::find_user_by_login(conn, login)
+            .await?
+            .ok_or_else(|| {
+                AppError::validation([(
+                    "login".to_owned(),
+                    "matches nobody's email address or username".to_owned(),
+                )])
+            })?
+            .id,
+        _ => {
+            return Err(AppError::validation([(
+                "login".to_owned(),
+                "name the person: their email address or username (or a user_id), not both"
+                    .to_owned(),
+            )]))
+        }
+    };
     let account_id = match request.account_id {
         Some(AccountId(account)) => {
             if identity::role_in(conn, user_id, account).await?.is_none() {
@@ -423,6 +445,7 @@ pub async fn place(
         let connector = q::connector(tx, instance.id).await?;
         Ok(PlaceResult {
             outcome: outcome.to_owned(),
+            user_id: UserId(user_id),
             instance: view(instance, slug, connector.as_ref()),
         })
     })

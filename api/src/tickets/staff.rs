@@ -25,12 +25,14 @@ pub const DEFAULT_PER_PAGE: i64 = 25;
 pub struct Query {
     pub status: Option<String>,
     pub priority: Option<String>,
+    /// `updated` (the default), `waiting` or `priority`.
+    pub sort: Option<String>,
     /// From 1.
     pub page: Option<i64>,
     pub per_page: Option<i64>,
 }
 
-/// One page of tickets, newest update first, with the total matching.
+/// One page of tickets in the order asked for, with the total matching.
 pub async fn list(conn: &mut Conn, query: &Query) -> AppResult<AdminTicketPage> {
     let mut fields = BTreeMap::new();
     let status = query.status.as_deref().filter(|s| !s.is_empty());
@@ -47,6 +49,16 @@ pub async fn list(conn: &mut Conn, query: &Query) -> AppResult<AdminTicketPage> 
             format!("must be one of {}", PRIORITIES.join(", ")),
         );
     }
+    let sort = match query.sort.as_deref().filter(|s| !s.is_empty()) {
+        None => Some(q::TicketSort::Updated),
+        Some(name) => q::TicketSort::parse(name),
+    };
+    if sort.is_none() {
+        fields.insert(
+            "sort".to_owned(),
+            "must be one of updated, waiting, priority".to_owned(),
+        );
+    }
     let page = query.page.unwrap_or(1);
     if page < 1 {
         fields.insert("page".to_owned(), "must be at least 1".to_owned());
@@ -59,7 +71,13 @@ pub async fn list(conn: &mut Conn, query: &Query) -> AppResult<AdminTicketPage> 
         return Err(AppError::Validation { fields });
     }
     let offset = (page - 1).saturating_mul(per_page);
-    let (rows, total) = q::page(conn, Filter { status, priority }, per_page, offset).await?;
+    let sort = sort.unwrap_or(q::TicketSort::Updated);
+    let filter = Filter {
+        status,
+        priority,
+        sort,
+    };
+    let (rows, total) = q::page(conn, filter, per_page, offset).await?;
     let tickets: Vec<TicketRow> = rows.iter().map(|(ticket, _)| ticket.clone()).collect();
     let summaries = super::summaries(conn, &tickets).await?;
     Ok(AdminTicketPage {

@@ -54,6 +54,46 @@ async fn staff_search_accounts_and_read_everything_about_one() {
         ),
         (json!(3), 1)
     );
+    // Orders: by name, and oldest first.
+    let names = |page: &serde_json::Value| -> Vec<String> {
+        page["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["owner_email"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    let (_, newest) = app
+        .call(Method::GET, "/api/v1/admin/accounts?q=example.org", &staff, None)
+        .await;
+    assert_eq!(
+        names(&newest),
+        ["grace@example.org", "ada@example.org", "staff@example.org"]
+    );
+    let (_, oldest) = app
+        .call(
+            Method::GET,
+            "/api/v1/admin/accounts?q=example.org&sort=oldest",
+            &staff,
+            None,
+        )
+        .await;
+    assert_eq!(
+        names(&oldest),
+        ["staff@example.org", "ada@example.org", "grace@example.org"]
+    );
+    let (status, bad) = app
+        .call(
+            Method::GET,
+            "/api/v1/admin/accounts?sort=richest",
+            &staff,
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, bad["error"]["fields"]["sort"].is_string()),
+        (422, true)
+    );
     let (status, bad) = app
         .call(
             Method::GET,

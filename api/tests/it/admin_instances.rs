@@ -332,6 +332,33 @@ async fn room_resumes_waiting_orders_and_the_dashboard_links_to_the_instance() {
         .await;
     assert_eq!(status, 422);
     assert!(refused["error"]["fields"]["user_id"].is_string());
+    // A person may be named by email or username instead; nobody, or both, is refused.
+    let (status, kept) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/admin/instances/{id}/seats"),
+            &staff,
+            Some(json!({"login": "ADA@example.org"})),
+        )
+        .await;
+    assert_eq!((status, kept["outcome"].clone()), (200, json!("kept")), "{kept}");
+    assert_eq!(kept["user_id"], json!(ada));
+    for body in [
+        json!({"login": "nobody@example.org"}),
+        json!({"login": "ada", "user_id": ada}),
+        json!({}),
+    ] {
+        let (status, refused) = app
+            .call(
+                Method::POST,
+                &format!("/api/v1/admin/instances/{id}/seats"),
+                &staff,
+                Some(body.clone()),
+            )
+            .await;
+        assert_eq!(status, 422, "{body}");
+        assert!(refused["error"]["fields"]["login"].is_string(), "{refused}");
+    }
 
     // Staff see the order; only failed or waiting ones can be retried.
     let (_, all) = app

@@ -354,7 +354,7 @@ async fn support_staff_are_emailed_and_billing_staff_may_only_look() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn staff_list_tickets_by_page_and_status() {
+async fn staff_list_tickets_by_page_status_and_order() {
     let app = TestApp::spawn().await;
     app.create_user("ada@example.org", "ada").await;
     let (ada, _) = app.sign_in("ada").await;
@@ -436,10 +436,44 @@ async fn staff_list_tickets_by_page_and_status() {
         .await;
     assert_eq!(none["total"], 0);
 
+    // Who has waited longest: the oldest update first.
+    let (_, waiting) = app
+        .call(
+            Method::GET,
+            "/api/v1/admin/tickets?status=open&sort=waiting",
+            &staff,
+            None,
+        )
+        .await;
+    assert_eq!(titles(&waiting), vec!["Ticket 2", "Ticket 3", "Ticket 4"]);
+    // Urgent first, newest update first within a priority.
+    let (status, urgent) = app
+        .call(
+            Method::POST,
+            "/api/v1/tickets",
+            &ada,
+            Some(json!({"subject": "Down", "body": "Nothing loads.", "priority": "urgent"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{urgent}");
+    open(&app, &ada, "Ticket 5").await;
+    let (_, by_priority) = app
+        .call(
+            Method::GET,
+            "/api/v1/admin/tickets?status=open&sort=priority",
+            &staff,
+            None,
+        )
+        .await;
+    assert_eq!(
+        titles(&by_priority),
+        vec!["Down", "Ticket 5", "Ticket 4", "Ticket 3", "Ticket 2"]
+    );
+
     let response = app
         .authed(
             Method::GET,
-            "/api/v1/admin/tickets?status=pending&per_page=1000",
+            "/api/v1/admin/tickets?status=pending&per_page=1000&sort=loudest",
             &staff,
             None,
         )
@@ -447,6 +481,7 @@ async fn staff_list_tickets_by_page_and_status() {
     let refused = assert_envelope(response, 422, "validation_failed").await;
     assert!(refused["error"]["fields"]["status"].is_string());
     assert!(refused["error"]["fields"]["per_page"].is_string());
+    assert!(refused["error"]["fields"]["sort"].is_string());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -632,6 +632,7 @@ fn Seats(page: Page, id: InstanceId, name: String) -> impl IntoView {
         load();
     });
     let caption_id = format!("seats-caption-{id}");
+    let place_name = name.clone();
     view! {
         <FormStatus message=status.into() />
         {move || seats.with(|found| match found {
@@ -679,6 +680,108 @@ fn Seats(page: Page, id: InstanceId, name: String) -> impl IntoView {
             }
             .into_any(),
         })}
+        <PlaceSomeone page id name=place_name status />
+    }
+}
+
+/// "Place someone here": a person named by email or username (and the account that pays,
+/// their own when left empty) gets a seat on this instance, or theirs moves here. Staff
+/// may fill it past the allocation cap, never past the hard cap (the API says so).
+#[component]
+fn PlaceSomeone(
+    page: Page,
+    id: InstanceId,
+    name: String,
+    status: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let login = RwSignal::new(String::new());
+    let account = RwSignal::new(String::new());
+    let login_error = RwSignal::new(None::<String>);
+    let account_error = RwSignal::new(None::<String>);
+    let form_error = RwSignal::new(None::<String>);
+    let pending = RwSignal::new(false);
+    let login_id = format!("place-login-{id}");
+    let account_id = format!("place-account-{id}");
+    let title_id = format!("place-title-{id}");
+    let focus_login = login_id.clone();
+    let on_submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
+        form_error.set(None);
+        let who = login.get_untracked().trim().to_owned();
+        if who.is_empty() {
+            login_error.set(Some("Enter the person’s email address or username.".into()));
+            focus_id(&focus_login);
+            return;
+        }
+        let paying = account.get_untracked().trim().to_owned();
+        let account_id = match paying.parse() {
+            _ if paying.is_empty() => None,
+            Ok(uuid) => Some(gatehouse_shared::ids::AccountId(uuid)),
+            Err(_) => {
+                account_error.set(Some("Enter an account id (from the account’s page), or leave it empty.".into()));
+                return;
+            }
+        };
+        let body = PlaceRequest {
+            user_id: None,
+            login: Some(who.clone()),
+            account_id,
+        };
+        pending.set(true);
+        spawn_local(async move {
+            let answer = page
+                .auth
+                .call(|api| async move { api.place_seat(id, &body).await })
+                .await;
+            if pending.try_set(false).is_some() {
+                return;
+            }
+            match answer {
+                Ok(()) => {
+                    _ = page.refresh(Some(id)).await;
+                    login.set(String::new());
+                    account.set(String::new());
+                    let here = untrack(|| page.instance(id)).map(|i| i.name);
+                    status.set(Some(format!("{who} has a seat on {}.", here.unwrap_or_default())));
+                    page.moved.update(|n| *n += 1);
+                }
+                Err(failure) => {
+                    let (mut inline, summary) = server_errors(
+                        &failure,
+                        &[("login", "Person"), ("user_id", "Person"), ("account_id", "Paying account")],
+                    );
+                    login_error.set(inline.remove("login").or_else(|| inline.remove("user_id")));
+                    account_error.set(inline.remove("account_id"));
+                    form_error.set(Some(summary));
+                }
+            }
+        });
+    };
+    view! {
+        <form class="form instance__place" aria-labelledby=title_id.clone() novalidate on:submit=on_submit>
+            <h4 class="instance__place-title" id=title_id>"Place someone on "{name}</h4>
+            <FormError message=form_error.into() />
+            <div class="audit__fields">
+                <InputField
+                    id=login_id
+                    label="Email or username"
+                    value=login
+                    error=login_error
+                />
+                <InputField
+                    id=account_id
+                    label="Paying account id"
+                    optional=true
+                    hint="Their own account when empty."
+                    value=account
+                    error=account_error
+                />
+            </div>
+            <SubmitButton pending=pending.into() label="Place here" busy_label="Placing…" />
+        </form>
     }
 }
 
@@ -701,7 +804,8 @@ fn seat_row(
         seat.name.clone()
     };
     let request = PlaceRequest {
-        user_id: seat.user_id,
+        user_id: Some(seat.user_id),
+        login: None,
         account_id: Some(seat.account_id),
     };
     // Where it may go, with their room as the list has it now (read again after a move).

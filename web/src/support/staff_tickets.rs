@@ -1,6 +1,6 @@
 //! The staff's ticket desk, in the admin area's frame: `/admin/tickets` (every ticket,
-//! newest update first, filtered by status and priority in the page's address, a page
-//! at a time from the API) and `/admin/tickets/{id}` (the thread, who opened it and
+//! filtered by status and priority and in the order chosen (newest update, longest
+//! waiting, or priority), all in the page's address, a page at a time from the API) and `/admin/tickets/{id}` (the thread, who opened it and
 //! their account, a reply, which leaves the ticket waiting on the customer, and closing
 //! it after a confirmation). The staff notification email links to the ticket's page;
 //! a role that may only look (billing) reads the API's reason when it tries a change.
@@ -41,16 +41,25 @@ const PRIORITY_CHOICES: [(&str, &str); 5] = [
     ("urgent", "Urgent"),
 ];
 
+/// The orders the API can list tickets in (the first is its default).
+const SORT_CHOICES: [(&str, &str); 3] = [
+    ("", "Newest update first"),
+    ("waiting", "Waiting longest first"),
+    ("priority", "Most urgent first"),
+];
+
 /// The address of one ticket's staff page.
 pub fn staff_ticket_path(id: impl std::fmt::Display) -> String {
     format!("/admin/tickets/{id}")
 }
 
-/// The filters: a status and a priority, each empty for any.
+/// The filters: a status and a priority, each empty for any, and the order (empty: newest
+/// update first).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filters {
     pub status: String,
     pub priority: String,
+    pub sort: String,
 }
 
 impl Filters {
@@ -58,6 +67,7 @@ impl Filters {
         [
             ("status", self.status.trim()),
             ("priority", self.priority.trim()),
+            ("sort", self.sort.trim()),
         ]
         .into_iter()
         .filter(|(_, value)| !value.is_empty())
@@ -109,6 +119,7 @@ struct Desk {
     /// The filters as chosen in the form.
     status: RwSignal<String>,
     priority: RwSignal<String>,
+    sort: RwSignal<String>,
     /// The filters of the tickets shown.
     applied: RwSignal<Filters>,
     page: RwSignal<i64>,
@@ -117,6 +128,7 @@ struct Desk {
     loading: RwSignal<bool>,
     status_error: RwSignal<Option<String>>,
     priority_error: RwSignal<Option<String>>,
+    sort_error: RwSignal<Option<String>>,
     form_error: RwSignal<Option<String>>,
     go: StoredValue<Go, LocalStorage>,
 }
@@ -140,6 +152,7 @@ impl Desk {
                 Ok(found) => {
                     self.status_error.set(None);
                     self.priority_error.set(None);
+                    self.sort_error.set(None);
                     self.applied.set(filters);
                     self.page.set(page);
                     self.list.set(Some(Ok(found)));
@@ -147,9 +160,10 @@ impl Desk {
                 Err(failure) if failure.fields().is_empty() => self.list.set(Some(Err(failure))),
                 Err(failure) => {
                     let (mut inline, summary) =
-                        server_errors(&failure, &[("status", "Status"), ("priority", "Priority")]);
+                        server_errors(&failure, &[("status", "Status"), ("priority", "Priority"), ("sort", "Order")]);
                     self.status_error.set(inline.remove("status"));
                     self.priority_error.set(inline.remove("priority"));
+                    self.sort_error.set(inline.remove("sort"));
                     self.form_error.set(Some(summary));
                     if self.list.with_untracked(Option::is_none) {
                         self.list.set(Some(Ok(AdminTicketPage {
@@ -180,6 +194,7 @@ fn StaffTickets() -> impl IntoView {
         let filters = Filters {
             status: query.get("status").unwrap_or_default(),
             priority: query.get("priority").unwrap_or_default(),
+            sort: query.get("sort").unwrap_or_default(),
         };
         (filters, page)
     });
@@ -187,12 +202,14 @@ fn StaffTickets() -> impl IntoView {
         auth: use_auth(),
         status: RwSignal::new(filters.status.clone()),
         priority: RwSignal::new(filters.priority.clone()),
+        sort: RwSignal::new(filters.sort.clone()),
         applied: RwSignal::new(Filters::default()),
         page: RwSignal::new(1),
         list: RwSignal::new(None),
         loading: RwSignal::new(false),
         status_error: RwSignal::new(None),
         priority_error: RwSignal::new(None),
+        sort_error: RwSignal::new(None),
         form_error: RwSignal::new(None),
         go: StoredValue::new_local(Box::new(move |address: &str| {
             let search = location.search.get_untracked();
@@ -217,6 +234,7 @@ fn StaffTickets() -> impl IntoView {
         let filters = Filters {
             status: desk.status.get_untracked(),
             priority: desk.priority.get_untracked(),
+            sort: desk.sort.get_untracked(),
         };
         desk.read(filters, 1);
     };
@@ -224,7 +242,7 @@ fn StaffTickets() -> impl IntoView {
     view! {
         <header class="account__intro">
             <h1>"Tickets"</h1>
-            <p class="lead">"Customers' questions, newest update first. Reply, and close what is settled."</p>
+            <p class="lead">"Customers' questions, in the order you choose. Reply, and close what is settled."</p>
         </header>
         <section class="card account__card" aria-labelledby="filters-title">
             <h2 id="filters-title" class="account__title">"Filters"</h2>
@@ -246,6 +264,14 @@ fn StaffTickets() -> impl IntoView {
                         choices=&PRIORITY_CHOICES
                         value=desk.priority
                         error=desk.priority_error
+                    />
+                    <Select
+                        id="filter-sort"
+                        name="sort"
+                        label="Order"
+                        choices=&SORT_CHOICES
+                        value=desk.sort
+                        error=desk.sort_error
                     />
                 </div>
                 <div class="account__actions">
@@ -290,7 +316,7 @@ fn tickets_table(tickets: &[AdminTicketSummary]) -> impl IntoView {
     view! {
         <div class="table-scroll" role="region" aria-labelledby="desk-caption" tabindex="0">
             <table class="admin-table admin-table--stack" role="table">
-                <caption id="desk-caption" class="visually-hidden">"Tickets, newest update first"</caption>
+                <caption id="desk-caption" class="visually-hidden">"Tickets, in the order chosen"</caption>
                 <thead role="rowgroup">
                     <tr role="row">
                         {COLUMNS
@@ -702,11 +728,13 @@ mod tests {
         let open = Filters {
             status: "open".into(),
             priority: String::new(),
+            sort: String::new(),
         };
         assert_eq!(open.address(1), "/admin/tickets?status=open");
         let both = Filters {
             status: "waiting_on_customer".into(),
             priority: "urgent".into(),
+            sort: String::new(),
         };
         assert_eq!(
             both.address(3),
@@ -720,8 +748,15 @@ mod tests {
         let urgent = Filters {
             status: String::new(),
             priority: "urgent".into(),
+            sort: String::new(),
         };
         assert_eq!(urgent.page_query(2), "priority=urgent&page=2&per_page=25");
+        let waiting = Filters {
+            sort: "waiting".into(),
+            ..Filters::default()
+        };
+        assert_eq!(waiting.page_query(1), "sort=waiting&page=1&per_page=25");
+        assert_eq!(waiting.address(1), "/admin/tickets?sort=waiting");
         assert_eq!(staff_ticket_path("x"), "/admin/tickets/x");
     }
 }

@@ -76,6 +76,14 @@ pub const STATUSES: [(&str, &str); 7] = [
     ("cancelled", "Cancelled"),
 ];
 
+/// The orders the API can list accounts in (the first is its default).
+pub const SORTS: [(&str, &str); 4] = [
+    ("", "Newest first"),
+    ("oldest", "Oldest first"),
+    ("name", "Name"),
+    ("status", "Status, then name"),
+];
+
 /// An account's status in words; one this page does not know shows as it came.
 pub fn status_label(status: &str) -> &str {
     STATUSES
@@ -85,16 +93,18 @@ pub fn status_label(status: &str) -> &str {
         .map_or(status, |(_, label)| label)
 }
 
-/// The search as typed: words to look for and one status (empty: any).
+/// The search as typed: words to look for, one status (empty: any) and the order
+/// (empty: newest first).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Search {
     pub q: String,
     pub status: String,
+    pub sort: String,
 }
 
 impl Search {
     fn pairs(&self) -> impl Iterator<Item = (&'static str, String)> + '_ {
-        [("q", &self.q), ("status", &self.status)]
+        [("q", &self.q), ("status", &self.status), ("sort", &self.sort)]
             .into_iter()
             .filter(|(_, value)| !value.trim().is_empty())
             .map(|(name, value)| (name, encode_query_value(value.trim())))
@@ -128,7 +138,8 @@ impl Search {
 /// Staff's calls about customers' accounts and people (`403 forbidden_area` when the
 /// staff role may not change them).
 impl AuthorizedApi {
-    /// `GET /api/v1/admin/accounts?{query}`: newest first (`422` on an unknown `status`).
+    /// `GET /api/v1/admin/accounts?{query}`: in the order asked for (`422` on an unknown
+    /// `status` or `sort`).
     pub async fn admin_accounts(&self, query: &str) -> Result<AdminAccountPage, ApiError> {
         let path = format!("/admin/accounts?{query}");
         self.call::<(), _>(Method::GET, &path, None).await
@@ -223,12 +234,14 @@ struct Finder {
     auth: Auth,
     q: RwSignal<String>,
     status: RwSignal<String>,
+    sort: RwSignal<String>,
     /// The search of the accounts shown.
     applied: RwSignal<Search>,
     /// The last page read; `None` before the first answer.
     list: RwSignal<Option<Result<AdminAccountPage, ApiError>>>,
     loading: RwSignal<bool>,
     status_error: RwSignal<Option<String>>,
+    sort_error: RwSignal<Option<String>>,
     form_error: RwSignal<Option<String>>,
     here: StoredValue<Here, LocalStorage>,
     go: StoredValue<Go, LocalStorage>,
@@ -262,8 +275,10 @@ impl Finder {
                     self.list.set(Some(Err(failure)));
                 }
                 Err(failure) => {
-                    let (mut inline, summary) = server_errors(&failure, &[("status", "Status")]);
+                    let (mut inline, summary) =
+                        server_errors(&failure, &[("status", "Status"), ("sort", "Order")]);
                     self.status_error.set(inline.remove("status"));
+                    self.sort_error.set(inline.remove("sort"));
                     self.form_error.set(Some(summary));
                     if self.list.with_untracked(Option::is_none) {
                         self.list.set(Some(Ok(AdminAccountPage {
@@ -292,6 +307,7 @@ fn Accounts() -> impl IntoView {
         let search = Search {
             q: query.get("q").unwrap_or_default(),
             status: query.get("status").unwrap_or_default(),
+            sort: query.get("sort").unwrap_or_default(),
         };
         (search, page)
     });
@@ -299,10 +315,12 @@ fn Accounts() -> impl IntoView {
         auth: use_auth(),
         q: RwSignal::new(search.q.clone()),
         status: RwSignal::new(search.status.clone()),
+        sort: RwSignal::new(search.sort.clone()),
         applied: RwSignal::new(Search::default()),
         list: RwSignal::new(None),
         loading: RwSignal::new(false),
         status_error: RwSignal::new(None),
+        sort_error: RwSignal::new(None),
         form_error: RwSignal::new(None),
         here: StoredValue::new_local(Box::new(move || {
             let (path, search) = (
@@ -331,6 +349,7 @@ fn Accounts() -> impl IntoView {
         let search = Search {
             q: finder.q.get_untracked(),
             status: finder.status.get_untracked(),
+            sort: finder.sort.get_untracked(),
         };
         finder.read(search, 1);
     };
@@ -339,7 +358,7 @@ fn Accounts() -> impl IntoView {
         <header class="account__intro">
             <h1>"Accounts"</h1>
             <p class="lead">
-                "Customers’ accounts, newest first: find one by a name, a member’s email or username, or a Stripe customer id."
+                "Customers’ accounts: find one by a name, a member’s email or username, or a Stripe customer id; list them in the order you choose."
             </p>
         </header>
         <section class="card account__card" aria-labelledby="search-title">
@@ -361,6 +380,14 @@ fn Accounts() -> impl IntoView {
                         choices=&STATUSES
                         value=finder.status
                         error=finder.status_error
+                    />
+                    <Select
+                        id="accounts-sort"
+                        name="sort"
+                        label="Order"
+                        choices=&SORTS
+                        value=finder.sort
+                        error=finder.sort_error
                     />
                 </div>
                 <div class="account__actions">
@@ -405,7 +432,7 @@ fn accounts_table(found: &AdminAccountPage) -> impl IntoView {
     view! {
         <div class="table-scroll" role="region" aria-labelledby="accounts-caption" tabindex="0">
             <table class="admin-table admin-table--stack" role="table">
-                <caption id="accounts-caption" class="visually-hidden">"Accounts found, newest first"</caption>
+                <caption id="accounts-caption" class="visually-hidden">"Accounts found, in the order chosen"</caption>
                 <thead role="rowgroup">
                     <tr role="row">
                         {COLUMNS
@@ -528,11 +555,18 @@ mod tests {
         let search = Search {
             q: " ada@example.org ".into(),
             status: "suspended".into(),
+            sort: String::new(),
         };
         assert_eq!(
             search.page_query(2),
             "q=ada%40example.org&status=suspended&page=2&per_page=25"
         );
+        let by_name = Search {
+            sort: "name".into(),
+            ..Search::default()
+        };
+        assert_eq!(by_name.page_query(1), "sort=name&page=1&per_page=25");
+        assert_eq!(by_name.address(1), "/admin/accounts?sort=name");
         assert_eq!(
             search.address(2),
             "/admin/accounts?q=ada%40example.org&status=suspended&page=2"
