@@ -78,8 +78,15 @@ pub async fn search(
     let page = page.max(1);
     let per_page = per_page.clamp(1, MAX_PER_PAGE);
     let query = query.map(str::trim).filter(|q| !q.is_empty());
-    let (rows, total) =
-        q::search(conn, query, status_filter, sort, per_page, (page - 1) * per_page).await?;
+    let (rows, total) = q::search(
+        conn,
+        query,
+        status_filter,
+        sort,
+        per_page,
+        (page - 1) * per_page,
+    )
+    .await?;
     Ok(AdminAccountPage {
         accounts: views(conn, rows).await?,
         total,

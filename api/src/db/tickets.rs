@@ -153,9 +153,10 @@ pub struct Filter<'a> {
 }
 
 /// The orders staff can list tickets in; each ends with the id, so pages never overlap.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum TicketSort {
     /// Newest update first.
+    #[default]
     Updated,
     /// Oldest update first: who has waited longest.
     Waiting,

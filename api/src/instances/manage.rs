@@ -392,21 +392,25 @@ pub async fn place(
         .map(str::trim)
         .filter(|login| !login.is_empty());
     let user_id = match (request.user_id, login) {
-        (Some(UserId(id)), None) => identity::find_user(conn, id)
-            .await?
-            .ok_or_else(|| {
-                AppError::validation([("user_id".to_owned(), "is not a user".to_owned())])
-            })?
-            .id,
-        (None, Some(login)) => identity::find_user_by_login(conn, login)
-            .await?
-            .ok_or_else(|| {
-                AppError::validation([(
-                    "login".to_owned(),
-                    "matches nobody's email address or username".to_owned(),
-                )])
-            })?
-            .id,
+        (Some(UserId(id)), None) => {
+            identity::find_user(conn, id)
+                .await?
+                .ok_or_else(|| {
+                    AppError::validation([("user_id".to_owned(), "is not a user".to_owned())])
+                })?
+                .id
+        }
+        (None, Some(login)) => {
+            identity::find_user_by_login(conn, login)
+                .await?
+                .ok_or_else(|| {
+                    AppError::validation([(
+                        "login".to_owned(),
+                        "matches nobody's email address or username".to_owned(),
+                    )])
+                })?
+                .id
+        }
         _ => {
             return Err(AppError::validation([(
                 "login".to_owned(),

@@ -64,7 +64,12 @@ async fn staff_search_accounts_and_read_everything_about_one() {
             .collect()
     };
     let (_, newest) = app
-        .call(Method::GET, "/api/v1/admin/accounts?q=example.org", &staff, None)
+        .call(
+            Method::GET,
+            "/api/v1/admin/accounts?q=example.org",
+            &staff,
+            None,
+        )
         .await;
     assert_eq!(
         names(&newest),

@@ -341,7 +341,11 @@ async fn room_resumes_waiting_orders_and_the_dashboard_links_to_the_instance() {
             Some(json!({"login": "ADA@example.org"})),
         )
         .await;
-    assert_eq!((status, kept["outcome"].clone()), (200, json!("kept")), "{kept}");
+    assert_eq!(
+        (status, kept["outcome"].clone()),
+        (200, json!("kept")),
+        "{kept}"
+    );
     assert_eq!(kept["user_id"], json!(ada));
     for body in [
         json!({"login": "nobody@example.org"}),

@@ -703,6 +703,7 @@ fn PlaceSomeone(
     let login_id = format!("place-login-{id}");
     let account_id = format!("place-account-{id}");
     let title_id = format!("place-title-{id}");
+    let labelled_by = title_id.clone();
     let focus_login = login_id.clone();
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
@@ -721,7 +722,9 @@ fn PlaceSomeone(
             _ if paying.is_empty() => None,
             Ok(uuid) => Some(gatehouse_shared::ids::AccountId(uuid)),
             Err(_) => {
-                account_error.set(Some("Enter an account id (from the account’s page), or leave it empty.".into()));
+                account_error.set(Some(
+                    "Enter an account id (from the account’s page), or leave it empty.".into(),
+                ));
                 return;
             }
         };
@@ -745,13 +748,20 @@ fn PlaceSomeone(
                     login.set(String::new());
                     account.set(String::new());
                     let here = untrack(|| page.instance(id)).map(|i| i.name);
-                    status.set(Some(format!("{who} has a seat on {}.", here.unwrap_or_default())));
+                    status.set(Some(format!(
+                        "{who} has a seat on {}.",
+                        here.unwrap_or_default()
+                    )));
                     page.moved.update(|n| *n += 1);
                 }
                 Err(failure) => {
                     let (mut inline, summary) = server_errors(
                         &failure,
-                        &[("login", "Person"), ("user_id", "Person"), ("account_id", "Paying account")],
+                        &[
+                            ("login", "Person"),
+                            ("user_id", "Person"),
+                            ("account_id", "Paying account"),
+                        ],
                     );
                     login_error.set(inline.remove("login").or_else(|| inline.remove("user_id")));
                     account_error.set(inline.remove("account_id"));
@@ -761,7 +771,7 @@ fn PlaceSomeone(
         });
     };
     view! {
-        <form class="form instance__place" aria-labelledby=title_id.clone() novalidate on:submit=on_submit>
+        <form class="form instance__place" aria-labelledby=labelled_by novalidate on:submit=on_submit>
             <h4 class="instance__place-title" id=title_id>"Place someone on "{name}</h4>
             <FormError message=form_error.into() />
             <div class="audit__fields">

@@ -159,8 +159,14 @@ impl Desk {
                 }
                 Err(failure) if failure.fields().is_empty() => self.list.set(Some(Err(failure))),
                 Err(failure) => {
-                    let (mut inline, summary) =
-                        server_errors(&failure, &[("status", "Status"), ("priority", "Priority"), ("sort", "Order")]);
+                    let (mut inline, summary) = server_errors(
+                        &failure,
+                        &[
+                            ("status", "Status"),
+                            ("priority", "Priority"),
+                            ("sort", "Order"),
+                        ],
+                    );
                     self.status_error.set(inline.remove("status"));
                     self.priority_error.set(inline.remove("priority"));
                     self.sort_error.set(inline.remove("sort"));

@@ -104,10 +104,14 @@ pub struct Search {
 
 impl Search {
     fn pairs(&self) -> impl Iterator<Item = (&'static str, String)> + '_ {
-        [("q", &self.q), ("status", &self.status), ("sort", &self.sort)]
-            .into_iter()
-            .filter(|(_, value)| !value.trim().is_empty())
-            .map(|(name, value)| (name, encode_query_value(value.trim())))
+        [
+            ("q", &self.q),
+            ("status", &self.status),
+            ("sort", &self.sort),
+        ]
+        .into_iter()
+        .filter(|(_, value)| !value.trim().is_empty())
+        .map(|(name, value)| (name, encode_query_value(value.trim())))
     }
 
     /// The query string of one page of the search, for the API.
