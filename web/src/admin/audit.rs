@@ -11,6 +11,7 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 
+use super::pager::{position, Pager};
 use super::{time_text, AdminPage, ExportCsv, InputField, LoadError};
 use crate::api::ApiError;
 use crate::auth::{use_auth, Auth};
@@ -159,14 +160,6 @@ fn days_in_month(year: u32, month: u32) -> u32 {
         4 | 6 | 9 | 11 => 30,
         _ => 31,
     }
-}
-
-/// How many pages `total` records fill (at least one, so "page 1 of 1" when empty).
-pub fn page_count(total: i64, per_page: i64) -> i64 {
-    if per_page <= 0 {
-        return 1;
-    }
-    ((total + per_page - 1) / per_page).max(1)
 }
 
 /// A JSON value as indented text; "—" when there is none (before a creation, say).
@@ -393,7 +386,22 @@ fn AuditLog() -> impl IntoView {
                 .into_any(),
                 Some(Ok(found)) => records_table(found).into_any(),
             })}
-            <Pager log />
+            <Pager
+                shown=Signal::derive(move || {
+                    log.list.with(|list| match list {
+                        Some(Ok(found)) => Some(position(found.page, found.per_page, found.total)),
+                        _ => None,
+                    })
+                })
+                label="Audit log pages"
+                noun=("record", "records")
+                loading=log.loading
+                go=move |page| {
+                    log.status.set(None);
+                    log.read(log.applied.get_untracked(), page);
+                    focus_id("records-title");
+                }
+            />
         </section>
     }
 }
@@ -531,56 +539,6 @@ fn record_rows(record: &AuditRecord) -> impl IntoView {
     }
 }
 
-/// Previous and next page, where the log is and how much it holds.
-#[component]
-fn Pager(log: Log) -> impl IntoView {
-    let shown = Memo::new(move |_| {
-        log.list.with(|list| match list {
-            Some(Ok(found)) => Some((
-                found.page,
-                page_count(found.total, found.per_page),
-                found.total,
-            )),
-            _ => None,
-        })
-    });
-    let go = move |page: i64| {
-        log.status.set(None);
-        log.read(log.applied.get_untracked(), page);
-        focus_id("records-title");
-    };
-    move || {
-        shown.get().map(|(page, pages, total)| {
-            view! {
-                <nav class="pager" aria-label="Audit log pages">
-                    <button
-                        class="button button--secondary button--small"
-                        type="button"
-                        disabled=move || { page <= 1 || log.loading.get() }
-                        on:click=move |_| go(page - 1)
-                    >
-                        "Previous"
-                        <span class="visually-hidden">" page"</span>
-                    </button>
-                    <p class="pager__where" aria-live="polite">
-                        "Page "{page}" of "{pages}" · "{total}
-                        {if total == 1 { " record" } else { " records" }}
-                    </p>
-                    <button
-                        class="button button--secondary button--small"
-                        type="button"
-                        // Braced: a bare `>` would end the tag.
-                        disabled=move || { page >= pages || log.loading.get() }
-                        on:click=move |_| go(page + 1)
-                    >
-                        "Next"
-                        <span class="visually-hidden">" page"</span>
-                    </button>
-                </nav>
-            }
-        })
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -633,9 +591,6 @@ mod tests {
 
     #[test]
     fn pages_are_counted_and_json_is_pretty() {
-        assert_eq!(page_count(0, 25), 1);
-        assert_eq!(page_count(25, 25), 1);
-        assert_eq!(page_count(26, 25), 2);
         assert_eq!(pretty(None), "—");
         assert_eq!(
             pretty(Some(&serde_json::json!({"hard_cap": 25}))),

@@ -21,6 +21,7 @@ pub mod audit;
 pub mod catalog;
 pub mod instances;
 pub mod overview;
+pub mod pager;
 pub mod waitlist;
 pub mod webhooks;
 

@@ -13,7 +13,7 @@ use leptos_router::hooks::{use_location, use_navigate, use_params_map, use_query
 use leptos_router::NavigateOptions;
 
 use super::thread::{priority_text, status_tag, ReplyForm, Thread};
-use crate::admin::audit::page_count;
+use crate::admin::pager::{position, Pager};
 use crate::admin::{time_text, AdminPage, LoadError};
 use crate::api::ApiError;
 use crate::auth::{use_auth, Auth};
@@ -309,7 +309,21 @@ fn StaffTickets() -> impl IntoView {
                 .into_any(),
                 Some(Ok(found)) => tickets_table(&found.tickets).into_any(),
             })}
-            <Pager desk />
+            <Pager
+                shown=Signal::derive(move || {
+                    desk.list.with(|list| match list {
+                        Some(Ok(found)) => Some(position(found.page, found.per_page, found.total)),
+                        _ => None,
+                    })
+                })
+                label="Ticket pages"
+                noun=("ticket", "tickets")
+                loading=desk.loading
+                go=move |page| {
+                    desk.read(desk.applied.get_untracked(), page);
+                    focus_id("tickets-title");
+                }
+            />
         </section>
     }
 }
@@ -361,55 +375,6 @@ fn tickets_table(tickets: &[AdminTicketSummary]) -> impl IntoView {
     }
 }
 
-/// Previous and next page, where the list is and how many tickets match.
-#[component]
-fn Pager(desk: Desk) -> impl IntoView {
-    let shown = Memo::new(move |_| {
-        desk.list.with(|list| match list {
-            Some(Ok(found)) => Some((
-                found.page,
-                page_count(found.total, found.per_page),
-                found.total,
-            )),
-            _ => None,
-        })
-    });
-    let go = move |page: i64| {
-        desk.read(desk.applied.get_untracked(), page);
-        focus_id("tickets-title");
-    };
-    move || {
-        shown.get().map(|(page, pages, total)| {
-            view! {
-                <nav class="pager" aria-label="Ticket pages">
-                    <button
-                        class="button button--secondary button--small"
-                        type="button"
-                        disabled=move || { page <= 1 || desk.loading.get() }
-                        on:click=move |_| go(page - 1)
-                    >
-                        "Previous"
-                        <span class="visually-hidden">" page"</span>
-                    </button>
-                    <p class="pager__where" aria-live="polite">
-                        "Page "{page}" of "{pages}" · "{total}
-                        {if total == 1 { " ticket" } else { " tickets" }}
-                    </p>
-                    <button
-                        class="button button--secondary button--small"
-                        type="button"
-                        // Braced: a bare `>` would end the tag.
-                        disabled=move || { page >= pages || desk.loading.get() }
-                        on:click=move |_| go(page + 1)
-                    >
-                        "Next"
-                        <span class="visually-hidden">" page"</span>
-                    </button>
-                </nav>
-            }
-        })
-    }
-}
 
 #[component]
 pub fn StaffTicketRoute() -> impl IntoView {

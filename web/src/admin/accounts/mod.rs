@@ -26,7 +26,7 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 
-use crate::admin::audit::page_count;
+use crate::admin::pager::{position, Pager};
 use crate::admin::{time_text, AdminPage, InputField, LoadError};
 use crate::api::{ApiError, AuthorizedApi};
 use crate::auth::{use_auth, Auth};
@@ -423,7 +423,21 @@ fn Accounts() -> impl IntoView {
                 .into_any(),
                 Some(Ok(found)) => accounts_table(found).into_any(),
             })}
-            <Pager finder />
+            <Pager
+                shown=Signal::derive(move || {
+                    finder.list.with(|list| match list {
+                        Some(Ok(found)) => Some(position(found.page, found.per_page, found.total)),
+                        _ => None,
+                    })
+                })
+                label="Account pages"
+                noun=("account", "accounts")
+                loading=finder.loading
+                go=move |page| {
+                    finder.read(finder.applied.get_untracked(), page);
+                    focus_id("accounts-title");
+                }
+            />
         </section>
     }
 }
@@ -490,55 +504,6 @@ pub fn StatusTags(account: AdminAccount) -> impl IntoView {
     }
 }
 
-/// Previous and next page, where the list is and how many accounts match.
-#[component]
-fn Pager(finder: Finder) -> impl IntoView {
-    let shown = Memo::new(move |_| {
-        finder.list.with(|list| match list {
-            Some(Ok(found)) => Some((
-                found.page,
-                page_count(found.total, found.per_page),
-                found.total,
-            )),
-            _ => None,
-        })
-    });
-    let go = move |page: i64| {
-        finder.read(finder.applied.get_untracked(), page);
-        focus_id("accounts-title");
-    };
-    move || {
-        shown.get().map(|(page, pages, total)| {
-            view! {
-                <nav class="pager" aria-label="Account pages">
-                    <button
-                        class="button button--secondary button--small"
-                        type="button"
-                        disabled=move || { page <= 1 || finder.loading.get() }
-                        on:click=move |_| go(page - 1)
-                    >
-                        "Previous"
-                        <span class="visually-hidden">" page"</span>
-                    </button>
-                    <p class="pager__where" aria-live="polite">
-                        "Page "{page}" of "{pages}" · "{total}
-                        {if total == 1 { " account" } else { " accounts" }}
-                    </p>
-                    <button
-                        class="button button--secondary button--small"
-                        type="button"
-                        // Braced: a bare `>` would end the tag.
-                        disabled=move || { page >= pages || finder.loading.get() }
-                        on:click=move |_| go(page + 1)
-                    >
-                        "Next"
-                        <span class="visually-hidden">" page"</span>
-                    </button>
-                </nav>
-            }
-        })
-    }
-}
 
 #[cfg(test)]
 mod tests {
