@@ -197,8 +197,8 @@ browserTest('staff move a customer’s seat, drain an instance to zero and disca
   const phoneItem = phone
     .getByRole('region', { name: 'Product team' })
     .getByRole('listitem')
-    .filter({ has: phone.getByRole('heading', { name: from, exact: true }) });
-  await phoneItem.getByRole('button', { name: new RegExp(`^Seats \\(\\d+\\) on ${from}$`) }).click();
+    .filter({ has: phone.getByRole('heading', { name: target, exact: true }) });
+  await phoneItem.getByRole('button', { name: new RegExp(`^Seats \\(\\d+\\) on ${target}$`) }).click();
   await visible(phoneItem.getByRole('row').filter({ hasText: customer.email }));
   await assertNoHorizontalScroll(phone);
   await session.screenshot(phone, 'phone-seats');

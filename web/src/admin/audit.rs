@@ -539,7 +539,6 @@ fn record_rows(record: &AuditRecord) -> impl IntoView {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

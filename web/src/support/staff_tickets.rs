@@ -375,7 +375,6 @@ fn tickets_table(tickets: &[AdminTicketSummary]) -> impl IntoView {
     }
 }
 
-
 #[component]
 pub fn StaffTicketRoute() -> impl IntoView {
     view! {

@@ -504,7 +504,6 @@ pub fn StatusTags(account: AdminAccount) -> impl IntoView {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
