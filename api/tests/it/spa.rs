@@ -19,71 +19,34 @@ fn built_spa() -> PathBuf {
     .unwrap();
     std::fs::write(dir.join("robots.txt"), "User-agent: *").unwrap();
     std::fs::write(dir.join(".env"), "SECRET=1").unwrap();
-    // The onboarding bundle: its own shell and assets under `onboarding/`.
-    let onboarding = dir.join("onboarding");
-    std::fs::create_dir_all(&onboarding).unwrap();
+    // Every other bundle: its own shell in the subdirectory named after it (the paths
+    // it owns are in `gatehouse_shared::spa::BUNDLES`), titled so tests can tell them apart.
+    for (bundle, title) in [
+        ("onboarding", "Welcome · Gatehouse"),
+        ("home", "Home"),
+        ("team", "Team · Gatehouse"),
+        ("admin", "Admin · Gatehouse"),
+        ("support", "Support · Gatehouse"),
+        ("accounts", "Accounts · Gatehouse"),
+        ("catalog", "Catalog · Gatehouse"),
+    ] {
+        std::fs::create_dir_all(dir.join(bundle)).unwrap();
+        std::fs::write(
+            dir.join(bundle).join("index.html"),
+            format!("<!doctype html><title>{title}</title>"),
+        )
+        .unwrap();
+    }
+    // Assets live beside the shells; hidden files are never served.
     std::fs::write(
-        onboarding.join("index.html"),
-        "<!doctype html><title>Welcome · Gatehouse</title>",
-    )
-    .unwrap();
-    std::fs::write(
-        onboarding.join("gatehouse-onboarding-fedcba9876543210_bg.wasm"),
+        dir.join("onboarding/gatehouse-onboarding-fedcba9876543210_bg.wasm"),
         b"\0asm\x01\0\0\0",
     )
     .unwrap();
-    std::fs::write(onboarding.join(".secret"), "SECRET=1").unwrap();
-    // The signed-in home: its shell under `home/`, for `/dashboard` and `/billing`.
-    let home = dir.join("home");
-    std::fs::create_dir_all(&home).unwrap();
+    std::fs::write(dir.join("onboarding/.secret"), "SECRET=1").unwrap();
     std::fs::write(
-        home.join("index.html"),
-        "<!doctype html><title>Home</title>",
-    )
-    .unwrap();
-    // Teams: its shell under `team/`, for `/team` and `/invitations`.
-    let team = dir.join("team");
-    std::fs::create_dir_all(&team).unwrap();
-    std::fs::write(
-        team.join("index.html"),
-        "<!doctype html><title>Team · Gatehouse</title>",
-    )
-    .unwrap();
-    // The admin area: its shell and assets under `admin/`, the segment it owns.
-    let admin = dir.join("admin");
-    std::fs::create_dir_all(&admin).unwrap();
-    std::fs::write(
-        admin.join("index.html"),
-        "<!doctype html><title>Admin · Gatehouse</title>",
-    )
-    .unwrap();
-    std::fs::write(
-        admin.join("gatehouse-admin-0123456789abcdef_bg.wasm"),
+        dir.join("admin/gatehouse-admin-0123456789abcdef_bg.wasm"),
         b"\0asm\x01\0\0\0",
-    )
-    .unwrap();
-    // Support: customers' tickets, and staff's under a prefix of the admin area.
-    let support = dir.join("support");
-    std::fs::create_dir_all(&support).unwrap();
-    std::fs::write(
-        support.join("index.html"),
-        "<!doctype html><title>Support · Gatehouse</title>",
-    )
-    .unwrap();
-    // Accounts: one two-segment prefix of the admin area.
-    let accounts = dir.join("accounts");
-    std::fs::create_dir_all(&accounts).unwrap();
-    std::fs::write(
-        accounts.join("index.html"),
-        "<!doctype html><title>Accounts · Gatehouse</title>",
-    )
-    .unwrap();
-    // The catalog: two two-segment prefixes of the admin area.
-    let catalog = dir.join("catalog");
-    std::fs::create_dir_all(&catalog).unwrap();
-    std::fs::write(
-        catalog.join("index.html"),
-        "<!doctype html><title>Catalog · Gatehouse</title>",
     )
     .unwrap();
     dir
