@@ -138,21 +138,27 @@ async fn staff_search_accounts_and_read_everything_about_one() {
     assert_eq!(status, 404);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_staff_suspension_holds_until_staff_reactivate() {
-    let app = app_with_priced_catalog().await;
-    let staff = app.staff_session().await;
+/// Ada, whose account Stripe says pays for Team (`sub_1`, active): her account's id.
+async fn paying_ada(app: &TestApp) -> uuid::Uuid {
     let (_, ada) = app.create_user("ada@example.org", "ada").await;
     let mut conn = app.db.pool().get().await.unwrap();
-    let settings = gatehouse::billing::subscriptions::BillingSettings::default();
     gatehouse::billing::subscriptions::apply_subscription(
         &mut conn,
-        &settings,
+        &gatehouse::billing::subscriptions::BillingSettings::default(),
         &snapshot(Some(ada), "active"),
         Utc::now(),
     )
     .await
     .unwrap();
+    ada
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_staff_suspension_holds_until_staff_reactivate() {
+    let app = app_with_priced_catalog().await;
+    let staff = app.staff_session().await;
+    let ada = paying_ada(&app).await;
+    let mut conn = app.db.pool().get().await.unwrap();
     let (token, _) = app.sign_in("ada").await;
     let (_, key) = app
         .call(
@@ -217,7 +223,7 @@ async fn a_staff_suspension_holds_until_staff_reactivate() {
     renewed.current_period_end = Some(Utc::now() + chrono::Duration::days(60));
     gatehouse::billing::subscriptions::apply_subscription(
         &mut conn,
-        &settings,
+        &gatehouse::billing::subscriptions::BillingSettings::default(),
         &renewed,
         Utc::now(),
     )
@@ -454,17 +460,8 @@ async fn staff_view_an_account_as_its_owner_read_only() {
 async fn a_resync_reads_the_subscriptions_again_and_settles_the_status_unless_held() {
     let app = app_with_priced_catalog().await;
     let staff = app.staff_session().await;
-    let (_, ada) = app.create_user("ada@example.org", "ada").await;
+    let ada = paying_ada(&app).await;
     let mut conn = app.db.pool().get().await.unwrap();
-    let settings = gatehouse::billing::subscriptions::BillingSettings::default();
-    gatehouse::billing::subscriptions::apply_subscription(
-        &mut conn,
-        &settings,
-        &snapshot(Some(ada), "active"),
-        Utc::now(),
-    )
-    .await
-    .unwrap();
     // The status drifted from what billing says (a hand edit, a lost update).
     diesel_async::RunQueryDsl::execute(
         diesel::sql_query("UPDATE accounts SET status = 'past_due' WHERE id = $1")
