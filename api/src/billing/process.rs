@@ -45,19 +45,20 @@ impl Job for ProcessStripeSubject {
     }
 
     async fn run(self, ctx: JobContext) -> anyhow::Result<()> {
-        let mut conn = ctx.pool.get().await?;
-        let events = q::pending_for_subject(&mut conn, &self.subject).await?;
+        // No connection is held while Stripe is asked (a slow Stripe would pin it).
+        let events = {
+            let mut conn = ctx.pool.get().await?;
+            q::pending_for_subject(&mut conn, &self.subject).await?
+        };
         // Without events (a sweep's re-read) a subscription is still read again.
         if events.is_empty() && !self.subject.starts_with("sub_") {
             return Ok(());
         }
         let result = process(&ctx, &self.subject, &events).await;
-        match &result {
-            Ok(()) => {}
-            Err(err) => {
-                let ids: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
-                q::mark_failed(&mut conn, &ids, &format!("{err:#}")).await?;
-            }
+        if let Err(err) = &result {
+            let ids: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
+            let mut conn = ctx.pool.get().await?;
+            q::mark_failed(&mut conn, &ids, &format!("{err:#}")).await?;
         }
         result
     }
@@ -69,18 +70,13 @@ async fn process(ctx: &JobContext, subject: &str, events: &[StripeEventRow]) -> 
             anyhow::anyhow!("Stripe is not configured (GATEHOUSE_STRIPE_SECRET_KEY)")
         })?;
     let settings = &ctx.services.billing;
-    let mut conn = ctx.pool.get().await?;
-    let now = Utc::now();
-    if subject.starts_with("sub_") {
-        let snapshot = stripe.subscription(subject).await?;
-        let applied = apply_subscription(&mut conn, settings, &snapshot, now).await?;
-        if applied == Applied::UnknownCustomer {
-            tracing::warn!(
-                stripe.subscription = subject,
-                "a subscription of a customer no account has"
-            );
-        }
-    }
+    // Everything is read from Stripe first, and only then is a connection taken to
+    // apply it: a slow Stripe never holds a pooled connection.
+    let subscription = if subject.starts_with("sub_") {
+        Some(stripe.subscription(subject).await?)
+    } else {
+        None
+    };
     // Invoices named by the events (for the ledger), each read as it is now.
     let mut invoices: Vec<&str> = events
         .iter()
@@ -89,9 +85,23 @@ async fn process(ctx: &JobContext, subject: &str, events: &[StripeEventRow]) -> 
         .collect();
     invoices.sort_unstable();
     invoices.dedup();
+    let mut invoice_snapshots = Vec::with_capacity(invoices.len());
     for invoice in invoices {
-        let snapshot = stripe.invoice(invoice).await?;
-        apply_invoice(&mut conn, &snapshot).await?;
+        invoice_snapshots.push(stripe.invoice(invoice).await?);
+    }
+    let mut conn = ctx.pool.get().await?;
+    let now = Utc::now();
+    if let Some(snapshot) = &subscription {
+        let applied = apply_subscription(&mut conn, settings, snapshot, now).await?;
+        if applied == Applied::UnknownCustomer {
+            tracing::warn!(
+                stripe.subscription = subject,
+                "a subscription of a customer no account has"
+            );
+        }
+    }
+    for snapshot in &invoice_snapshots {
+        apply_invoice(&mut conn, snapshot).await?;
     }
     let trial_ending = events
         .iter()

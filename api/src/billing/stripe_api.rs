@@ -35,6 +35,8 @@ use super::subscriptions::{InvoiceSnapshot, ItemSnapshot, SubscriptionSnapshot};
 /// Attempts per call (the first and two retries).
 const ATTEMPTS: u32 = 3;
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+/// How long one attempt may take unless [`StripeApi::with_timeout`] says otherwise.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A catalog price to create at Stripe.
 pub struct NewStripePrice<'a> {
@@ -68,6 +70,8 @@ pub struct Checkout<'a> {
 #[derive(Clone)]
 pub struct StripeApi {
     client: Client,
+    /// Per attempt: a call takes at most [`ATTEMPTS`] times this plus the backoffs.
+    timeout: Duration,
 }
 
 impl std::fmt::Debug for StripeApi {
@@ -95,9 +99,18 @@ impl StripeApi {
     pub fn new(secret_key: &SecretString, api_base: &url::Url) -> anyhow::Result<Self> {
         let client = ClientBuilder::new(secret_key.expose_secret())
             .url(api_base.as_str())
-            .timeout(Duration::from_secs(10))
+            .timeout(ATTEMPT_TIMEOUT)
             .build()?;
-        Ok(Self { client })
+        Ok(Self {
+            client,
+            timeout: ATTEMPT_TIMEOUT,
+        })
+    }
+
+    /// Gives every attempt `timeout` instead of 10 s (tests of a slow Stripe).
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
     }
 
     /// Sends `request`, again after a backoff when the failure is transient.
@@ -125,7 +138,7 @@ impl StripeApi {
         let mut backoff = FIRST_BACKOFF;
         let mut attempt = 1;
         loop {
-            let mut customized = request.customize();
+            let mut customized = request.customize().timeout(self.timeout);
             if let Some(key) = &key {
                 customized = customized.request_strategy(RequestStrategy::Idempotent(key.clone()));
             }

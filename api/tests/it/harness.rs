@@ -174,6 +174,7 @@ impl TestDb {
 #[derive(Default)]
 pub struct TestAppBuilder {
     redis: bool,
+    redis_at: Option<String>,
     metrics_token: Option<String>,
     web_dir: Option<PathBuf>,
     extra_routes: Option<ExtraRoutes>,
@@ -204,6 +205,12 @@ impl TestAppBuilder {
 
     pub fn with_redis(mut self) -> Self {
         self.redis = true;
+        self
+    }
+
+    /// Redis at `url` (a server of the test's own), with a 2 s pool timeout.
+    pub fn redis_at(mut self, url: &str) -> Self {
+        self.redis_at = Some(url.to_owned());
         self
     }
 
@@ -311,6 +318,8 @@ impl TestAppBuilder {
                 )
                 .unwrap(),
             )
+        } else if let Some(url) = self.redis_at {
+            Some(build_redis_pool(&SecretString::from(url), Duration::from_secs(2)).unwrap())
         } else if self.redis {
             Some(
                 build_redis_pool(&SecretString::from(redis_url()), Duration::from_secs(5)).unwrap(),

@@ -23,6 +23,8 @@ mod credits;
 mod docs;
 mod errors;
 mod faults;
+mod faults_redis;
+mod faults_stripe;
 mod health;
 mod instances;
 mod isolation;
