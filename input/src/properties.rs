@@ -23,9 +23,12 @@ use crate::redirect::{app_url, safe_next};
 use crate::signature::{sign, verify, SignatureError, TOLERANCE_SECS};
 use crate::web_path::{percent_decode, safe_relative};
 
+/// A property over one input; it panics when the property does not hold.
+pub type Property = fn(&[u8]);
+
 /// Every fuzz target: its name (the file in `fuzz/fuzz_targets/`, the corpus directory)
 /// and its property.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Property)] = &[
     ("webhook_signature", webhook_signature),
     ("json_body", json_body),
     ("web_path", web_path),

@@ -147,7 +147,7 @@ fn cmd_test(root: &Path) -> Result<(), String> {
         "warnings",
     ])?;
     services::drop_test_databases()?;
-    step("cargo test (unit, integration, OpenAPI and schema drift)");
+    step("cargo test (unit, integration, fuzz corpus replay, OpenAPI and schema drift)");
     cargo(&["test", "--workspace"])?;
     build_bundles(root, None)?;
     e2e(root, &[])?;
