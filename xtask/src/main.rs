@@ -1,6 +1,7 @@
 //! Developer commands. `cargo xtask run` starts Gatehouse on a fresh machine;
 //! `cargo xtask test` runs every check CI runs. Both install what they need, idempotently.
 
+mod fuzz;
 mod services;
 mod tools;
 mod util;
@@ -24,6 +25,9 @@ commands:
   hostile   Schemathesis from the OpenAPI document against a seeded server: two tenants
             (no 5xx, no cross-tenant read) and staff (no 5xx)
   bench     run every benchmark (release build) and print each figure beside its target
+  fuzz      every cargo-fuzz target of fuzz/ for a while each (`fuzz 60`: seconds per
+            target, default 30; nightly and cargo-fuzz installed when missing); a failing
+            input is left in fuzz/artifacts/<target>/
 
 GATEHOUSE_SPA_BUNDLES=admin,support (with spa or e2e): build only those bundles and keep
 the others as an earlier build left them in web/dist (for quick rounds while developing;
@@ -40,6 +44,7 @@ fn main() -> ExitCode {
         Some("openapi") => cmd_openapi(&root),
         Some("schema") => cmd_schema(&root),
         Some("bench") => cmd_bench(&root),
+        Some("fuzz") => fuzz::cmd_fuzz(&root, &args[1..]),
         Some("spa") => tools::ensure_spa_tools(&root).and_then(|()| build_spa(&root)),
         Some("e2e") => cmd_e2e(&root, &args[1..]),
         Some("hostile") => services::ensure_postgres().and_then(|()| hostile(&root)),
@@ -142,7 +147,7 @@ fn cmd_test(root: &Path) -> Result<(), String> {
         "warnings",
     ])?;
     services::drop_test_databases()?;
-    step("cargo test (unit, integration, OpenAPI and schema drift)");
+    step("cargo test (unit, integration, fuzz corpus replay, OpenAPI and schema drift)");
     cargo(&["test", "--workspace"])?;
     build_bundles(root, None)?;
     e2e(root, &[])?;

@@ -8,7 +8,7 @@ const TRUNK_VERSION: &str = "0.21.14";
 const DIESEL_CLI_VERSION: &str = "2.3.14";
 
 /// Builds tools with a fast release profile: they run seconds, compiling them is minutes.
-fn cargo_install(args: &[&str]) -> Result<(), String> {
+pub fn cargo_install(args: &[&str]) -> Result<(), String> {
     Cmd::new("cargo")
         .arg("install")
         .args(args)

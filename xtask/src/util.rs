@@ -103,6 +103,39 @@ impl Cmd {
         }
     }
 
+    /// Runs to completion with stderr streaming through and also returned (for the
+    /// figures a tool prints there).
+    pub fn run_keeping_stderr(mut self) -> (Result<(), String>, String) {
+        use std::io::BufRead;
+        let mut child = match self.command.stderr(Stdio::piped()).spawn() {
+            Ok(child) => child,
+            Err(err) => {
+                return (
+                    Err(format!("cannot start `{}`: {err}", self.shown)),
+                    String::new(),
+                )
+            }
+        };
+        let mut kept = String::new();
+        if let Some(stderr) = child.stderr.take() {
+            for line in std::io::BufReader::new(stderr)
+                .split(b'\n')
+                .map_while(Result::ok)
+            {
+                let line = String::from_utf8_lossy(&line);
+                eprintln!("{line}");
+                kept.push_str(&line);
+                kept.push('\n');
+            }
+        }
+        let result = match child.wait() {
+            Ok(status) if status.success() => Ok(()),
+            Ok(status) => Err(format!("`{}` failed ({status})", self.shown)),
+            Err(err) => Err(format!("`{}`: {err}", self.shown)),
+        };
+        (result, kept)
+    }
+
     /// Runs quietly; true when it exits 0.
     pub fn succeeds(mut self) -> bool {
         self.command

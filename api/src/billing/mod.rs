@@ -6,7 +6,8 @@ pub mod checkout;
 pub mod inbox;
 pub mod overview;
 pub mod process;
-pub mod signature;
+/// Stripe's webhook signatures (`gatehouse_input`: pure, fuzzed in `fuzz/`).
+pub use gatehouse_input::signature;
 pub mod stripe_api;
 pub mod subscriptions;
 pub mod sweep;

@@ -1,17 +1,17 @@
 //! Text with the NUL character. PostgreSQL cannot store it (`text` and `jsonb` refuse
 //! `0x00`), so no input may carry one: a request that did would fail deep inside a query
-//! as a 500. JSON bodies are checked by [`super::json::decode`] ([`nul_path`]); the path
-//! and the query string by [`reject`], before any handler runs: a NUL in the path names
-//! no resource (404), one in the query string is a 422 naming the parameter.
+//! as a 500. JSON bodies are checked by [`super::json::decode`] ([`nul_path`], pure and
+//! fuzzed, in `gatehouse_input`); the path and the query string by [`reject`], before any
+//! handler runs: a NUL in the path names no resource (404), one in the query string is a
+//! 422 naming the parameter.
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 
-use crate::error::AppError;
+pub use gatehouse_input::nul::{nul_path, MESSAGE};
 
-/// What every field with a NUL is told.
-pub const MESSAGE: &str = "must not contain the NUL character";
+use crate::error::AppError;
 
 /// Middleware: refuses a path or query string that decodes to a NUL character.
 pub async fn reject(
@@ -32,67 +32,4 @@ pub async fn reject(
     next.call(req)
         .await
         .map(ServiceResponse::map_into_boxed_body)
-}
-
-/// The path (`add_ons[1].price_id`, `body` for the whole) of the first string in `value`
-/// holding a NUL character, if any.
-pub fn nul_path(value: &serde_json::Value) -> Option<String> {
-    fn walk(value: &serde_json::Value, path: &mut String) -> bool {
-        match value {
-            serde_json::Value::String(text) => text.contains('\0'),
-            serde_json::Value::Array(items) => items.iter().enumerate().any(|(index, item)| {
-                let len = path.len();
-                path.push_str(&format!("[{index}]"));
-                let found = walk(item, path);
-                if !found {
-                    path.truncate(len);
-                }
-                found
-            }),
-            serde_json::Value::Object(fields) => fields.iter().any(|(key, item)| {
-                let len = path.len();
-                if !path.is_empty() {
-                    path.push('.');
-                }
-                path.push_str(&key.replace('\0', ""));
-                let found = key.contains('\0') || walk(item, path);
-                if !found {
-                    path.truncate(len);
-                }
-                found
-            }),
-            _ => false,
-        }
-    }
-    let mut path = String::new();
-    walk(value, &mut path).then(|| {
-        if path.is_empty() {
-            "body".to_owned()
-        } else {
-            path
-        }
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn the_first_string_with_a_nul_is_named_by_its_path() {
-        assert_eq!(nul_path(&json!({"name": "Ada"})), None);
-        assert_eq!(
-            nul_path(&json!({"name": "A\u{0}da"})).as_deref(),
-            Some("name")
-        );
-        assert_eq!(
-            nul_path(&json!({"add_ons": [{"price_id": "p"}, {"price_id": "\u{0}"}]})).as_deref(),
-            Some("add_ons[1].price_id")
-        );
-        assert_eq!(nul_path(&json!("\u{0}")).as_deref(), Some("body"));
-        assert_eq!(nul_path(&json!({"a\u{0}": 1})).as_deref(), Some("a"));
-        // A backslash followed by "u0000" is text, not a NUL.
-        assert_eq!(nul_path(&json!({"name": "\\u0000"})), None);
-    }
 }

@@ -126,9 +126,7 @@ pub async fn callback(
     .await?;
     let clear_state = state_cookie(String::new(), time::Duration::ZERO);
     let app_url = |path: &str| -> AppResult<String> {
-        Ok(state
-            .public_url
-            .join(path.trim_start_matches('/'))
+        Ok(gatehouse_input::redirect::app_url(&state.public_url, path)
             .map_err(AppError::internal)?
             .to_string())
     };

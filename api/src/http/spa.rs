@@ -7,13 +7,14 @@
 //! assets (`name-0123456789abcdef.ext`) are cached for a year; `index.html` is
 //! revalidated on every load so a deploy takes effect at once.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use actix_files::NamedFile;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
 
+use gatehouse_input::web_path::safe_relative;
 use gatehouse_shared::spa;
 
 use crate::error::AppError;
@@ -80,41 +81,6 @@ fn serve(req: &HttpRequest, file: &Path, immutable: bool) -> Result<HttpResponse
     Ok(response)
 }
 
-/// The request path as a relative file path, or `None` if it tries to leave the
-/// directory or names a hidden file.
-fn safe_relative(path: &str) -> Option<PathBuf> {
-    let decoded = percent_decode(path.trim_start_matches('/'))?;
-    let mut out = PathBuf::new();
-    for component in Path::new(&decoded).components() {
-        match component {
-            Component::Normal(part) if !part.to_string_lossy().starts_with('.') => out.push(part),
-            Component::CurDir => {}
-            _ => return None,
-        }
-    }
-    if decoded.contains('\\') || decoded.contains('\0') {
-        return None;
-    }
-    Some(out)
-}
-
-fn percent_decode(input: &str) -> Option<String> {
-    let bytes = input.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
 /// Trunk names built assets `stem-<hex u64>.ext` (up to 16 digits; `_bg.wasm` variants).
 fn is_hashed_asset(relative: &Path) -> bool {
     let Some(stem) = relative.file_stem().and_then(|s| s.to_str()) else {
@@ -129,27 +95,6 @@ fn is_hashed_asset(relative: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn paths_cannot_escape_the_web_dir() {
-        assert_eq!(safe_relative("/"), Some(PathBuf::new()));
-        assert_eq!(safe_relative("/app.js"), Some(PathBuf::from("app.js")));
-        assert_eq!(
-            safe_relative("/pricing/default"),
-            Some(PathBuf::from("pricing/default"))
-        );
-        for hostile in [
-            "/../etc/passwd",
-            "/a/../../x",
-            "/%2e%2e/secret",
-            "/.env",
-            "/a\\b",
-            "/%zz",
-            "/x%00",
-        ] {
-            assert_eq!(safe_relative(hostile), None, "{hostile}");
-        }
-    }
 
     #[test]
     fn each_bundle_owns_its_first_path_segment() {

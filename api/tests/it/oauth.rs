@@ -206,6 +206,26 @@ async fn a_new_person_signs_up_with_google_using_pkce() {
     assert_eq!(user_count(&p.app).await, 1);
 }
 
+/// Found by fuzzing (`fuzz/`, oauth_next): `next=/http:evil.example` passed the check for
+/// a path on this site and came back as `Location: http://evil.example/`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_next_naming_another_site_stays_on_this_one() {
+    let p = spawn().await;
+    let (authorize, state) = start(&p.app, "google", "/http:evil.example").await;
+    let back = consent(
+        &p.app,
+        &authorize,
+        &person("ada@example.org", true),
+        "allow",
+    )
+    .await;
+    let arrived = arrive(&p.app, &back, Some(&state)).await;
+    assert_eq!(
+        location(&arrived).as_str(),
+        "http://gatehouse.test/http:evil.example"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn github_links_to_the_verified_account_with_that_address() {
     let p = spawn().await;

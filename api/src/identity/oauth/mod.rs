@@ -14,6 +14,7 @@ use std::time::Duration;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::Utc;
+pub use gatehouse_input::redirect::safe_next;
 use secrecy::SecretString;
 use sha2::{Digest, Sha256};
 
@@ -112,22 +113,6 @@ pub fn redirect_uri(public_url: &url::Url, provider: Provider) -> AppResult<url:
 fn random_secret() -> String {
     let bytes: [u8; 32] = rand::random();
     URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// `next` when it is a path on this site, else `/account`.
-pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(next)
-            if next.starts_with('/')
-                && !next.starts_with("//")
-                && !next.contains('\\')
-                && !next.chars().any(char::is_control)
-                && next.len() <= 512 =>
-        {
-            next.to_owned()
-        }
-        _ => "/account".to_owned(),
-    }
 }
 
 /// A started request: the URL to send the browser to and the state for its cookie.
@@ -275,23 +260,4 @@ pub async fn finish(
             account_id,
             next: pending.next_path,
         }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_paths_on_this_site_are_followed() {
-        assert_eq!(safe_next(Some("/pricing/main")), "/pricing/main");
-        for bad in [
-            "https://evil.example",
-            "//evil.example",
-            "/\\evil",
-            "account",
-        ] {
-            assert_eq!(safe_next(Some(bad)), "/account", "{bad}");
-        }
-        assert_eq!(safe_next(None), "/account");
-    }
 }
