@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 
 import { baseUrl, CLIENT } from './browser.mjs';
-import { emailedCode, queryOne } from './people.mjs';
+import { emailedCode, emailedMatch, queryOne } from './people.mjs';
 
 /** The fake Stripe's secret key (fakes/src/stripe/mod.rs, `SECRET_KEY`). */
 const FAKE_STRIPE_KEY = 'sk_test_fake_gatehouse';
@@ -56,6 +56,15 @@ export function accountStatus(email) {
  * and the fake Stripe. Resolves with the fake Stripe's base URL once the account exists.
  */
 export async function payingCustomer(user) {
+  const { stripe } = await paidCheckout(user);
+  return stripe;
+}
+
+/**
+ * [`payingCustomer`], resolving with the fake Stripe's base URL and the paid checkout's
+ * session id (what Stripe puts in the onboarding success page's address).
+ */
+export async function paidCheckout(user) {
   await api('POST', '/onboarding/email-code', { email: user.email });
   const code = await emailedCode(user.email, 'onboarding_code');
   const { onboarding_token } = await api('POST', '/onboarding/email-code/verify', {
@@ -79,11 +88,11 @@ export async function payingCustomer(user) {
     const status = await api('GET', `/onboarding/checkout/${encodeURIComponent(started.session_id)}`);
     return status.state === 'provisioned';
   });
-  return stripe;
+  return { stripe, sessionId: started.session_id };
 }
 
-/** Ends the subscription of `user`'s account at the fake Stripe; waits until it is cancelled. */
-export async function cancelAtStripe(stripe, user) {
+/** The Stripe id of the newest subscription of `user`'s account. */
+function subscriptionOf(user) {
   const subscription = queryOne(
     `SELECT s.stripe_subscription_id FROM subscriptions s
        JOIN account_members m ON m.account_id = s.account_id
@@ -92,6 +101,31 @@ export async function cancelAtStripe(stripe, user) {
     { email: user.email },
   );
   assert.ok(subscription, `no subscription for ${user.email}`);
+  return subscription;
+}
+
+/** `action` (`renew`, `fail_payment`) on the subscription of `user` at the fake Stripe. */
+async function atFakeStripe(stripe, user, action) {
+  const done = await fetch(`${stripe}/_fake/subscriptions/${subscriptionOf(user)}/${action}`, { method: 'POST' });
+  assert.ok(done.ok, `${action} at the fake Stripe: ${done.status} ${await done.text()}`);
+}
+
+/** The renewal of `user`'s subscription is declined; waits until the account is past due. */
+export async function failRenewal(stripe, user) {
+  await atFakeStripe(stripe, user, 'fail_payment');
+  await accountBecomes(user.email, 'past_due');
+}
+
+/** The open invoice of `user`'s past-due subscription is paid (a working card at last);
+ * waits until the account is active again. */
+export async function payOpenInvoice(stripe, user) {
+  await atFakeStripe(stripe, user, 'renew');
+  await accountBecomes(user.email, 'active');
+}
+
+/** Ends the subscription of `user`'s account at the fake Stripe; waits until it is cancelled. */
+export async function cancelAtStripe(stripe, user) {
+  const subscription = subscriptionOf(user);
   const ended = await fetch(`${stripe}/v1/subscriptions/${subscription}`, {
     method: 'DELETE',
     headers: { authorization: `Bearer ${FAKE_STRIPE_KEY}` },
@@ -103,4 +137,14 @@ export async function cancelAtStripe(stripe, user) {
 /** Waits until the account `email` belongs to has `status` (Stripe's webhook got there). */
 export async function accountBecomes(email, status) {
   await until(`the account to be ${status}`, () => accountStatus(email) === status);
+}
+
+/**
+ * Sets `user.password` on the account a paid checkout made (which has none yet) with the
+ * link Gatehouse emailed, as the customer would; the link's address is returned too.
+ */
+export async function passwordFromEmail(user) {
+  const link = new URL(await emailedMatch(user.email, /http\S+\/reset-password\?token=\S+/));
+  await api('POST', '/auth/password/reset', { token: link.searchParams.get('token'), password: user.password });
+  return link;
 }

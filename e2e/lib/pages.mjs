@@ -57,3 +57,74 @@ export async function focused(page, id) {
     throw new Error(`focus is on ${JSON.stringify(actual)}, not on #${id}`);
   }
 }
+
+/**
+ * What has focus now: its role-ish kind and accessible-ish name ("link Billing"), whether
+ * focus can be seen on it (an outline or a box shadow on the element, or on the label or
+ * the sibling a visually hidden input draws through), and whether it is the page itself.
+ */
+function focusedControl(page) {
+  return page.evaluate(() => {
+    const element = document.activeElement;
+    if (!element || element === document.body || element === document.documentElement) return { none: true };
+    const labelled = element.getAttribute('aria-labelledby');
+    const name = (
+      element.getAttribute('aria-label') ||
+      (labelled && labelled.split(/\s+/).map((id) => document.getElementById(id)?.textContent ?? '').join(' ')) ||
+      [...(element.labels ?? [])].map((label) => label.textContent).join(' ') ||
+      element.textContent ||
+      element.getAttribute('title') ||
+      element.getAttribute('placeholder') ||
+      element.id
+    )
+      .replace(/\s+/g, ' ')
+      .trim();
+    const kind = element.getAttribute('role') || element.getAttribute('type') || element.tagName.toLowerCase();
+    const shows = (node) => {
+      if (!node) return false;
+      const style = getComputedStyle(node);
+      const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
+      return outline || (style.boxShadow !== 'none' && style.boxShadow !== '');
+    };
+    const visible = shows(element) || shows(element.nextElementSibling) || shows(element.closest('label'));
+    return { kind, name, visible };
+  });
+}
+
+/**
+ * Tabs through `page` from the top, as a keyboard user does, until focus leaves the
+ * document's last control (no trap: at most `max` steps). Fails when a control shows no
+ * focus, or when `expected` (names, strings or regular expressions, matched against
+ * "kind name") are not reached in that order. Resolves with the controls it went through.
+ */
+export async function assertKeyboardPath(page, expected, { max = 150 } = {}) {
+  // From the top of the document: a focus point before everything (Chromium tabs on from
+  // where focus last was, so blurring alone is not enough), gone after the first step.
+  await page.evaluate(() => {
+    const start = document.createElement('span');
+    start.id = 'e2e-tab-start';
+    start.tabIndex = -1;
+    document.body.prepend(start);
+    start.focus();
+  });
+  const path = [];
+  for (let step = 0; ; step++) {
+    assert.ok(step < max, `focus went through ${max} controls without leaving the page (a trap?):\n${path.join('\n')}`);
+    await page.keyboard.press('Tab');
+    if (step === 0) await page.evaluate(() => document.getElementById('e2e-tab-start')?.remove());
+    const control = await focusedControl(page);
+    if (control.none) break;
+    const label = `${control.kind} ${control.name}`;
+    if (path.length > 0 && path[0] === label && step > 1) break; // back at the top
+    assert.ok(control.visible, `no visible focus on "${label}" (step ${step + 1})`);
+    path.push(label);
+  }
+  let at = 0;
+  for (const want of expected) {
+    const matches = (label) => (want instanceof RegExp ? want.test(label) : label.includes(want));
+    const found = path.findIndex((label, index) => index >= at && matches(label));
+    assert.ok(found >= 0, `Tab never reached ${want} after "${path[at - 1] ?? 'the top'}"; the order was:\n${path.join('\n')}`);
+    at = found + 1;
+  }
+  return path;
+}

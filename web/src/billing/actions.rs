@@ -125,6 +125,7 @@ pub fn actions(billing: Billing, overview: &BillingOverview) -> impl IntoView {
                     class="button button--secondary"
                     type="button"
                     disabled=locked
+                    aria-expanded="false"
                     aria-controls="change-plan"
                     on:click=move |_| open(billing.changing_plan, billing, "change-plan-title")
                 >
@@ -137,6 +138,7 @@ pub fn actions(billing: Billing, overview: &BillingOverview) -> impl IntoView {
                     class="button button--danger-outline"
                     type="button"
                     disabled=locked
+                    aria-expanded="false"
                     aria-controls="cancel-subscription"
                     on:click=move |_| open(billing.confirming_cancel, billing, "cancel-title")
                 >

@@ -32,10 +32,11 @@ pub fn payment_amount(payment: &PaymentView) -> String {
 fn row(payment: &PaymentView) -> impl IntoView {
     let date = format_date(&payment.created);
     let invoice = payment.hosted_invoice_url.clone().map(|url| {
-        let label = format!("Invoice of {date}");
+        // The visible words first in the name (speech input users say what they see).
+        let of = format!(" of {date}");
         view! {
-            <a href=url rel="noopener" aria-label=label>
-                "View invoice"
+            <a href=url rel="noopener">
+                "View invoice"<span class="visually-hidden">{of}</span>
             </a>
         }
     });

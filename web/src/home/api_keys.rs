@@ -267,6 +267,7 @@ fn key_item(keys: Keys, key: &ApiKeyView) -> impl IntoView {
                     id=button_id.clone()
                     class="button button--danger-outline button--small"
                     type="button"
+                    aria-expanded="false"
                     aria-controls=question_id.clone()
                     on:click=open
                 >

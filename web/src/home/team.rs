@@ -466,7 +466,14 @@ fn member_item(team: Team, account: StoredValue<AccountSummary>, member: &Member
             view! { <span class="visually-hidden">" "{name.clone()}</span> }
         });
         view! {
-            <button id=id class=class type="button" aria-controls=question_id on:click=open>
+            <button
+                id=id
+                class=class
+                type="button"
+                aria-expanded="false"
+                aria-controls=question_id
+                on:click=open
+            >
                 {label}
                 {hidden_name}
             </button>

@@ -645,6 +645,7 @@ fn CloseTicket(
                     id="close-button"
                     class="button button--danger-outline"
                     type="button"
+                    aria-expanded="false"
                     aria-controls="close-ticket"
                     on:click=open
                 >

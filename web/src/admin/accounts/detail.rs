@@ -551,6 +551,7 @@ fn AccountActions(desk: Desk) -> impl IntoView {
                 id=format!("account-{}", action.key())
                 class=class
                 type="button"
+                aria-expanded="false"
                 aria-controls="account-action-panel"
                 on:click=move |_| {
                     desk.status.set(None);

@@ -176,6 +176,7 @@ fn MemberItem(desk: Desk, id: String) -> impl IntoView {
                     id=end_id
                     class="button button--danger-outline button--small"
                     type="button"
+                    aria-expanded="false"
                     aria-controls=question_id.clone()
                     on:click=open_confirm
                 >
