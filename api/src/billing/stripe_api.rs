@@ -188,6 +188,11 @@ impl StripeApi {
             canceled_at: sub.canceled_at.and_then(time),
             ended_at: sub.ended_at.and_then(time),
             trial_end: sub.trial_end.and_then(time),
+            latest_invoice: sub
+                .latest_invoice
+                .as_ref()
+                .and_then(|invoice| invoice.id().as_ref())
+                .map(|id| id.as_str().to_owned()),
             items,
         })
     }
