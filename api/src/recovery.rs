@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::billing::checkout::{stripe_failed, stripe_of, success_url, window};
 use crate::billing::stripe_api::{Checkout, Payer, StripeApi};
-use crate::db::{billing as q, identity as users, Conn};
+use crate::db::{billing as q, identity as users, Conn, Pool};
 use crate::error::{AppError, AppResult};
 use crate::identity::one_time::{self, Purpose};
 use crate::jobs::enqueue;
@@ -166,15 +166,26 @@ pub async fn verify(
     })
 }
 
-/// Where to pay to get the account back.
-pub async fn checkout(
+/// What paying to get the account back means, decided from the database alone.
+enum Payment {
+    /// An unpaid subscription still stands: paying its invoice brings it back.
+    Portal { account_id: Uuid, customer: String },
+    /// A new checkout for what the ended subscription had.
+    Checkout {
+        account_id: Uuid,
+        customer: String,
+        subscription_id: Uuid,
+        /// Current Stripe prices and quantities.
+        items: Vec<(String, u64)>,
+    },
+}
+
+/// Reads what [`checkout`] asks Stripe for.
+async fn payment(
     conn: &mut Conn,
-    stripe: Option<&StripeApi>,
     settings: &crate::billing::subscriptions::BillingSettings,
     token: &str,
-) -> AppResult<RecoveryPayment> {
-    let public_url = &settings.public_url;
-    let stripe = stripe_of(stripe)?;
+) -> AppResult<Payment> {
     let invalid = || {
         AppError::validation([(
             "recovery_token".to_owned(),
@@ -198,21 +209,13 @@ pub async fn checkout(
         code: "nothing_to_recover",
         message: "This account never had a subscription; choose a plan instead.".to_owned(),
     })?;
-    let back = public_url.join("billing").map_err(AppError::internal)?;
-    // An unpaid subscription still stands: paying its invoice brings it back.
     if subscription
         .as_ref()
         .is_some_and(|s| matches!(s.status.as_str(), "past_due" | "unpaid"))
     {
-        let key = format!("gatehouse-recovery-portal-{account_id}-{}", window(1));
-        let url = stripe
-            .portal(&customer, back.as_str(), &key)
-            .await
-            .map_err(stripe_failed)?;
-        return Ok(RecoveryPayment {
-            kind: "portal".to_owned(),
-            url,
-            session_id: None,
+        return Ok(Payment::Portal {
+            account_id,
+            customer,
         });
     }
     let Some(subscription) = subscription else {
@@ -238,11 +241,53 @@ pub async fn checkout(
             }
         }
     }
+    Ok(Payment::Checkout {
+        account_id,
+        customer,
+        subscription_id: subscription.id,
+        items,
+    })
+}
+
+/// Where to pay to get the account back. What to ask for is read on a connection given
+/// back before Stripe is called (a slow Stripe must not hold the pool).
+pub async fn checkout(
+    pool: &Pool,
+    stripe: Option<&StripeApi>,
+    settings: &crate::billing::subscriptions::BillingSettings,
+    token: &str,
+) -> AppResult<RecoveryPayment> {
+    let public_url = &settings.public_url;
+    let stripe = stripe_of(stripe)?;
+    let decided = payment(&mut *pool.get().await?, settings, token).await?;
+    let back = public_url.join("billing").map_err(AppError::internal)?;
+    let (account_id, customer, subscription_id, items) = match decided {
+        Payment::Portal {
+            account_id,
+            customer,
+        } => {
+            let key = format!("gatehouse-recovery-portal-{account_id}-{}", window(1));
+            let url = stripe
+                .portal(&customer, back.as_str(), &key)
+                .await
+                .map_err(stripe_failed)?;
+            return Ok(RecoveryPayment {
+                kind: "portal".to_owned(),
+                url,
+                session_id: None,
+            });
+        }
+        Payment::Checkout {
+            account_id,
+            customer,
+            subscription_id,
+            items,
+        } => (account_id, customer, subscription_id, items),
+    };
     let success = success_url(public_url, "billing?checkout=")?;
     let cancel = public_url.join("recovery").map_err(AppError::internal)?;
     let key = format!(
-        "gatehouse-recovery-{account_id}-{}-{}",
-        subscription.id,
+        "gatehouse-recovery-{account_id}-{subscription_id}-{}",
         window(10)
     );
     let refs: Vec<(&str, u64)> = items.iter().map(|(p, n)| (p.as_str(), *n)).collect();

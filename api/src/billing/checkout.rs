@@ -2,13 +2,18 @@
 //! Customer Portal, cancelling at period end and resuming. Each call carries an
 //! idempotency key derived from what it means, so a retry or a second click never does
 //! the thing twice; the local state changes only when Stripe's webhook says so.
+//!
+//! These functions take the pool, not a connection: they read what they need on a
+//! connection that goes back to the pool before Stripe is called, and take one again
+//! only to record Stripe's answer. A slow Stripe then keeps its callers waiting, never
+//! the pool (and with it every other request).
 
 use chrono::Utc;
 use gatehouse_shared::billing::{PlanChangePreview, PreviewLine};
 use uuid::Uuid;
 
 use super::stripe_api::{transient, Checkout, Payer, StripeApi};
-use crate::db::{billing as q, catalog, Conn};
+use crate::db::{billing as q, catalog, Pool};
 use crate::error::{AppError, AppResult};
 
 pub(crate) fn stripe_failed(err: stripe::StripeError) -> AppError {
@@ -52,7 +57,7 @@ pub struct Buyer<'a> {
 
 /// Starts a checkout for `price_id`; `(session id, url)`.
 pub async fn start(
-    conn: &mut Conn,
+    pool: &Pool,
     stripe: Option<&StripeApi>,
     public_url: &url::Url,
     buyer: &Buyer<'_>,
@@ -60,41 +65,50 @@ pub async fn start(
 ) -> AppResult<(String, String)> {
     // Without Stripe nothing can be bought; say so before judging the price.
     let stripe = stripe_of(stripe)?;
-    // Only what the catalog offers, however the request was made.
-    let stripe_price = catalog::purchasable_plan_price(conn, price_id)
-        .await?
-        .ok_or_else(|| {
-            AppError::validation([(
-                "price_id".to_owned(),
-                "is not a plan you can buy".to_owned(),
-            )])
-        })?;
-    let live = q::subscription_statuses(conn, buyer.account_id)
-        .await?
-        .iter()
-        .any(|status| {
-            matches!(
-                status.as_str(),
-                "active" | "trialing" | "past_due" | "unpaid"
-            )
-        });
-    if live {
-        return Err(AppError::Conflict {
-            code: "already_subscribed",
-            message: "This account already has a subscription; change its plan instead.".to_owned(),
-        });
-    }
-    let account = q::account_billing(conn, buyer.account_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let customer = match account.stripe_customer_id {
+    let (stripe_price, customer) = {
+        let mut conn = pool.get().await?;
+        // Only what the catalog offers, however the request was made.
+        let stripe_price = catalog::purchasable_plan_price(&mut conn, price_id)
+            .await?
+            .ok_or_else(|| {
+                AppError::validation([(
+                    "price_id".to_owned(),
+                    "is not a plan you can buy".to_owned(),
+                )])
+            })?;
+        let live = q::subscription_statuses(&mut conn, buyer.account_id)
+            .await?
+            .iter()
+            .any(|status| {
+                matches!(
+                    status.as_str(),
+                    "active" | "trialing" | "past_due" | "unpaid"
+                )
+            });
+        if live {
+            return Err(AppError::Conflict {
+                code: "already_subscribed",
+                message: "This account already has a subscription; change its plan instead."
+                    .to_owned(),
+            });
+        }
+        let account = q::account_billing(&mut conn, buyer.account_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        (stripe_price, account.stripe_customer_id)
+    };
+    let customer = match customer {
         Some(customer) => customer,
         None => {
+            // Concurrent first checkouts of an account share the idempotency key, so
+            // Stripe makes one customer; the first to claim it records it, the others
+            // read it back.
             let created = stripe
                 .create_customer(buyer.account_id, buyer.email, buyer.name)
                 .await
                 .map_err(stripe_failed)?;
-            q::claim_customer(conn, buyer.account_id, &created)
+            let mut conn = pool.get().await?;
+            q::claim_customer(&mut conn, buyer.account_id, &created)
                 .await?
                 .unwrap_or(created)
         }
@@ -123,12 +137,12 @@ pub async fn start(
 
 /// The Customer Portal for the account.
 pub async fn portal(
-    conn: &mut Conn,
+    pool: &Pool,
     stripe: Option<&StripeApi>,
     public_url: &url::Url,
     account_id: Uuid,
 ) -> AppResult<String> {
-    let account = q::account_billing(conn, account_id)
+    let account = q::account_billing(&mut *pool.get().await?, account_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let Some(customer) = account.stripe_customer_id else {
@@ -147,12 +161,12 @@ pub async fn portal(
 
 /// Asks Stripe to end the live subscription at its period's end (`cancel`) or not.
 pub async fn set_cancel_at_period_end(
-    conn: &mut Conn,
+    pool: &Pool,
     stripe: Option<&StripeApi>,
     account_id: Uuid,
     cancel: bool,
 ) -> AppResult<()> {
-    let subscription = q::subscriptions_of(conn, account_id)
+    let subscription = q::subscriptions_of(&mut *pool.get().await?, account_id)
         .await?
         .into_iter()
         .find(|row| matches!(row.status.as_str(), "active" | "trialing" | "past_due"))
@@ -180,34 +194,38 @@ pub enum PlanChange {
 /// Moves the live subscription to another plan's price (prorations invoiced at once), or
 /// only prices that (`preview`).
 pub async fn change_plan(
-    conn: &mut Conn,
+    pool: &Pool,
     stripe: Option<&StripeApi>,
     account_id: Uuid,
     price_id: Uuid,
     preview: bool,
 ) -> AppResult<PlanChange> {
-    let stripe_price = catalog::purchasable_plan_price(conn, price_id)
-        .await?
-        .ok_or_else(|| {
-            AppError::validation([(
-                "price_id".to_owned(),
-                "is not a plan you can buy".to_owned(),
-            )])
-        })?;
-    let subscription = q::subscriptions_of(conn, account_id)
-        .await?
-        .into_iter()
-        .find(|row| matches!(row.status.as_str(), "active" | "trialing" | "past_due"))
-        .ok_or_else(|| AppError::Conflict {
-            code: "no_subscription",
-            message: "This account has no running subscription; start one through checkout."
-                .to_owned(),
-        })?;
-    let (item, current_price) = q::items_of(conn, subscription.id)
-        .await?
-        .into_iter()
-        .next()
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("subscription without items")))?;
+    let (stripe_price, subscription, item, current_price) = {
+        let mut conn = pool.get().await?;
+        let stripe_price = catalog::purchasable_plan_price(&mut conn, price_id)
+            .await?
+            .ok_or_else(|| {
+                AppError::validation([(
+                    "price_id".to_owned(),
+                    "is not a plan you can buy".to_owned(),
+                )])
+            })?;
+        let subscription = q::subscriptions_of(&mut conn, account_id)
+            .await?
+            .into_iter()
+            .find(|row| matches!(row.status.as_str(), "active" | "trialing" | "past_due"))
+            .ok_or_else(|| AppError::Conflict {
+                code: "no_subscription",
+                message: "This account has no running subscription; start one through checkout."
+                    .to_owned(),
+            })?;
+        let (item, current_price) = q::items_of(&mut conn, subscription.id)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| AppError::internal(anyhow::anyhow!("subscription without items")))?;
+        (stripe_price, subscription, item, current_price)
+    };
     if current_price == stripe_price {
         return Err(AppError::validation([(
             "price_id".to_owned(),

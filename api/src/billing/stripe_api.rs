@@ -1,5 +1,7 @@
 //! Gatehouse's Stripe client: async-stripe over rustls, a timeout on every attempt,
-//! bounded retries with backoff on 429, 5xx and lost connections, and on every POST an
+//! bounded retries with backoff on 429, 5xx and lost connections, all within one
+//! deadline per call (a customer's click is answered, or refused with a 503, within
+//! [`CALL_DEADLINE`], never half a minute later), and on every POST an
 //! idempotency key derived from what the request means (so a retry, even from another
 //! process, is the same request to Stripe). Reads come back as snapshots, the shape the
 //! rest of billing works with.
@@ -37,6 +39,11 @@ const ATTEMPTS: u32 = 3;
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 /// How long one attempt may take unless [`StripeApi::with_timeout`] says otherwise.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Every attempt of one call and the backoffs between them end within this: a slow
+/// Stripe costs a customer at most this long before the 503.
+pub const CALL_DEADLINE: Duration = Duration::from_secs(12);
+/// No attempt starts with less of the deadline left than this.
+const LEAST_ATTEMPT: Duration = Duration::from_millis(500);
 
 /// A catalog price to create at Stripe.
 pub struct NewStripePrice<'a> {
@@ -70,7 +77,7 @@ pub struct Checkout<'a> {
 #[derive(Clone)]
 pub struct StripeApi {
     client: Client,
-    /// Per attempt: a call takes at most [`ATTEMPTS`] times this plus the backoffs.
+    /// Per attempt (and never past [`CALL_DEADLINE`]).
     timeout: Duration,
 }
 
@@ -135,15 +142,21 @@ impl StripeApi {
                     .map_err(|err| StripeError::ConfigError(format!("idempotency key: {err:?}")))
             })
             .transpose()?;
+        let started = tokio::time::Instant::now();
+        let left = || CALL_DEADLINE.saturating_sub(started.elapsed());
         let mut backoff = FIRST_BACKOFF;
         let mut attempt = 1;
         loop {
-            let mut customized = request.customize().timeout(self.timeout);
+            let mut customized = request.customize().timeout(self.timeout.min(left()));
             if let Some(key) = &key {
                 customized = customized.request_strategy(RequestStrategy::Idempotent(key.clone()));
             }
             match customized.send(&self.client).await {
-                Err(err) if attempt < ATTEMPTS && transient(&err) => {
+                Err(err)
+                    if attempt < ATTEMPTS
+                        && transient(&err)
+                        && left() >= backoff + LEAST_ATTEMPT =>
+                {
                     tracing::warn!(error = %err, attempt, "Stripe call failed; trying again");
                     tokio::time::sleep(backoff).await;
                     backoff *= 4;
@@ -188,6 +201,11 @@ impl StripeApi {
             canceled_at: sub.canceled_at.and_then(time),
             ended_at: sub.ended_at.and_then(time),
             trial_end: sub.trial_end.and_then(time),
+            latest_invoice: sub
+                .latest_invoice
+                .as_ref()
+                .and_then(|invoice| invoice.id().as_ref())
+                .map(|id| id.as_str().to_owned()),
             items,
         })
     }

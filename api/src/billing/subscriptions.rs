@@ -87,6 +87,9 @@ pub struct SubscriptionSnapshot {
     pub canceled_at: Option<DateTime<Utc>>,
     pub ended_at: Option<DateTime<Utc>>,
     pub trial_end: Option<DateTime<Utc>>,
+    /// Stripe's `latest_invoice`: the newest of its invoices (they are dated to the
+    /// second, so the date alone cannot tell two apart).
+    pub latest_invoice: Option<String>,
     pub items: Vec<ItemSnapshot>,
 }
 
@@ -231,6 +234,7 @@ pub async fn apply_subscription(
                 canceled_at: snapshot.canceled_at,
                 ended_at: snapshot.ended_at,
                 trial_end: snapshot.trial_end,
+                latest_invoice_id: snapshot.latest_invoice.as_deref(),
             },
         )
         .await?;

@@ -113,6 +113,8 @@ pub struct SubscriptionValues<'a> {
     pub canceled_at: Option<DateTime<Utc>>,
     pub ended_at: Option<DateTime<Utc>>,
     pub trial_end: Option<DateTime<Utc>>,
+    /// Stripe's `latest_invoice`: the newest of its invoices.
+    pub latest_invoice_id: Option<&'a str>,
 }
 
 pub async fn subscription_for_update(

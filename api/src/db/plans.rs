@@ -344,16 +344,37 @@ pub async fn period_account(conn: &mut Conn, id: Uuid) -> QueryResult<Option<Uui
         .optional()
 }
 
-/// The newest paid invoice of a subscription.
+/// The newest paid invoice of a subscription: its latest invoice (Stripe's
+/// `latest_invoice`) once that is paid, else the paid one dated last. Stripe dates
+/// invoices to the second, so a plan change's invoice may share its date with the
+/// payment before it; only `latest_invoice` tells them apart.
 pub async fn newest_paid_invoice(
     conn: &mut Conn,
     stripe_subscription_id: &str,
 ) -> QueryResult<Option<String>> {
     use super::schema::payments;
-    payments::table
+    let paid = payments::table
         .filter(payments::stripe_subscription_id.eq(stripe_subscription_id))
-        .filter(payments::status.eq("paid"))
-        .order(payments::created.desc())
+        .filter(payments::status.eq("paid"));
+    let latest: Option<String> = subscriptions::table
+        .filter(subscriptions::stripe_subscription_id.eq(stripe_subscription_id))
+        .select(subscriptions::latest_invoice_id)
+        .first::<Option<String>>(conn)
+        .await
+        .optional()?
+        .flatten();
+    if let Some(latest) = latest {
+        let latest_paid = paid
+            .filter(payments::stripe_invoice_id.eq(&latest))
+            .select(payments::stripe_invoice_id)
+            .first(conn)
+            .await
+            .optional()?;
+        if latest_paid.is_some() {
+            return Ok(latest_paid);
+        }
+    }
+    paid.order(payments::created.desc())
         .select(payments::stripe_invoice_id)
         .first(conn)
         .await

@@ -440,6 +440,7 @@ diesel::table! {
         trial_end -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        latest_invoice_id -> Nullable<Text>,
     }
 }
 

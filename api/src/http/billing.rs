@@ -31,6 +31,16 @@ async fn may_use_billing(conn: &mut Conn, caller: &AccountCaller, write: bool) -
     }
 }
 
+/// [`may_use_billing`] on a connection given back at once: what follows calls Stripe,
+/// which must never hold a pooled connection.
+async fn may_use_billing_now(
+    state: &AppState,
+    caller: &AccountCaller,
+    write: bool,
+) -> AppResult<()> {
+    may_use_billing(&mut *state.pool.get().await?, caller, write).await
+}
+
 async fn may_see_billing(conn: &mut Conn, caller: &Authenticated) -> AppResult<()> {
     let role = users::role_in(conn, caller.user.id, caller.account_id).await?;
     if role
@@ -124,11 +134,11 @@ pub async fn start_checkout(
     caller: Authenticated,
     body: Json<CheckoutRequest>,
 ) -> AppResult<HttpResponse> {
-    let mut conn = state.pool.get().await?;
-    may_see_billing(&mut conn, &caller).await?;
+    // Checked on a connection given back before Stripe is called.
+    may_see_billing(&mut *state.pool.get().await?, &caller).await?;
     let name = format!("{} {}", caller.user.first_name, caller.user.last_name);
     let (session_id, url) = checkout::start(
-        &mut conn,
+        &state.pool,
         state.stripe.as_ref(),
         &state.public_url,
         &checkout::Buyer {
@@ -159,10 +169,9 @@ pub async fn start_checkout(
 )]
 #[post("/billing/portal")]
 pub async fn portal(state: web::Data<AppState>, caller: AccountCaller) -> AppResult<HttpResponse> {
-    let mut conn = state.pool.get().await?;
-    may_use_billing(&mut conn, &caller, true).await?;
+    may_use_billing_now(&state, &caller, true).await?;
     let url = checkout::portal(
-        &mut conn,
+        &state.pool,
         state.stripe.as_ref(),
         &state.public_url,
         caller.account_id,
@@ -178,10 +187,14 @@ async fn cancel_at_period_end(
     caller: &AccountCaller,
     cancel: bool,
 ) -> AppResult<HttpResponse> {
-    let mut conn = state.pool.get().await?;
-    may_use_billing(&mut conn, caller, true).await?;
-    checkout::set_cancel_at_period_end(&mut conn, state.stripe.as_ref(), caller.account_id, cancel)
-        .await?;
+    may_use_billing_now(state, caller, true).await?;
+    checkout::set_cancel_at_period_end(
+        &state.pool,
+        state.stripe.as_ref(),
+        caller.account_id,
+        cancel,
+    )
+    .await?;
     tracing::info!(account.id = %caller.account_id, by_key = caller.person().is_none(), cancel, "cancellation at period end changed");
     Ok(HttpResponse::Accepted().json(StatusResponse {
         status: if cancel {
@@ -259,10 +272,9 @@ pub async fn change_plan(
     body: Json<ChangePlanRequest>,
 ) -> AppResult<HttpResponse> {
     let body = body.into_inner();
-    let mut conn = state.pool.get().await?;
-    may_use_billing(&mut conn, &caller, !body.preview).await?;
+    may_use_billing_now(&state, &caller, !body.preview).await?;
     let change = checkout::change_plan(
-        &mut conn,
+        &state.pool,
         state.stripe.as_ref(),
         caller.account_id,
         body.price_id.0,

@@ -130,9 +130,8 @@ pub async fn start_checkout(
     body: Json<OnboardingCheckoutRequest>,
 ) -> AppResult<HttpResponse> {
     let body = body.into_inner();
-    let mut conn = state.pool.get().await?;
     let started =
-        checkout::start(&mut conn, state.stripe.as_ref(), &state.public_url, &body).await?;
+        checkout::start(&state.pool, state.stripe.as_ref(), &state.public_url, &body).await?;
     Ok(no_store(started))
 }
 

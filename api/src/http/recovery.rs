@@ -96,9 +96,8 @@ pub async fn checkout(
     state: web::Data<AppState>,
     body: Json<RecoveryCheckoutRequest>,
 ) -> AppResult<HttpResponse> {
-    let mut conn = state.pool.get().await?;
     let payment = recovery::checkout(
-        &mut conn,
+        &state.pool,
         state.stripe.as_ref(),
         &state.billing,
         &body.into_inner().recovery_token,

@@ -16,7 +16,7 @@ use crate::billing::checkout::{stripe_failed, stripe_of, success_url, window};
 use crate::billing::stripe_api::{Checkout, Payer, StripeApi};
 use crate::db::catalog::{self as catalog, PriceForSale};
 use crate::db::onboarding as q;
-use crate::db::Conn;
+use crate::db::{Conn, Pool};
 use crate::error::{AppError, AppResult};
 use crate::identity::sessions::hash_token;
 
@@ -101,21 +101,29 @@ fn stripe_id(price: &PriceForSale) -> AppResult<String> {
     })
 }
 
+/// Starts the checkout. The sign-up and the prices are read on a connection given back
+/// before Stripe is called (a slow Stripe must not hold the pool); the session is
+/// recorded on another afterwards (once, however often the same checkout is asked for:
+/// the idempotency key gives the same session).
 pub async fn start(
-    conn: &mut Conn,
+    pool: &Pool,
     stripe: Option<&StripeApi>,
     public_url: &url::Url,
     request: &OnboardingCheckoutRequest,
 ) -> AppResult<CheckoutStarted> {
     let stripe = stripe_of(stripe)?;
-    let Some(onboarding) = q::open_by_token(conn, &hash_token(&request.onboarding_token)).await?
-    else {
-        return Err(AppError::validation([(
-            "onboarding_token".to_owned(),
-            "has expired: confirm your email address again".to_owned(),
-        )]));
+    let (onboarding, items) = {
+        let mut conn = pool.get().await?;
+        let Some(onboarding) =
+            q::open_by_token(&mut conn, &hash_token(&request.onboarding_token)).await?
+        else {
+            return Err(AppError::validation([(
+                "onboarding_token".to_owned(),
+                "has expired: confirm your email address again".to_owned(),
+            )]));
+        };
+        (onboarding, line_items(&mut conn, request).await?)
     };
-    let items = line_items(conn, request).await?;
     let success = success_url(public_url, "onboarding/success?session_id=")?;
     let cancel = public_url
         .join("onboarding/cancelled")
@@ -143,6 +151,6 @@ pub async fn start(
         )
         .await
         .map_err(stripe_failed)?;
-    q::add_checkout(conn, &session_id, onboarding.id).await?;
+    q::add_checkout(&mut *pool.get().await?, &session_id, onboarding.id).await?;
     Ok(CheckoutStarted { session_id, url })
 }

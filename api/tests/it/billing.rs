@@ -40,6 +40,7 @@ pub(crate) fn snapshot(account: Option<Uuid>, status: &str) -> SubscriptionSnaps
         canceled_at: None,
         ended_at: None,
         trial_end: None,
+        latest_invoice: None,
         items: vec![ItemSnapshot {
             stripe_item_id: "si_1".into(),
             stripe_price_id: "price_team_month".into(),

@@ -188,12 +188,20 @@ pub struct TestAppBuilder {
     stripe: Option<gatehouse::billing::stripe_api::StripeApi>,
     api_rates: Option<gatehouse::config::ApiRates>,
     database: Option<TestDb>,
+    db_wait: Option<Duration>,
 }
 
 impl TestAppBuilder {
     /// On `db` (already migrated) instead of a fresh database of the shared cluster.
     pub fn on_database(mut self, db: TestDb) -> Self {
         self.database = Some(db);
+        self
+    }
+
+    /// The app's pool gives up waiting for a connection after `wait` (as production's
+    /// `GATEHOUSE_DB_TIMEOUT_MS`) instead of the tests' 10 s.
+    pub fn db_wait(mut self, wait: Duration) -> Self {
+        self.db_wait = Some(wait);
         self
     }
 
@@ -299,6 +307,12 @@ impl TestAppBuilder {
                 url: SecretString::from("postgres://postgres@127.0.0.1:1/nothing".to_owned()),
                 pool_size: 2,
                 timeout: Duration::from_millis(500),
+            })
+            .unwrap()
+        } else if let Some(wait) = self.db_wait {
+            db::build_pool(&DatabaseConfig {
+                timeout: wait,
+                ..db.config()
             })
             .unwrap()
         } else {

@@ -25,6 +25,7 @@ mod errors;
 mod faults;
 mod faults_redis;
 mod faults_stripe;
+mod faults_stripe_pool;
 mod health;
 mod instances;
 mod isolation;

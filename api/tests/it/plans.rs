@@ -259,6 +259,79 @@ async fn a_trial_converts_to_a_subscription_and_plan_credits_follow_paid_invoice
     assert_eq!(balance(&app, &token, account).await, 2000);
 }
 
+/// Stripe dates invoices to the second, so a plan change paid within the second of the
+/// first payment has an invoice dated the same as that one: the subscription's latest
+/// invoice, not the date, says which is newest. Its event may come before or after the
+/// subscription's; either way the new plan's credits are granted, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plan_change_paid_within_the_same_second_grants_the_new_plans_credits() {
+    for invoice_first in [true, false] {
+        let app = app_with_priced_catalog().await;
+        let mut conn = app.db.pool().get().await.unwrap();
+        diesel::sql_query(
+            "UPDATE prices SET stripe_price_id = 'price_business_month'
+              WHERE billing_period = 'month' AND product_id = (SELECT id FROM products WHERE slug = 'business')",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        let (_, account) = app.create_user("ada@example.org", "ada").await;
+        let (token, _) = app.sign_in("ada").await;
+        let second = chrono::DateTime::from_timestamp(Utc::now().timestamp(), 0).unwrap();
+        let paid = |id: &str, amount: i64| InvoiceSnapshot {
+            stripe_invoice_id: id.into(),
+            stripe_customer_id: "cus_1".into(),
+            stripe_subscription_id: Some("sub_1".into()),
+            amount_due_minor: amount,
+            amount_paid_minor: amount,
+            currency: "eur".into(),
+            status: "paid".into(),
+            hosted_invoice_url: None,
+            period_start: None,
+            period_end: None,
+            created: second,
+        };
+        let mut team = snapshot(Some(account), "active");
+        team.latest_invoice = Some("in_1".into());
+        apply_subscription(&mut conn, &settings(), &team, Utc::now())
+            .await
+            .unwrap();
+        apply_invoice(&mut conn, &paid("in_1", 2900)).await.unwrap();
+        assert_eq!(balance(&app, &token, account).await, 2000, "Team's credits");
+
+        let mut business = team.clone();
+        business.items[0].stripe_price_id = "price_business_month".into();
+        business.latest_invoice = Some("in_2".into());
+        let change = paid("in_2", 7100);
+        if invoice_first {
+            apply_invoice(&mut conn, &change).await.unwrap();
+        }
+        apply_subscription(&mut conn, &settings(), &business, Utc::now())
+            .await
+            .unwrap();
+        if !invoice_first {
+            apply_invoice(&mut conn, &change).await.unwrap();
+        }
+        assert_eq!(
+            balance(&app, &token, account).await,
+            10_000,
+            "Business's credits (invoice first: {invoice_first})"
+        );
+        // Replays of either invoice or the subscription change nothing.
+        apply_invoice(&mut conn, &paid("in_1", 2900)).await.unwrap();
+        apply_invoice(&mut conn, &change).await.unwrap();
+        apply_subscription(&mut conn, &settings(), &business, Utc::now())
+            .await
+            .unwrap();
+        assert_eq!(balance(&app, &token, account).await, 10_000);
+        assert_eq!(
+            count(&app, "SELECT count(*) AS count FROM credit_transactions WHERE account_id = $1 AND kind = 'expiry'", account).await,
+            1,
+            "only Team's rest expired"
+        );
+    }
+}
+
 fn transfer(reference: &str, amount: i64) -> Value {
     json!({
         "reference": reference,

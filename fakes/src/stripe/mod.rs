@@ -30,6 +30,7 @@ mod subscriptions;
 mod webhooks;
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -76,6 +77,8 @@ struct Inner {
     secret_key: String,
     webhooks: Arc<Webhooks>,
     api_faults: Mutex<ApiFaults>,
+    /// API requests received so far (counted on arrival, before any fault).
+    api_requests: AtomicU64,
 }
 
 /// The fake's shared state; clone freely.
@@ -99,6 +102,7 @@ impl FakeStripe {
                 secret_key: secret_key.to_owned(),
                 webhooks: Arc::new(Webhooks::default()),
                 api_faults: Mutex::new(ApiFaults::default()),
+                api_requests: AtomicU64::new(0),
             }),
         }
     }
@@ -165,6 +169,7 @@ impl FakeStripe {
     }
 
     pub(crate) async fn take_api_fault(&self) -> RequestFault {
+        self.inner.api_requests.fetch_add(1, Ordering::SeqCst);
         let (fault, delay) = {
             let mut faults = self.inner.api_faults.lock().expect("not poisoned");
             let fail_before = faults.fail_next.pop_front().map(|status| {
@@ -224,6 +229,12 @@ impl FakeStripe {
 
     pub fn set_api_faults(&self, faults: ApiFaults) {
         *self.inner.api_faults.lock().expect("not poisoned") = faults;
+    }
+
+    /// How many API requests have arrived so far (answered or not yet: a slow answer
+    /// counts from its arrival).
+    pub fn api_requests(&self) -> u64 {
+        self.inner.api_requests.load(Ordering::SeqCst)
     }
 
     /// Every delivery attempt so far, in the order they happened.
