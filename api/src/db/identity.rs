@@ -450,16 +450,62 @@ pub async fn sessions_of(conn: &mut Conn, user_id: Uuid) -> QueryResult<Vec<Sess
     Ok(sessions)
 }
 
-/// Whether the session (refresh-token family) is still open.
-pub async fn session_open(conn: &mut Conn, family_id: Uuid) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
+/// A user as an access token finds them, in one round trip: whether the token's session
+/// is still open, whether they have a second factor, and the providers they can sign in
+/// with.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub user: User,
+    pub session_open: bool,
+    pub mfa_enabled: bool,
+    /// Linked sign-in providers, by name.
+    pub providers: Vec<String>,
+}
+
+/// The user `user_id` with their session `family_id` (see [`SignedIn`]); `None` when no
+/// such user exists. One query: the request path of every authenticated call.
+pub async fn signed_in(
+    conn: &mut Conn,
+    user_id: Uuid,
+    family_id: Uuid,
+) -> QueryResult<Option<SignedIn>> {
+    use super::schema::{oauth_identities, totp_credentials};
+    let session_open = diesel::dsl::exists(
         refresh_tokens::table
             .filter(refresh_tokens::family_id.eq(family_id))
             .filter(refresh_tokens::revoked_at.is_null())
             .filter(refresh_tokens::expires_at.gt(diesel::dsl::now)),
-    ))
-    .get_result(conn)
-    .await
+    );
+    let mfa_enabled = diesel::dsl::exists(
+        totp_credentials::table
+            .find(user_id)
+            .filter(totp_credentials::confirmed_at.is_not_null()),
+    );
+    let rows: Vec<(User, bool, bool, Option<String>)> = users::table
+        .left_join(oauth_identities::table)
+        .filter(users::id.eq(user_id))
+        .select((
+            User::as_select(),
+            session_open,
+            mfa_enabled,
+            oauth_identities::provider.nullable(),
+        ))
+        .order(oauth_identities::provider)
+        .load(conn)
+        .await?;
+    let mut rows = rows.into_iter();
+    Ok(rows.next().map(|(user, session_open, mfa_enabled, first)| {
+        let providers = first
+            .into_iter()
+            .chain(rows.filter_map(|(_, _, _, provider)| provider))
+            .collect();
+        SignedIn {
+            user,
+            session_open,
+            mfa_enabled,
+            providers,
+        }
+    }))
 }
 
 pub async fn revoke_all_for_user(conn: &mut Conn, user_id: Uuid) -> QueryResult<usize> {

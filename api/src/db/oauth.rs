@@ -48,16 +48,6 @@ pub async fn link(
     Ok(())
 }
 
-/// The providers the user can sign in with, by name.
-pub async fn providers_of(conn: &mut Conn, user_id: Uuid) -> QueryResult<Vec<String>> {
-    oauth_identities::table
-        .filter(oauth_identities::user_id.eq(user_id))
-        .select(oauth_identities::provider)
-        .order(oauth_identities::provider)
-        .load(conn)
-        .await
-}
-
 pub struct NewState<'a> {
     pub state_hash: &'a [u8],
     pub provider: &'a str,

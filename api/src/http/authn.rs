@@ -20,6 +20,10 @@ use crate::state::AppState;
 #[derive(Debug, Clone)]
 pub struct Authenticated {
     pub user: User,
+    /// The user has a confirmed second factor.
+    pub mfa_enabled: bool,
+    /// The user's linked sign-in providers.
+    pub providers: Vec<String>,
     pub account_id: Uuid,
     /// The session the token was issued from.
     pub session_id: Uuid,
@@ -67,9 +71,12 @@ pub async fn session(
     let account_id = Uuid::parse_str(&claims.acc).map_err(|_| AppError::Unauthorized)?;
     let session_id = Uuid::parse_str(&claims.sid).map_err(|_| AppError::Unauthorized)?;
     let mut conn = state.pool.get().await?;
-    let user = active_user(&mut conn, user_id).await?;
+    let signed_in = q::signed_in(&mut conn, user_id, session_id)
+        .await?
+        .filter(|found| found.user.deactivated_at.is_none())
+        .ok_or(AppError::Unauthorized)?;
     match claims.imp.as_deref() {
-        None if !q::session_open(&mut conn, session_id).await? => {
+        None if !signed_in.session_open => {
             return Err(AppError::Unauthorized);
         }
         None => {}
@@ -91,7 +98,9 @@ pub async fn session(
         });
     }
     Ok(Authenticated {
-        user,
+        user: signed_in.user,
+        mfa_enabled: signed_in.mfa_enabled,
+        providers: signed_in.providers,
         account_id,
         session_id,
         claims,

@@ -22,8 +22,13 @@ use crate::state::AppState;
 )]
 #[get("/me")]
 pub async fn get_me(state: web::Data<AppState>, caller: Authenticated) -> AppResult<HttpResponse> {
-    let mut conn = state.pool.get().await?;
-    let me = profile::me(&mut conn, &state.mfa, caller.user, caller.account_id).await?;
+    let me = profile::me(
+        &state.mfa,
+        caller.user,
+        caller.mfa_enabled,
+        caller.providers,
+        caller.account_id,
+    );
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
         .json(me))
@@ -48,8 +53,14 @@ pub async fn patch_me(
 ) -> AppResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
     profile::update(&mut conn, caller.user.id, body.into_inner()).await?;
-    let user = profile::active_user(&mut conn, caller.user.id).await?;
-    let me = profile::me(&mut conn, &state.mfa, user, caller.account_id).await?;
+    let me = profile::me_now(
+        &mut conn,
+        &state.mfa,
+        caller.user.id,
+        caller.session_id,
+        caller.account_id,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(me))
 }
 
@@ -91,7 +102,14 @@ pub async fn export_me(
     caller: Authenticated,
 ) -> AppResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    let export = profile::export(&mut conn, &state.mfa, caller.user.id, caller.account_id).await?;
+    let export = profile::export(
+        &mut conn,
+        &state.mfa,
+        caller.user.id,
+        caller.session_id,
+        caller.account_id,
+    )
+    .await?;
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
         .insert_header((

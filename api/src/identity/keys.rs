@@ -2,6 +2,7 @@
 //! verifies with the same set. The newest current key signs; retired keys keep verifying
 //! (and stay in the JWKS) until every token they signed has expired.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -81,7 +82,16 @@ struct Key {
 struct Loaded {
     keys: Vec<Key>,
     at: Option<Instant>,
+    /// Tokens these keys verified, with their claims: a token is checked once, not on
+    /// every request. It goes with the keys (emptied by every reload, at least a minute
+    /// apart); a hit still has to be unexpired.
+    verified: std::sync::Mutex<HashMap<Box<str>, Claims>>,
 }
+
+/// Verified tokens kept at most (then the memo starts again): about 1 KiB each.
+const VERIFIED_MAX: usize = 4096;
+/// Seconds of clock skew a token's expiry is allowed.
+const LEEWAY: u64 = 5;
 
 /// The key set, loaded from the database and refreshed now and then (so a rotation on
 /// one node reaches every node).
@@ -157,6 +167,9 @@ impl KeyStore {
         }
         let kid = header.kid.ok_or(TokenError::UnknownKey)?;
         self.reload_if_older_than(RELOAD_EVERY).await?;
+        if let Some(claims) = self.verified_before(token).await {
+            return Ok(claims);
+        }
         if !self.knows(&kid).await {
             self.reload_if_older_than(RELOAD_ON_UNKNOWN_KID_AFTER)
                 .await?;
@@ -171,8 +184,29 @@ impl KeyStore {
         validation.set_issuer(&[&self.issuer]);
         validation.set_audience(&[&self.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        validation.leeway = 5;
-        Ok(jsonwebtoken::decode::<Claims>(token, &key.decoding, &validation)?.claims)
+        validation.leeway = LEEWAY;
+        let claims = jsonwebtoken::decode::<Claims>(token, &key.decoding, &validation)?.claims;
+        let mut verified = loaded.verified.lock().expect("never poisoned");
+        if verified.len() >= VERIFIED_MAX {
+            verified.clear();
+        }
+        verified.insert(token.into(), claims.clone());
+        Ok(claims)
+    }
+
+    /// The claims of `token` when the current keys verified it before and it has not
+    /// expired since.
+    async fn verified_before(&self, token: &str) -> Option<Claims> {
+        let loaded = self.loaded.read().await;
+        let verified = loaded.verified.lock().expect("never poisoned");
+        verified
+            .get(token)
+            .filter(|claims| {
+                u64::try_from(claims.exp).is_ok_and(|exp| {
+                    exp.saturating_add(LEEWAY) >= jsonwebtoken::get_current_timestamp()
+                })
+            })
+            .cloned()
     }
 
     /// The public keys that may have signed an unexpired token.
@@ -225,6 +259,7 @@ impl KeyStore {
         *loaded = Loaded {
             keys,
             at: Some(Instant::now()),
+            verified: Default::default(),
         };
         Ok(())
     }

@@ -8,10 +8,10 @@ use gatehouse_shared::auth::{
 use gatehouse_shared::ids::{AccountId, UserId};
 use uuid::Uuid;
 
-use super::mfa::{self, MfaSettings};
+use super::mfa::MfaSettings;
 use super::password::{self, Verified};
 use crate::db::identity::{self as q, User};
-use crate::db::{oauth, tokens, Conn};
+use crate::db::{tokens, Conn};
 use crate::error::{AppError, AppResult};
 
 /// The active user, or 401.
@@ -23,21 +23,20 @@ pub async fn active_user(conn: &mut Conn, user_id: Uuid) -> AppResult<User> {
 }
 
 /// The user as `GET me` shows them.
-pub async fn me(
-    conn: &mut Conn,
+pub fn me(
     settings: &MfaSettings,
     user: User,
+    mfa_enabled: bool,
+    providers: Vec<String>,
     account_id: Uuid,
-) -> AppResult<Me> {
-    let mfa_enabled = mfa::enabled(conn, user.id).await?;
-    let linked_providers = oauth::providers_of(conn, user.id).await?;
-    Ok(Me {
+) -> Me {
+    Me {
         has_password: user.password_hash.is_some(),
         mfa_enabled,
         staff: user.is_staff,
         staff_role: user.staff_role.clone(),
         mfa_required: user.is_staff && settings.staff_required && !mfa_enabled,
-        linked_providers,
+        linked_providers: providers,
         preferences: preferences_of(&user),
         id: UserId(user.id),
         email: user.email,
@@ -46,7 +45,29 @@ pub async fn me(
         last_name: user.last_name,
         email_verified: user.email_verified_at.is_some(),
         account_id: AccountId(account_id),
-    })
+    }
+}
+
+/// The user as `GET me` shows them, read again now (after a change); 401 when they are
+/// gone or deactivated.
+pub async fn me_now(
+    conn: &mut Conn,
+    settings: &MfaSettings,
+    user_id: Uuid,
+    session_id: Uuid,
+    account_id: Uuid,
+) -> AppResult<Me> {
+    let found = q::signed_in(conn, user_id, session_id)
+        .await?
+        .filter(|found| found.user.deactivated_at.is_none())
+        .ok_or(AppError::Unauthorized)?;
+    Ok(me(
+        settings,
+        found.user,
+        found.mfa_enabled,
+        found.providers,
+        account_id,
+    ))
 }
 
 /// Stored preferences; anything unreadable (an older shape) falls back to defaults.
@@ -110,6 +131,7 @@ pub async fn export(
     conn: &mut Conn,
     settings: &MfaSettings,
     user_id: Uuid,
+    session_id: Uuid,
     account_id: Uuid,
 ) -> AppResult<PersonalDataExport> {
     let user = active_user(conn, user_id).await?;
@@ -124,7 +146,7 @@ pub async fn export(
         tickets,
         created_at: user.created_at.to_rfc3339(),
         email_verified_at: user.email_verified_at.map(|t| t.to_rfc3339()),
-        user: me(conn, settings, user, account_id).await?,
+        user: me_now(conn, settings, user_id, session_id, account_id).await?,
         memberships: memberships
             .into_iter()
             .map(|(id, name, role)| MembershipExport {
