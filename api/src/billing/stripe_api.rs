@@ -89,9 +89,11 @@ impl std::fmt::Debug for StripeApi {
 }
 
 /// Whether trying again may help (also: whether to tell the user "try again later").
+/// 409 is Stripe's answer while another request with the same idempotency key is still
+/// in flight (a customer's double click): the retry gets the first request's answer.
 pub fn transient(err: &StripeError) -> bool {
     match err {
-        StripeError::Stripe(_, status) => *status == 429 || *status >= 500,
+        StripeError::Stripe(_, status) => matches!(*status, 409 | 429) || *status >= 500,
         StripeError::ClientError(_) | StripeError::Timeout => true,
         StripeError::JSONDeserialize(_) | StripeError::ConfigError(_) => false,
     }

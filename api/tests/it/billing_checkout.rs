@@ -161,6 +161,38 @@ async fn stripe_down_during_checkout_is_a_503_and_makes_one_customer() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idempotency_conflict_at_stripe_is_retried() {
+    use reqwest::Method;
+    use serde_json::json;
+    let stripe = Stripe::start();
+    let price = fake_price(&stripe).await;
+    let gatehouse = Gatehouse::start(&stripe, "", &price).await;
+    let app = &gatehouse.app;
+    let (access, _) = app.sign_in("ada").await;
+    let team = catalog_price(app, "team").await;
+    // Stripe answers 409 while a request with the same idempotency key is in flight.
+    stripe.fake.set_api_faults(ApiFaults {
+        fail_next: [409].into(),
+        ..Default::default()
+    });
+    let checkout = app
+        .authed(
+            Method::POST,
+            "/api/v1/billing/checkout",
+            &access,
+            Some(json!({"price_id": team})),
+        )
+        .await;
+    assert_eq!(checkout.status(), 200);
+    assert!(
+        stripe.fake.api_faults().fail_next.is_empty(),
+        "the 409 was met"
+    );
+    let customers = events_of(&stripe, &["customer.created"]);
+    assert_eq!(customers.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_stripe_billing_actions_are_unavailable_not_errors() {
     use reqwest::Method;
     use serde_json::json;

@@ -231,6 +231,11 @@ impl FakeStripe {
         *self.inner.api_faults.lock().expect("not poisoned") = faults;
     }
 
+    /// The API faults still to come.
+    pub fn api_faults(&self) -> ApiFaults {
+        self.inner.api_faults.lock().expect("not poisoned").clone()
+    }
+
     /// How many API requests have arrived so far (answered or not yet: a slow answer
     /// counts from its arrival).
     pub fn api_requests(&self) -> u64 {
