@@ -122,8 +122,12 @@ async fn checkout_buys_only_what_the_catalog_offers_and_the_webhook_grants_it() 
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn stripe_down_during_checkout_is_a_503_and_makes_one_customer() {
+/// Ada checks out the Team plan `clicks` times in a row while the fake Stripe has
+/// `faults`; the answers, with the fake and the app kept running.
+async fn team_checkouts_with(
+    faults: ApiFaults,
+    clicks: usize,
+) -> (Stripe, Gatehouse, Vec<reqwest::Response>) {
     use reqwest::Method;
     use serde_json::json;
     let stripe = Stripe::start();
@@ -132,29 +136,34 @@ async fn stripe_down_during_checkout_is_a_503_and_makes_one_customer() {
     let app = &gatehouse.app;
     let (access, _) = app.sign_in("ada").await;
     let team = catalog_price(app, "team").await;
+    stripe.fake.set_api_faults(faults);
+    let mut answers = Vec::new();
+    for _ in 0..clicks {
+        let answer = app
+            .authed(
+                Method::POST,
+                "/api/v1/billing/checkout",
+                &access,
+                Some(json!({"price_id": team})),
+            )
+            .await;
+        answers.push(answer);
+    }
+    (stripe, gatehouse, answers)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stripe_down_during_checkout_is_a_503_and_makes_one_customer() {
     // Every attempt of the first request fails; the last one after doing the work.
-    stripe.fake.set_api_faults(ApiFaults {
+    let faults = ApiFaults {
         fail_next: [503, 503].into(),
         lose_responses: 1,
         ..Default::default()
-    });
-    let down = app
-        .authed(
-            Method::POST,
-            "/api/v1/billing/checkout",
-            &access,
-            Some(json!({"price_id": team})),
-        )
-        .await;
+    };
+    let (stripe, _gatehouse, mut answers) = team_checkouts_with(faults, 2).await;
+    let up = answers.pop().unwrap();
+    let down = answers.pop().unwrap();
     crate::harness::assert_envelope(down, 503, "service_unavailable").await;
-    let up = app
-        .authed(
-            Method::POST,
-            "/api/v1/billing/checkout",
-            &access,
-            Some(json!({"price_id": team})),
-        )
-        .await;
     assert_eq!(up.status(), 200);
     let customers = events_of(&stripe, &["customer.created"]);
     assert_eq!(customers.len(), 1, "one customer however many attempts");
@@ -162,28 +171,13 @@ async fn stripe_down_during_checkout_is_a_503_and_makes_one_customer() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idempotency_conflict_at_stripe_is_retried() {
-    use reqwest::Method;
-    use serde_json::json;
-    let stripe = Stripe::start();
-    let price = fake_price(&stripe).await;
-    let gatehouse = Gatehouse::start(&stripe, "", &price).await;
-    let app = &gatehouse.app;
-    let (access, _) = app.sign_in("ada").await;
-    let team = catalog_price(app, "team").await;
     // Stripe answers 409 while a request with the same idempotency key is in flight.
-    stripe.fake.set_api_faults(ApiFaults {
+    let faults = ApiFaults {
         fail_next: [409].into(),
         ..Default::default()
-    });
-    let checkout = app
-        .authed(
-            Method::POST,
-            "/api/v1/billing/checkout",
-            &access,
-            Some(json!({"price_id": team})),
-        )
-        .await;
-    assert_eq!(checkout.status(), 200);
+    };
+    let (stripe, _gatehouse, answers) = team_checkouts_with(faults, 1).await;
+    assert_eq!(answers[0].status(), 200);
     assert!(
         stripe.fake.api_faults().fail_next.is_empty(),
         "the 409 was met"
