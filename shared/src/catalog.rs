@@ -126,7 +126,9 @@ pub fn yearly_savings_percent(monthly_minor: i64, yearly_minor: i64) -> Option<u
     if twelve_months <= 0 || yearly_minor >= twelve_months || yearly_minor < 0 {
         return None;
     }
-    let saved = (twelve_months - yearly_minor) * 100 / twelve_months;
+    // In i128: staff may set prices large enough for `* 100` to overflow an i64.
+    let saved =
+        (i128::from(twelve_months) - i128::from(yearly_minor)) * 100 / i128::from(twelve_months);
     u32::try_from(saved).ok().filter(|percent| *percent > 0)
 }
 
@@ -154,6 +156,10 @@ mod tests {
         assert_eq!(yearly_savings_percent(1000, 13000), None);
         assert_eq!(yearly_savings_percent(0, 0), None);
         assert_eq!(yearly_savings_percent(i64::MAX, 1), None);
+        // Prices large enough for the percentage arithmetic to overflow an i64.
+        let monthly = i64::MAX / 12;
+        assert_eq!(yearly_savings_percent(monthly, monthly * 6), Some(50));
+        assert_eq!(yearly_savings_percent(monthly, 0), Some(100));
         // Less than one percent saved is not worth advertising.
         assert_eq!(yearly_savings_percent(1000, 11950), None);
     }
