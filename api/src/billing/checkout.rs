@@ -55,6 +55,36 @@ pub struct Buyer<'a> {
     pub name: &'a str,
 }
 
+/// The Stripe price of `price_id` when the catalog sells it as a plan, else a 422: only
+/// what the catalog offers, however the request was made.
+async fn plan_price(conn: &mut crate::db::Conn, price_id: Uuid) -> AppResult<String> {
+    catalog::purchasable_plan_price(conn, price_id)
+        .await?
+        .ok_or_else(|| {
+            AppError::validation([(
+                "price_id".to_owned(),
+                "is not a plan you can buy".to_owned(),
+            )])
+        })
+}
+
+/// The account's running subscription (active, trialing or past due), else a 409 saying
+/// `message`.
+async fn running_subscription(
+    conn: &mut crate::db::Conn,
+    account_id: Uuid,
+    message: &str,
+) -> AppResult<q::SubscriptionRow> {
+    q::subscriptions_of(conn, account_id)
+        .await?
+        .into_iter()
+        .find(|row| matches!(row.status.as_str(), "active" | "trialing" | "past_due"))
+        .ok_or_else(|| AppError::Conflict {
+            code: "no_subscription",
+            message: message.to_owned(),
+        })
+}
+
 /// Starts a checkout for `price_id`; `(session id, url)`.
 pub async fn start(
     pool: &Pool,
@@ -67,15 +97,7 @@ pub async fn start(
     let stripe = stripe_of(stripe)?;
     let (stripe_price, customer) = {
         let mut conn = pool.get().await?;
-        // Only what the catalog offers, however the request was made.
-        let stripe_price = catalog::purchasable_plan_price(&mut conn, price_id)
-            .await?
-            .ok_or_else(|| {
-                AppError::validation([(
-                    "price_id".to_owned(),
-                    "is not a plan you can buy".to_owned(),
-                )])
-            })?;
+        let stripe_price = plan_price(&mut conn, price_id).await?;
         let live = q::subscription_statuses(&mut conn, buyer.account_id)
             .await?
             .iter()
@@ -166,14 +188,12 @@ pub async fn set_cancel_at_period_end(
     account_id: Uuid,
     cancel: bool,
 ) -> AppResult<()> {
-    let subscription = q::subscriptions_of(&mut *pool.get().await?, account_id)
-        .await?
-        .into_iter()
-        .find(|row| matches!(row.status.as_str(), "active" | "trialing" | "past_due"))
-        .ok_or_else(|| AppError::Conflict {
-            code: "no_subscription",
-            message: "This account has no running subscription.".to_owned(),
-        })?;
+    let subscription = running_subscription(
+        &mut *pool.get().await?,
+        account_id,
+        "This account has no running subscription.",
+    )
+    .await?;
     let key = format!(
         "gatehouse-cancel-{}-{cancel}-{}",
         subscription.stripe_subscription_id,
@@ -202,23 +222,13 @@ pub async fn change_plan(
 ) -> AppResult<PlanChange> {
     let (stripe_price, subscription, item, current_price) = {
         let mut conn = pool.get().await?;
-        let stripe_price = catalog::purchasable_plan_price(&mut conn, price_id)
-            .await?
-            .ok_or_else(|| {
-                AppError::validation([(
-                    "price_id".to_owned(),
-                    "is not a plan you can buy".to_owned(),
-                )])
-            })?;
-        let subscription = q::subscriptions_of(&mut conn, account_id)
-            .await?
-            .into_iter()
-            .find(|row| matches!(row.status.as_str(), "active" | "trialing" | "past_due"))
-            .ok_or_else(|| AppError::Conflict {
-                code: "no_subscription",
-                message: "This account has no running subscription; start one through checkout."
-                    .to_owned(),
-            })?;
+        let stripe_price = plan_price(&mut conn, price_id).await?;
+        let subscription = running_subscription(
+            &mut conn,
+            account_id,
+            "This account has no running subscription; start one through checkout.",
+        )
+        .await?;
         let (item, current_price) = q::items_of(&mut conn, subscription.id)
             .await?
             .into_iter()
