@@ -38,8 +38,8 @@ browserTest('a failed renewal shows its banners until the invoice is paid', asyn
   await assertNoHorizontalScroll(page);
   await session.screenshot(page, 'billing-past-due');
 
-  // The way out is the Customer Portal (payment methods live there), and back.
-  await card.getByRole('button', { name: 'Manage payment methods and invoices' }).click();
+  // The banner's way out is the Customer Portal (payment methods live there), and back.
+  await card.getByRole('button', { name: 'Update payment method' }).click();
   await page.waitForURL((url) => url.pathname.startsWith('/portal/'));
   await visible(page.getByRole('heading', { name: 'Your subscriptions' }));
   // A new card there: Stripe charges the open invoice again, and it is paid.

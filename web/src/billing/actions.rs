@@ -13,8 +13,8 @@ use super::{Billing, Expect, HEADING};
 use crate::browser::{focus_id, go_to};
 use crate::form::FormError;
 
-/// Sends the browser to Stripe's Customer Portal.
-fn open_portal(billing: Billing) {
+/// Sends the browser to Stripe's Customer Portal (also the failed-payment banner's way out).
+pub fn open_portal(billing: Billing) {
     if !billing.start("Opening Stripe's billing portal…") {
         return;
     }

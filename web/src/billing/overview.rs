@@ -63,10 +63,23 @@ pub fn facts(overview: &BillingOverview) -> impl IntoView {
 /// The card, drawn afresh whenever the account's billing changes.
 pub fn subscription(billing: Billing, overview: &BillingOverview) -> impl IntoView {
     let shown = banner(overview).map(|shown| {
+        let fix = shown.fix_payment.then(|| {
+            view! {
+                <button
+                    class="button button--primary standing__action"
+                    type="button"
+                    disabled=move || billing.busy()
+                    on:click=move |_| actions::open_portal(billing)
+                >
+                    "Update payment method"
+                </button>
+            }
+        });
         view! {
             <div class=shown.tone.class()>
                 <h3 class="standing__title">{shown.title}</h3>
                 <p>{shown.text}</p>
+                {fix}
             </div>
         }
     });

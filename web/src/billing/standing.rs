@@ -32,7 +32,8 @@ pub struct Banner {
     pub tone: Tone,
     pub title: &'static str,
     pub text: String,
-    /// Payment failed: the way out is a new payment method (the Customer Portal).
+    /// Payment failed: the banner offers the way out, a new payment method (the Customer
+    /// Portal).
     pub fix_payment: bool,
 }
 
