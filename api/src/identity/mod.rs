@@ -1,6 +1,7 @@
 //! Identity: people, their passwords, sessions and access tokens.
 
 pub mod code_login;
+pub mod hashing;
 pub mod keys;
 pub mod login;
 pub mod mfa;

@@ -1,9 +1,10 @@
-//! Password hashing: argon2id (m = 19 MiB, t = 2, p = 1) on the blocking pool, at most one
-//! hash per core at a time so hashing never starves request handling.
+//! Password hashing: argon2id (m = 19 MiB, t = 2, p = 1) on the hashing threads
+//! ([`super::hashing`]: one hash per core at a time, at a lower CPU priority), so hashing
+//! never starves request handling.
 //!
 //! argon2's working memory is allocated here ([`working_memory`]), not by the argon2
 //! crate: left to itself its 19 MiB would come from glibc's per-thread arenas, which keep
-//! freed memory, and every blocking thread that ever hashed would hold on to 19 MiB more
+//! freed memory, and every thread that ever hashed would hold on to 19 MiB more
 //! (651 MiB resident after eight concurrent sign-ins, measured). Allocated as below, it
 //! goes back to the system when the hash is done.
 
@@ -11,7 +12,8 @@ use std::sync::OnceLock;
 
 use argon2::password_hash::{Output, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
-use tokio::sync::Semaphore;
+
+use super::hashing;
 
 /// The parameters new hashes use (OWASP's argon2id baseline).
 pub fn params() -> Params {
@@ -100,23 +102,9 @@ fn matches(password: &[u8], hash: &PasswordHash<'_>) -> bool {
         && Output::new(&out).is_ok_and(|computed| computed == expected)
 }
 
-fn slots() -> &'static Semaphore {
-    static SLOTS: OnceLock<Semaphore> = OnceLock::new();
-    SLOTS
-        .get_or_init(|| Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())))
-}
-
-/// Runs CPU-heavy work off the async threads, one job per core.
-async fn on_hashing_pool<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
-    let _slot = slots().acquire().await.expect("never closed");
-    tokio::task::spawn_blocking(work)
-        .await
-        .expect("password hashing panicked")
-}
-
 /// A PHC string for `password`.
 pub async fn hash(password: String) -> anyhow::Result<String> {
-    on_hashing_pool(move || phc(password.as_bytes())).await
+    hashing::run(move || phc(password.as_bytes())).await
 }
 
 /// The outcome of checking a password.
@@ -131,7 +119,7 @@ pub enum Verified {
 /// Checks `password` against `stored`; with no stored hash (unknown user, provider-only
 /// user) a dummy hash is verified so the answer takes the same time.
 pub async fn verify(password: String, stored: Option<String>) -> Verified {
-    on_hashing_pool(move || {
+    hashing::run(move || {
         let Some(stored) = stored else {
             let dummy = PasswordHash::new(dummy_hash()).expect("dummy hash parses");
             let _ = matches(password.as_bytes(), &dummy);
