@@ -116,13 +116,6 @@ export async function failRenewal(stripe, user) {
   await accountBecomes(user.email, 'past_due');
 }
 
-/** The open invoice of `user`'s past-due subscription is paid (a working card at last);
- * waits until the account is active again. */
-export async function payOpenInvoice(stripe, user) {
-  await atFakeStripe(stripe, user, 'renew');
-  await accountBecomes(user.email, 'active');
-}
-
 /** Ends the subscription of `user`'s account at the fake Stripe; waits until it is cancelled. */
 export async function cancelAtStripe(stripe, user) {
   const subscription = subscriptionOf(user);

@@ -563,14 +563,7 @@ async fn a_declined_renewal_makes_the_subscription_past_due_until_paid() {
     let paid = fake.renew(&subscription).unwrap();
     assert_eq!(paid["status"], "active");
     assert!(fake.settled_within(Duration::from_secs(5)).await);
-    assert_eq!(
-        receiver.types(),
-        [
-            "invoice.paid",
-            "invoice.payment_succeeded",
-            "customer.subscription.updated"
-        ]
-    );
+    assert_eq!(receiver.types(), OPEN_INVOICE_PAID);
 
     // Cancelled at period end: the next renewal ends it.
     post(
@@ -683,16 +676,27 @@ async fn faults_and_the_endpoint_are_set_over_http_too() {
     assert_eq!(receiver.events().len(), 3);
 }
 
-#[tokio::test]
-async fn the_portal_page_cancels_at_period_end_and_resumes() {
-    let (fake, base, receiver) = fake_with_receiver();
-    let session = open_session_quietly(&fake, &base, &receiver).await;
+/// What paying a past-due subscription's open invoice sends.
+const OPEN_INVOICE_PAID: [&str; 3] = [
+    "invoice.paid",
+    "invoice.payment_succeeded",
+    "customer.subscription.updated",
+];
+
+/// A paid checkout's subscription, and a portal session of its customer that returns to
+/// `http://app.test/billing`.
+async fn subscribed_in_portal(
+    fake: &FakeStripe,
+    base: &str,
+    receiver: &Receiver,
+) -> (String, Value) {
+    let session = open_session_quietly(fake, base, receiver).await;
     let session = fake
         .complete_checkout(session["id"].as_str().unwrap(), None)
         .unwrap();
     let subscription = session["subscription"].as_str().unwrap().to_owned();
     let (status, portal) = post(
-        &base,
+        base,
         "/v1/billing_portal/sessions",
         &[
             ("customer", session["customer"].as_str().unwrap()),
@@ -702,6 +706,13 @@ async fn the_portal_page_cancels_at_period_end_and_resumes() {
     )
     .await;
     assert_eq!(status, 200, "{portal}");
+    (subscription, portal)
+}
+
+#[tokio::test]
+async fn the_portal_page_cancels_at_period_end_and_resumes() {
+    let (fake, base, receiver) = fake_with_receiver();
+    let (subscription, portal) = subscribed_in_portal(&fake, &base, &receiver).await;
     let url = portal["url"].as_str().unwrap();
     let html = http().get(url).send().await.unwrap().text().await.unwrap();
     assert!(
@@ -741,4 +752,40 @@ async fn the_portal_page_cancels_at_period_end_and_resumes() {
         updates[0]["data"]["previous_attributes"]["cancel_at_period_end"],
         false
     );
+}
+
+#[tokio::test]
+async fn a_new_card_in_the_portal_pays_the_open_invoice_of_a_past_due_subscription() {
+    let (fake, base, receiver) = fake_with_receiver();
+    let (subscription, portal) = subscribed_in_portal(&fake, &base, &receiver).await;
+    let url = portal["url"].as_str().unwrap();
+    let portal_id = portal["id"].as_str().unwrap();
+    let pay = format!("{base}/portal/{portal_id}/{subscription}/pay");
+
+    // Nothing is owed yet: no such button, and paying is refused.
+    let html = http().get(url).send().await.unwrap().text().await.unwrap();
+    assert!(!html.contains("/pay\""), "{html}");
+    let refused = http().post(&pay).send().await.unwrap();
+    assert_eq!(refused.status(), 400);
+    assert!(refused.text().await.unwrap().contains("no open invoice"));
+
+    let past_due = fake.fail_payment(&subscription).unwrap();
+    assert_eq!(past_due["status"], "past_due");
+    let open = past_due["latest_invoice"].as_str().unwrap().to_owned();
+    assert!(fake.settled_within(Duration::from_secs(5)).await);
+    receiver.got.lock().unwrap().clear();
+
+    let html = http().get(url).send().await.unwrap().text().await.unwrap();
+    assert!(
+        html.contains("Update card and pay the open invoice") && html.contains("/pay\""),
+        "{html}"
+    );
+    let paid = http().post(&pay).send().await.unwrap();
+    assert_eq!(paid.status(), 303);
+    assert_eq!(fake.object(&subscription).unwrap()["status"], "active");
+    assert_eq!(fake.object(&open).unwrap()["status"], "paid");
+    assert!(fake.settled_within(Duration::from_secs(5)).await);
+    assert_eq!(receiver.types(), OPEN_INVOICE_PAID);
+    let html = http().get(url).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Cancel at period end"), "{html}");
 }

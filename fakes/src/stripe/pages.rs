@@ -1,6 +1,7 @@
 //! The pages a customer sees at Stripe: Checkout (`/checkout/{id}`: the plan, the
 //! amount, Pay with the implied test card, or Cancel), the Customer Portal
-//! (`/portal/{id}`: subscriptions, cancel at period end, resume, back to the site) and
+//! (`/portal/{id}`: subscriptions, cancel at period end, resume, a new card that pays a
+//! past-due subscription's open invoice, back to the site) and
 //! the hosted invoice (`/invoice/{id}`).
 
 use actix_web::http::header;
@@ -215,6 +216,11 @@ async fn portal_page(fake: web::Data<FakeStripe>, path: web::Path<String>) -> Ht
         let ending = sub["cancel_at_period_end"] == true;
         let action = if status == "canceled" {
             String::new()
+        } else if status == "past_due" {
+            format!(
+                r#"<form method="post" action="/portal/{id}/{sub_id}/pay"><p>Card: 4242 4242 4242 4242 (test card, always succeeds)</p><button>Update card and pay the open invoice</button></form>"#,
+                id = escape(&id)
+            )
         } else if ending {
             format!(
                 r#"<form method="post" action="/portal/{id}/{sub_id}/resume"><button>Resume</button></form>"#,
@@ -260,9 +266,10 @@ async fn portal_action(
 ) -> HttpResponse {
     remember_base(&fake, &req);
     let (id, subscription, action) = path.into_inner();
-    let encoded: &[u8] = match action.as_str() {
-        "cancel" => b"cancel_at_period_end=true",
-        "resume" => b"cancel_at_period_end=false",
+    let encoded: Option<&[u8]> = match action.as_str() {
+        "cancel" => Some(b"cancel_at_period_end=true"),
+        "resume" => Some(b"cancel_at_period_end=false"),
+        "pay" => None,
         _ => return error_page(&ApiError::unknown_url("POST", req.path())),
     };
     let result = fake.run(|store| {
@@ -275,11 +282,16 @@ async fn portal_action(
                 "subscription",
             ));
         }
-        let call = Call {
-            params: Params::new(form::parse(encoded)?),
-            id: subscription.clone(),
-        };
-        subscriptions::update(store, &call)
+        match encoded {
+            Some(encoded) => {
+                let call = Call {
+                    params: Params::new(form::parse(encoded)?),
+                    id: subscription.clone(),
+                };
+                subscriptions::update(store, &call)
+            }
+            None => subscriptions::pay_open_invoice(store, &subscription),
+        }
     });
     match result {
         Ok(_) => redirect(&format!("/portal/{id}")),

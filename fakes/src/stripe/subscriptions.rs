@@ -675,19 +675,11 @@ pub fn cycle(store: &mut Store, id: &str, decline: bool) -> Result<Value, ApiErr
     if status == "canceled" {
         return Err(ApiError::bad_request("The subscription has ended."));
     }
-    let mut after = before.clone();
     if let Some(open) = open_invoice(store, &before) {
         // Dunning: try the open invoice again.
-        if decline {
-            invoices::fail(store, &open);
-            after["status"] = "past_due".into();
-        } else {
-            invoices::pay(store, &open);
-            after["status"] = "active".into();
-        }
-        store.update("customer.subscription.updated", &before, after.clone());
-        return Ok(after);
+        return Ok(charge_open(store, &before, &open, decline));
     }
+    let mut after = before.clone();
     let now = store.now();
     let (_, end) = current_period(&before);
     if before["cancel_at_period_end"] == true {
@@ -727,6 +719,29 @@ pub fn cycle(store: &mut Store, id: &str, decline: bool) -> Result<Value, ApiErr
     }
     store.update("customer.subscription.updated", &before, after.clone());
     Ok(after)
+}
+
+/// The customer gave a new card (the Customer Portal): the open invoice of past-due
+/// subscription `id` is charged to it at once, and paid, as Stripe does.
+pub fn pay_open_invoice(store: &mut Store, id: &str) -> Result<Value, ApiError> {
+    let before = store.find("subscription", id, "id")?;
+    let open = open_invoice(store, &before)
+        .ok_or_else(|| ApiError::bad_request("The subscription has no open invoice."))?;
+    Ok(charge_open(store, &before, &open, false))
+}
+
+/// Charges `subscription`'s open invoice again: paid (active) or declined (past due).
+fn charge_open(store: &mut Store, subscription: &Value, open: &Value, decline: bool) -> Value {
+    let mut after = subscription.clone();
+    if decline {
+        invoices::fail(store, open);
+        after["status"] = "past_due".into();
+    } else {
+        invoices::pay(store, open);
+        after["status"] = "active".into();
+    }
+    store.update("customer.subscription.updated", subscription, after.clone());
+    after
 }
 
 fn open_invoice(store: &Store, subscription: &Value) -> Option<Value> {
