@@ -164,9 +164,16 @@ fn cmd_test(root: &Path) -> Result<(), String> {
 fn cmd_e2e(root: &Path, specs: &[String]) -> Result<(), String> {
     services::ensure_postgres()?;
     tools::ensure_all(root)?;
-    cargo(&["build", "-p", "gatehouse"])?;
     build_spa(root)?;
     e2e(root, specs)
+}
+
+/// The server and the fakes (`target/debug/gatehouse`, `…/gatehouse-fakes`) as
+/// `cargo test --workspace` builds them for its own tests, with the same features: nothing
+/// to do after it. (`cargo build -p gatehouse` resolves features without the
+/// dev-dependencies', so it would compile the server and much of what it uses again.)
+fn build_servers() -> Result<(), String> {
+    cargo(&["test", "--workspace", "--no-run"])
 }
 
 /// The SPA's Wasm bundles: (name, Trunk target, dist directory, public URL). Each is one
@@ -278,8 +285,7 @@ struct Stack {
 impl Stack {
     /// `name` names the run's database; `env` is added to the server's environment.
     fn start(root: &Path, name: &str, env: &[(&str, &str)]) -> Result<Self, String> {
-        // `cargo test` built the server already (the CLI tests run it); this is quick.
-        cargo(&["build", "-p", "gatehouse", "-p", "gatehouse-fakes"])?;
+        build_servers()?;
         let bin = util::target_dir().join("debug/gatehouse");
         let mut stack = Self {
             base: String::new(),
