@@ -69,7 +69,7 @@ async fn run(
             q::insert_account_with_owner(&mut conn, "bench", true, user.id).await?;
         }
     }
-    let (server, base) = common::serve(common::state(pool, &[])?, cores)?;
+    let (server, base) = common::serve(common::state(database_url, pool, &[])?, cores)?;
 
     let stop = Arc::new(AtomicBool::new(false));
     let logins = Arc::new(AtomicU64::new(0));

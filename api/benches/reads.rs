@@ -2,7 +2,8 @@
 //! middleware, the token check and the user's row) against the lower of two bounds
 //! measured in the same run at the same concurrency: a bare actix-web handler answering
 //! the same JSON from memory, and PostgreSQL's primary-key select rate (`pgbench -S`).
-//! Target (DESIGN.md): at least half of the lower bound.
+//! Target (DESIGN.md): at least half of the lower bound. Also measured, for comparison:
+//! the same app with one PostgreSQL pool shared by all its HTTP workers.
 
 use std::time::Duration;
 
@@ -40,7 +41,12 @@ async fn run(database_url: &str, cores: usize) -> anyhow::Result<()> {
         .await?;
         q::insert_account_with_owner(&mut conn, "bench", true, user.id).await?;
     }
-    let (server, base) = common::serve(common::state(pool, &[])?, cores)?;
+    let state = common::state(database_url, pool, &[])?;
+    // The same app with one pool shared by all its workers, as before each had its own.
+    let mut shared_pool = state.clone();
+    shared_pool.worker_pools = None;
+    let (server, base) = common::serve(state, cores)?;
+    let (shared_server, shared_base) = common::serve(shared_pool, cores)?;
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(CONCURRENCY)
         .build()?;
@@ -111,6 +117,13 @@ async fn run(database_url: &str, cores: usize) -> anyhow::Result<()> {
     let pgbench = pgbench_select_rate(database_url)?;
 
     // Gatehouse: GET /api/v1/me with the access token.
+    let (shared_rate, shared_failed) = common::rate(
+        CONCURRENCY,
+        get(format!("{shared_base}/api/v1/me"), Some(token.clone())),
+    )
+    .await;
+    shared_server.shutdown.cancel();
+    shared_server.stopped().await?;
     let (me_rate, me_failed) =
         common::rate(CONCURRENCY, get(format!("{base}/api/v1/me"), Some(token))).await;
     server.shutdown.cancel();
@@ -121,6 +134,7 @@ async fn run(database_url: &str, cores: usize) -> anyhow::Result<()> {
     println!("  bare actix-web JSON handler: {bare_rate:.0} req/s ({bare_failed} failed)");
     println!("  PostgreSQL pgbench -S:       {pgbench:.0} tps");
     println!("  GET /api/v1/me:              {me_rate:.0} req/s ({me_failed} failed)");
+    println!("    (one pool for all workers: {shared_rate:.0} req/s ({shared_failed} failed))");
     println!(
         "  ratio to the lower bound: {:.0} % (target ≥ 50 %)",
         100.0 * me_rate / bound

@@ -156,7 +156,7 @@ async fn run(database_url: &str, cores: usize) -> anyhow::Result<()> {
     })
     .await;
 
-    let (server, base) = common::serve(common::state(pool, &[SECRET])?, cores)?;
+    let (server, base) = common::serve(common::state(database_url, pool, &[SECRET])?, cores)?;
     let client = reqwest::Client::new();
     let event_ids = Arc::new(std::sync::Mutex::new(ids()));
     let url = format!("{base}/api/v1/webhooks/stripe");

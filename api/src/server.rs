@@ -36,13 +36,18 @@ pub fn start(
 ) -> anyhow::Result<RunningServer> {
     let addr = listener.local_addr()?;
     http::metrics::recorder();
-    let mut builder = HttpServer::new(move || http::app(state.clone(), settings.clone()))
+    // actix-web's own default: one worker per core.
+    let workers = workers.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
+    });
+    // Called on each worker's thread as it starts (again if one is restarted), so each
+    // worker's pool opens its connections on that worker's runtime.
+    let server = HttpServer::new(move || http::app(state.for_worker(workers), settings.clone()))
         .disable_signals()
-        .shutdown_timeout(shutdown_timeout.as_secs().max(1));
-    if let Some(workers) = workers {
-        builder = builder.workers(workers);
-    }
-    let server = builder.listen(listener)?.run();
+        .shutdown_timeout(shutdown_timeout.as_secs().max(1))
+        .workers(workers)
+        .listen(listener)?
+        .run();
     let handle = server.handle();
     let shutdown = CancellationToken::new();
     let stop = shutdown.clone();

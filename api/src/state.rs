@@ -7,7 +7,7 @@ use diesel_async::RunQueryDsl;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::billing::subscriptions::BillingSettings;
-use crate::config::{AuthConfig, Config};
+use crate::config::{AuthConfig, Config, DatabaseConfig};
 use crate::db::{self, Pool};
 use crate::identity::keys::KeyStore;
 use crate::identity::mfa::MfaSettings;
@@ -17,7 +17,10 @@ use crate::ratelimit::RateLimiter;
 
 #[derive(Clone)]
 pub struct AppState {
+    /// The process's pool. In an HTTP worker, that worker's own (see [`Self::for_worker`]).
     pub pool: Pool,
+    /// How each HTTP worker opens a pool of its own; `None`: the workers share `pool`.
+    pub worker_pools: Option<DatabaseConfig>,
     /// `None` when `REDIS_URL` is unset.
     pub redis: Option<deadpool_redis::Pool>,
     pub limiter: RateLimiter,
@@ -75,7 +78,7 @@ impl AppState {
             }
             None => None,
         };
-        Ok(Self::new(
+        let state = Self::new(
             pool,
             redis,
             StateSettings {
@@ -89,7 +92,31 @@ impl AppState {
                 billing_retention: config.billing.retention,
                 stripe: config.billing.stripe.clone(),
             },
-        ))
+        );
+        Ok(state.with_worker_pools(config.database.clone()))
+    }
+
+    /// Gives each HTTP worker a pool of its own, opened with `config` (its connections
+    /// shared out among the workers; see [`db::build_worker_pool`]).
+    pub fn with_worker_pools(mut self, config: DatabaseConfig) -> Self {
+        self.worker_pools = Some(config);
+        self
+    }
+
+    /// The state one of `workers` HTTP workers serves with: its own pool when
+    /// [`Self::with_worker_pools`] set one up, everything else shared. The key store and
+    /// the job worker keep the process's pool.
+    pub fn for_worker(&self, workers: usize) -> Self {
+        let mut state = self.clone();
+        if let Some(config) = &self.worker_pools {
+            match db::build_worker_pool(config, workers) {
+                Ok(pool) => state.pool = pool,
+                Err(err) => {
+                    tracing::warn!(error = %err, "no pool of its own for an HTTP worker; it shares the process's");
+                }
+            }
+        }
+        state
     }
 
     pub fn new(pool: Pool, redis: Option<deadpool_redis::Pool>, settings: StateSettings) -> Self {
@@ -106,6 +133,7 @@ impl AppState {
         );
         Self {
             pool,
+            worker_pools: None,
             redis,
             limiter,
             metrics_token: settings.metrics_token.clone(),

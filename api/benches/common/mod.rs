@@ -42,17 +42,23 @@ where
     result
 }
 
-pub fn pool(database_url: &str) -> anyhow::Result<Pool> {
-    gatehouse::db::build_pool(&DatabaseConfig {
+/// The production pool settings, on `database_url`.
+fn database(database_url: &str) -> DatabaseConfig {
+    DatabaseConfig {
         url: SecretString::from(database_url.to_owned()),
         pool_size: 16,
         timeout: Duration::from_secs(10),
-    })
+    }
 }
 
-/// Production settings; `webhook_secrets` for the Stripe endpoint.
-pub fn state(pool: Pool, webhook_secrets: &[&str]) -> anyhow::Result<AppState> {
-    Ok(AppState::new(
+pub fn pool(database_url: &str) -> anyhow::Result<Pool> {
+    gatehouse::db::build_pool(&database(database_url))
+}
+
+/// Production settings on `database_url` (a pool of `pool`'s, and one per HTTP worker);
+/// `webhook_secrets` for the Stripe endpoint.
+pub fn state(database_url: &str, pool: Pool, webhook_secrets: &[&str]) -> anyhow::Result<AppState> {
+    let state = AppState::new(
         pool,
         None,
         StateSettings {
@@ -78,7 +84,8 @@ pub fn state(pool: Pool, webhook_secrets: &[&str]) -> anyhow::Result<AppState> {
             billing_retention: Duration::from_secs(90 * 86_400),
             stripe: None,
         },
-    ))
+    );
+    Ok(state.with_worker_pools(database(database_url)))
 }
 
 /// The real server with `workers` HTTP workers; its base URL.

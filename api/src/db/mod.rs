@@ -68,6 +68,18 @@ pub fn build_pool(config: &DatabaseConfig) -> anyhow::Result<Pool> {
         .context("building the database pool")
 }
 
+/// The pool of one of `workers` HTTP workers: `config`'s connections shared out among
+/// them, at least one each. tokio-postgres drives each connection from a task on the
+/// runtime that opened it. With a pool per worker (each a runtime on its own thread), a
+/// request and its connection's driver run on one thread instead of waking each other
+/// across threads on every query.
+pub fn build_worker_pool(config: &DatabaseConfig, workers: usize) -> anyhow::Result<Pool> {
+    build_pool(&DatabaseConfig {
+        pool_size: config.pool_size.div_ceil(workers.max(1)),
+        ..config.clone()
+    })
+}
+
 /// Applies pending migrations; returns the versions applied.
 pub async fn run_migrations(database_url: &str) -> anyhow::Result<Vec<String>> {
     let connection = tokio::time::timeout(

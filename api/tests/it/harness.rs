@@ -302,22 +302,21 @@ impl TestAppBuilder {
             Some(db) => db,
             None => TestDb::migrated().await,
         };
-        let pool = if self.broken_postgres {
-            db::build_pool(&DatabaseConfig {
+        let database = if self.broken_postgres {
+            DatabaseConfig {
                 url: SecretString::from("postgres://postgres@127.0.0.1:1/nothing".to_owned()),
                 pool_size: 2,
                 timeout: Duration::from_millis(500),
-            })
-            .unwrap()
+            }
         } else if let Some(wait) = self.db_wait {
-            db::build_pool(&DatabaseConfig {
+            DatabaseConfig {
                 timeout: wait,
                 ..db.config()
-            })
-            .unwrap()
+            }
         } else {
-            db.pool()
+            db.config()
         };
+        let pool = db::build_pool(&database).unwrap();
         if self.seeded {
             let mut conn = db.pool().get().await.unwrap();
             gatehouse::catalog::seed::seed_demo_catalog(&mut conn)
@@ -362,7 +361,8 @@ impl TestAppBuilder {
                 billing_retention: Duration::from_secs(90 * 86_400),
                 stripe: self.stripe,
             },
-        );
+        )
+        .with_worker_pools(database);
         let settings = HttpSettings {
             max_body_bytes: self.max_body_bytes.unwrap_or(64 * 1024),
             web_dir: self

@@ -38,6 +38,7 @@ mod onboarding;
 mod openapi;
 mod orders;
 mod plans;
+mod pools;
 mod ratelimit;
 mod recovery;
 mod schema;
