@@ -719,6 +719,8 @@ async fn the_portal_page_cancels_at_period_end_and_resumes() {
         html.contains("Cancel at period end") && html.contains("http://app.test/billing"),
         "{html}"
     );
+    // Named as the customer knows it: the product's name, not its id.
+    assert!(html.contains("<strong>Pro</strong>"), "{html}");
     let portal_id = portal["id"].as_str().unwrap();
     let cancel = http()
         .post(format!("{base}/portal/{portal_id}/{subscription}/cancel"))

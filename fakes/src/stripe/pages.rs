@@ -198,9 +198,19 @@ async fn portal_page(fake: web::Data<FakeStripe>, path: web::Path<String>) -> Ht
     let found = fake.run(|store| {
         let session = store.find("billing_portal.session", &id, "session")?;
         let customer = session["customer"].as_str().unwrap_or_default().to_owned();
-        let subscriptions: Vec<Value> = store
+        // Each with what the customer calls it: the price's nickname, else its product's name.
+        let subscriptions: Vec<(Value, String)> = store
             .all("subscription", |sub| sub["customer"] == customer.as_str())
-            .cloned()
+            .map(|sub| {
+                let price = &sub["items"]["data"][0]["price"];
+                let product = price["product"].as_str().unwrap_or_default();
+                let name = price["nickname"]
+                    .as_str()
+                    .or_else(|| store.get(product).and_then(|p| p["name"].as_str()))
+                    .unwrap_or(product)
+                    .to_owned();
+                (sub.clone(), name)
+            })
             .collect();
         Ok::<_, ApiError>((session, subscriptions))
     });
@@ -209,7 +219,7 @@ async fn portal_page(fake: web::Data<FakeStripe>, path: web::Path<String>) -> Ht
         Err(error) => return error_page(&error),
     };
     let mut list = String::new();
-    for sub in &subscriptions {
+    for (sub, name) in &subscriptions {
         let sub_id = escape(sub["id"].as_str().unwrap_or_default());
         let item = &sub["items"]["data"][0];
         let status = sub["status"].as_str().unwrap_or_default();
@@ -234,12 +244,7 @@ async fn portal_page(fake: web::Data<FakeStripe>, path: web::Path<String>) -> Ht
         };
         list.push_str(&format!(
             "<li><strong>{}</strong> — {} per {} — {}{}{action}</li>",
-            escape(
-                item["price"]["nickname"]
-                    .as_str()
-                    .or(item["price"]["product"].as_str())
-                    .unwrap_or_default()
-            ),
+            escape(name),
             money(
                 item["price"]["unit_amount"].as_i64().unwrap_or(0),
                 item["price"]["currency"].as_str().unwrap_or("usd")
