@@ -27,6 +27,12 @@ pub struct User {
     pub preferences: serde_json::Value,
     /// `support`, `billing` or `admin` for staff (see `admin::roles`).
     pub staff_role: Option<String>,
+    /// The user has a confirmed second factor (kept in step with `totp_credentials` by a
+    /// trigger; for showing — decisions read `totp_credentials`).
+    pub mfa_enabled: bool,
+    /// The providers the user can sign in with, by name and in order (kept in step with
+    /// `oauth_identities` by a trigger).
+    pub sign_in_providers: Vec<Option<String>>,
 }
 
 #[derive(Debug, Insertable)]
@@ -450,62 +456,36 @@ pub async fn sessions_of(conn: &mut Conn, user_id: Uuid) -> QueryResult<Vec<Sess
     Ok(sessions)
 }
 
-/// A user as an access token finds them, in one round trip: whether the token's session
-/// is still open, whether they have a second factor, and the providers they can sign in
-/// with.
+/// A user as an access token finds them, in one round trip: with whether the token's
+/// session is still open. (The user row carries what `GET me` shows besides: the second
+/// factor and the sign-in providers.)
 #[derive(Debug, Clone)]
 pub struct SignedIn {
     pub user: User,
     pub session_open: bool,
-    pub mfa_enabled: bool,
-    /// Linked sign-in providers, by name.
-    pub providers: Vec<String>,
 }
 
 /// The user `user_id` with their session `family_id` (see [`SignedIn`]); `None` when no
-/// such user exists. One query: the request path of every authenticated call.
+/// such user exists. One query reading one user row and the session's tokens: the
+/// request path of every authenticated call.
 pub async fn signed_in(
     conn: &mut Conn,
     user_id: Uuid,
     family_id: Uuid,
 ) -> QueryResult<Option<SignedIn>> {
-    use super::schema::{oauth_identities, totp_credentials};
     let session_open = diesel::dsl::exists(
         refresh_tokens::table
             .filter(refresh_tokens::family_id.eq(family_id))
             .filter(refresh_tokens::revoked_at.is_null())
             .filter(refresh_tokens::expires_at.gt(diesel::dsl::now)),
     );
-    let mfa_enabled = diesel::dsl::exists(
-        totp_credentials::table
-            .find(user_id)
-            .filter(totp_credentials::confirmed_at.is_not_null()),
-    );
-    let rows: Vec<(User, bool, bool, Option<String>)> = users::table
-        .left_join(oauth_identities::table)
-        .filter(users::id.eq(user_id))
-        .select((
-            User::as_select(),
-            session_open,
-            mfa_enabled,
-            oauth_identities::provider.nullable(),
-        ))
-        .order(oauth_identities::provider)
-        .load(conn)
-        .await?;
-    let mut rows = rows.into_iter();
-    Ok(rows.next().map(|(user, session_open, mfa_enabled, first)| {
-        let providers = first
-            .into_iter()
-            .chain(rows.filter_map(|(_, _, _, provider)| provider))
-            .collect();
-        SignedIn {
-            user,
-            session_open,
-            mfa_enabled,
-            providers,
-        }
-    }))
+    users::table
+        .find(user_id)
+        .select((User::as_select(), session_open))
+        .first(conn)
+        .await
+        .optional()
+        .map(|found| found.map(|(user, session_open)| SignedIn { user, session_open }))
 }
 
 pub async fn revoke_all_for_user(conn: &mut Conn, user_id: Uuid) -> QueryResult<usize> {

@@ -496,6 +496,8 @@ diesel::table! {
         is_staff -> Bool,
         preferences -> Jsonb,
         staff_role -> Nullable<Text>,
+        mfa_enabled -> Bool,
+        sign_in_providers -> Array<Nullable<Text>>,
     }
 }
 

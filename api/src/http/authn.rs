@@ -20,10 +20,6 @@ use crate::state::AppState;
 #[derive(Debug, Clone)]
 pub struct Authenticated {
     pub user: User,
-    /// The user has a confirmed second factor.
-    pub mfa_enabled: bool,
-    /// The user's linked sign-in providers.
-    pub providers: Vec<String>,
     pub account_id: Uuid,
     /// The session the token was issued from.
     pub session_id: Uuid,
@@ -99,8 +95,6 @@ pub async fn session(
     }
     Ok(Authenticated {
         user: signed_in.user,
-        mfa_enabled: signed_in.mfa_enabled,
-        providers: signed_in.providers,
         account_id,
         session_id,
         claims,

@@ -22,13 +22,7 @@ use crate::state::AppState;
 )]
 #[get("/me")]
 pub async fn get_me(state: web::Data<AppState>, caller: Authenticated) -> AppResult<HttpResponse> {
-    let me = profile::me(
-        &state.mfa,
-        caller.user,
-        caller.mfa_enabled,
-        caller.providers,
-        caller.account_id,
-    );
+    let me = profile::me(&state.mfa, caller.user, caller.account_id);
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
         .json(me))

@@ -23,20 +23,14 @@ pub async fn active_user(conn: &mut Conn, user_id: Uuid) -> AppResult<User> {
 }
 
 /// The user as `GET me` shows them.
-pub fn me(
-    settings: &MfaSettings,
-    user: User,
-    mfa_enabled: bool,
-    providers: Vec<String>,
-    account_id: Uuid,
-) -> Me {
+pub fn me(settings: &MfaSettings, user: User, account_id: Uuid) -> Me {
     Me {
         has_password: user.password_hash.is_some(),
-        mfa_enabled,
+        mfa_enabled: user.mfa_enabled,
         staff: user.is_staff,
         staff_role: user.staff_role.clone(),
-        mfa_required: user.is_staff && settings.staff_required && !mfa_enabled,
-        linked_providers: providers,
+        mfa_required: user.is_staff && settings.staff_required && !user.mfa_enabled,
+        linked_providers: user.sign_in_providers.iter().flatten().cloned().collect(),
         preferences: preferences_of(&user),
         id: UserId(user.id),
         email: user.email,
@@ -61,18 +55,12 @@ pub async fn me_now(
         .await?
         .filter(|found| found.user.deactivated_at.is_none())
         .ok_or(AppError::Unauthorized)?;
-    Ok(me(
-        settings,
-        found.user,
-        found.mfa_enabled,
-        found.providers,
-        account_id,
-    ))
+    Ok(me(settings, found.user, account_id))
 }
 
 /// Stored preferences; anything unreadable (an older shape) falls back to defaults.
 fn preferences_of(user: &User) -> Preferences {
-    serde_json::from_value(user.preferences.clone()).unwrap_or_default()
+    serde::Deserialize::deserialize(&user.preferences).unwrap_or_default()
 }
 
 pub async fn update(conn: &mut Conn, user_id: Uuid, request: UpdateMeRequest) -> AppResult<()> {

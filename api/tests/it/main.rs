@@ -43,6 +43,7 @@ mod ratelimit;
 mod recovery;
 mod schema;
 mod shutdown;
+mod sign_in_summary;
 mod signup;
 mod spa;
 mod stripe_processing;

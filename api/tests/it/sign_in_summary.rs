@@ -1,0 +1,188 @@
+//! The user row's summary of how they sign in (`users.mfa_enabled`,
+//! `users.sign_in_providers`), which every authenticated request reads instead of joining
+//! `totp_credentials` and `oauth_identities`: triggers keep it in step with those tables
+//! whatever changes them, concurrent changes included, and the migration filled it in
+//! for the users already there.
+
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use gatehouse::db::identity::{self as q, NewUser, User};
+use gatehouse::db::{mfa, oauth};
+use uuid::Uuid;
+
+use crate::harness::{workspace_root, TestDb};
+
+const MIGRATION: &str = "migrations/2026-11-30-000020_user_sign_in_summary";
+
+async fn user(conn: &mut AsyncPgConnection, name: &str) -> Uuid {
+    let email = format!("{name}@example.com");
+    q::insert_user(
+        conn,
+        &NewUser {
+            email: &email,
+            username: name,
+            password_hash: None,
+            first_name: "Ada",
+            last_name: "Lovelace",
+        },
+    )
+    .await
+    .unwrap()
+    .id
+}
+
+async fn summary(conn: &mut AsyncPgConnection, id: Uuid) -> (bool, Vec<String>) {
+    let user: User = q::find_user(conn, id).await.unwrap().unwrap();
+    (
+        user.mfa_enabled,
+        user.sign_in_providers.into_iter().flatten().collect(),
+    )
+}
+
+async fn connect(db: &TestDb) -> AsyncPgConnection {
+    AsyncPgConnection::establish(&db.url).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_user_row_follows_the_second_factor_and_the_linked_providers() {
+    let db = TestDb::migrated().await;
+    let mut conn = connect(&db).await;
+    let ada = user(&mut conn, "ada").await;
+    let bob = user(&mut conn, "bob").await;
+    assert_eq!(summary(&mut conn, ada).await, (false, vec![]));
+
+    // Enrolling is not enough: only a confirmed second factor counts.
+    assert!(mfa::put_unconfirmed_totp(&mut conn, ada, &[7; 20])
+        .await
+        .unwrap());
+    assert_eq!(summary(&mut conn, ada).await, (false, vec![]));
+    mfa::accept_totp_step(&mut conn, ada, 1).await.unwrap();
+    assert_eq!(summary(&mut conn, ada).await, (true, vec![]));
+    mfa::accept_totp_step(&mut conn, ada, 2).await.unwrap();
+    assert_eq!(summary(&mut conn, ada).await, (true, vec![]));
+
+    // Providers in order of name, each once; signing in again changes nothing.
+    oauth::link(&mut conn, "google", "g-1", ada, "ada@example.com")
+        .await
+        .unwrap();
+    oauth::link(&mut conn, "github", "h-1", ada, "ada@example.com")
+        .await
+        .unwrap();
+    oauth::link(&mut conn, "google", "g-1", ada, "ada@example.com")
+        .await
+        .unwrap();
+    let both = vec!["github".to_owned(), "google".to_owned()];
+    assert_eq!(summary(&mut conn, ada).await, (true, both.clone()));
+    assert_eq!(
+        summary(&mut conn, bob).await,
+        (false, vec![]),
+        "others untouched"
+    );
+
+    // An identity moved to another user (no code path does this today) leaves both right.
+    diesel::sql_query("UPDATE oauth_identities SET user_id = $1 WHERE subject = 'h-1'")
+        .bind::<diesel::sql_types::Uuid, _>(bob)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        summary(&mut conn, bob).await,
+        (false, vec!["github".to_owned()])
+    );
+    assert_eq!(
+        summary(&mut conn, ada).await,
+        (true, vec!["google".to_owned()])
+    );
+
+    // Removal (disabling MFA; the retention purge deletes identities with plain SQL).
+    mfa::delete_mfa(&mut conn, ada).await.unwrap();
+    diesel::sql_query("DELETE FROM oauth_identities WHERE user_id = ANY($1)")
+        .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(vec![ada, bob])
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(summary(&mut conn, ada).await, (false, vec![]));
+    assert_eq!(summary(&mut conn, bob).await, (false, vec![]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_providers_linked_at_once_both_end_up_on_the_user_row() {
+    let db = TestDb::migrated().await;
+    let mut first = connect(&db).await;
+    let mut second = connect(&db).await;
+    let mut watcher = connect(&db).await;
+    let ada = user(&mut first, "ada").await;
+
+    // The first link's transaction stays open while the second link runs; each computes
+    // the list from the table, so without the trigger's lock the second would miss the
+    // first's row (its snapshot predates the first's commit).
+    first.batch_execute("BEGIN").await.unwrap();
+    oauth::link(&mut first, "google", "g-1", ada, "ada@example.com")
+        .await
+        .unwrap();
+    let second_link = tokio::spawn(async move {
+        oauth::link(&mut second, "github", "h-1", ada, "ada@example.com")
+            .await
+            .unwrap();
+    });
+    // Wait until the second link is blocked on the first one's lock, then commit.
+    loop {
+        let waiting: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+            "(SELECT count(*) FROM pg_stat_activity \
+             WHERE datname = current_database() AND wait_event_type = 'Lock')",
+        ))
+        .get_result(&mut watcher)
+        .await
+        .unwrap();
+        if waiting > 0 || second_link.is_finished() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    first.batch_execute("COMMIT").await.unwrap();
+    second_link.await.unwrap();
+
+    assert_eq!(
+        summary(&mut watcher, ada).await,
+        (false, vec!["github".to_owned(), "google".to_owned()])
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_migration_fills_in_the_users_already_there() {
+    let db = TestDb::migrated().await;
+    let mut conn = connect(&db).await;
+    let ada = user(&mut conn, "ada").await;
+    let bob = user(&mut conn, "bob").await;
+    let cy = user(&mut conn, "cyd").await;
+    let read = |name: &str| std::fs::read_to_string(workspace_root().join(MIGRATION).join(name));
+
+    // The database as it was before the migration, with data the summary must reflect.
+    conn.batch_execute(&read("down.sql").unwrap())
+        .await
+        .unwrap();
+    mfa::put_unconfirmed_totp(&mut conn, ada, &[7; 20])
+        .await
+        .unwrap();
+    mfa::accept_totp_step(&mut conn, ada, 1).await.unwrap();
+    mfa::put_unconfirmed_totp(&mut conn, cy, &[8; 20])
+        .await
+        .unwrap();
+    oauth::link(&mut conn, "google", "g-1", bob, "bob@example.com")
+        .await
+        .unwrap();
+    oauth::link(&mut conn, "github", "h-1", bob, "bob@example.com")
+        .await
+        .unwrap();
+
+    conn.batch_execute(&read("up.sql").unwrap()).await.unwrap();
+    assert_eq!(summary(&mut conn, ada).await, (true, vec![]));
+    assert_eq!(
+        summary(&mut conn, bob).await,
+        (false, vec!["github".to_owned(), "google".to_owned()])
+    );
+    assert_eq!(
+        summary(&mut conn, cy).await,
+        (false, vec![]),
+        "not confirmed"
+    );
+}
