@@ -25,6 +25,8 @@ commands:
   hostile   Schemathesis from the OpenAPI document against a seeded server: two tenants
             (no 5xx, no cross-tenant read) and staff (no 5xx)
   bench     run every benchmark (release build) and print each figure beside its target
+            (`bench reads spa`: only those; server benches are login, webhooks,
+            placement, reads and process, `spa` is the SPA's first page interactive)
   fuzz      every cargo-fuzz target of fuzz/ for a while each (`fuzz 60`: seconds per
             target, default 30; nightly and cargo-fuzz installed when missing); a failing
             input is left in fuzz/artifacts/<target>/
@@ -43,7 +45,7 @@ fn main() -> ExitCode {
         Some("test") => cmd_test(&root),
         Some("openapi") => cmd_openapi(&root),
         Some("schema") => cmd_schema(&root),
-        Some("bench") => cmd_bench(&root),
+        Some("bench") => cmd_bench(&root, &args[1..]),
         Some("fuzz") => fuzz::cmd_fuzz(&root, &args[1..]),
         Some("spa") => tools::ensure_spa_tools(&root).and_then(|()| build_spa(&root)),
         Some("e2e") => cmd_e2e(&root, &args[1..]),
@@ -419,11 +421,27 @@ fn spawn_fake_stripe(
     )
 }
 
-fn cmd_bench(root: &Path) -> Result<(), String> {
+/// The server benches in `api/benches/`; `spa` is the SPA's, in `e2e/bench/`.
+const SERVER_BENCHES: &[&str] = &["login", "webhooks", "placement", "reads", "process"];
+
+fn cmd_bench(root: &Path, only: &[String]) -> Result<(), String> {
+    if let Some(unknown) = only
+        .iter()
+        .find(|name| *name != "spa" && !SERVER_BENCHES.contains(&name.as_str()))
+    {
+        return Err(format!(
+            "no bench named {unknown}: {} or spa",
+            SERVER_BENCHES.join(", ")
+        ));
+    }
+    let chosen = |name: &str| only.is_empty() || only.iter().any(|o| o == name);
     services::ensure_postgres()?;
     step("benchmarks (release build; figures and targets below)");
-    for bench in ["login", "webhooks", "placement", "reads", "process"] {
+    for bench in SERVER_BENCHES.iter().filter(|bench| chosen(bench)) {
         cargo(&["bench", "-p", "gatehouse", "--bench", bench])?;
+    }
+    if !chosen("spa") {
+        return Ok(());
     }
     step("benchmark: the SPA's size and first page interactive in headless Chromium");
     tools::ensure_all(root)?;
