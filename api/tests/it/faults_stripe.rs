@@ -18,19 +18,12 @@ use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::harness::TestApp;
+use crate::harness::{Customer, TestApp};
 use crate::stripe_world::{catalog_price, Stripe, WEBHOOK_SECRET};
 
 /// Each attempt at Stripe may take this long; a slow Stripe takes three times as long.
 const TIMEOUT: Duration = Duration::from_millis(200);
 const CUSTOMERS: usize = 4;
-
-struct Customer {
-    email: String,
-    user: Uuid,
-    account: Uuid,
-    token: String,
-}
 
 /// A seeded Gatehouse whose catalog is at the fake Stripe, with a worker, an instance
 /// per product that needs one, and four customers with personal accounts.
@@ -86,18 +79,7 @@ impl World {
             secrets: vec![WEBHOOK_SECRET.to_owned()],
             retry: RetryPolicy::fast(),
         });
-        let mut customers = Vec::new();
-        for n in 0..CUSTOMERS {
-            let email = format!("customer{n}@example.org");
-            let (user, account) = app.create_user(&email, &format!("customer{n}")).await;
-            let (token, _) = app.sign_in(&format!("customer{n}")).await;
-            customers.push(Customer {
-                email,
-                user,
-                account,
-                token,
-            });
-        }
+        let customers = app.signed_in_customers("customer", CUSTOMERS).await;
         let stop = CancellationToken::new();
         let worker = Worker::new(
             app.db.pool(),

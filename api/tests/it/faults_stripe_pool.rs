@@ -12,7 +12,7 @@ use gatehouse_fakes::stripe::ApiFaults;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::harness::TestApp;
+use crate::harness::{Customer, TestApp};
 use crate::stripe_world::{catalog_price, Stripe};
 
 /// Each attempt at Stripe may take this long; the slow Stripe takes three times as long.
@@ -25,30 +25,14 @@ const CUSTOMERS: usize = 4;
 /// Each customer clicks "Subscribe" this many times at once.
 const CLICKS: usize = 4;
 
-/// `(token, email, account)` of each customer.
-async fn customers(app: &TestApp) -> Vec<(String, String, uuid::Uuid)> {
-    let mut customers = Vec::new();
-    for n in 0..CUSTOMERS {
-        let email = format!("payer{n}@example.org");
-        let (_, account) = app.create_user(&email, &format!("payer{n}")).await;
-        let (token, _) = app.sign_in(&format!("payer{n}")).await;
-        customers.push((token, email, account));
-    }
-    customers
-}
-
 /// Every customer clicks [`CLICKS`] times at once: each answer's status and body.
-async fn checkouts(
-    app: &TestApp,
-    customers: &[(String, String, uuid::Uuid)],
-    price: &str,
-) -> Vec<Vec<(u16, Value)>> {
-    join_all(customers.iter().map(|(token, _, _)| {
+async fn checkouts(app: &TestApp, customers: &[Customer], price: &str) -> Vec<Vec<(u16, Value)>> {
+    join_all(customers.iter().map(|customer| {
         join_all((0..CLICKS).map(|_| {
             app.call(
                 Method::POST,
                 "/api/v1/billing/checkout",
-                token,
+                &customer.token,
                 Some(json!({"price_id": price})),
             )
         }))
@@ -73,7 +57,7 @@ async fn a_slow_stripe_leaves_the_pool_to_everyone_else_and_retries_converge() {
             .unwrap();
     }
     let team = catalog_price(&app, "team").await;
-    let customers = customers(&app).await;
+    let customers = app.signed_in_customers("payer", CUSTOMERS).await;
     let (reader, _) = app.sign_in("payer0").await;
 
     // Stripe answers after every attempt has given up: twice as many clicks as the pool
@@ -144,10 +128,13 @@ async fn a_slow_stripe_leaves_the_pool_to_everyone_else_and_retries_converge() {
     let created = objects("customer.created");
     let subscribed = objects("customer.subscription.created");
     let mut conn = app.db.pool().get().await.unwrap();
-    for (n, (_, email, account)) in customers.iter().enumerate() {
-        let theirs: Vec<&Value> = created.iter().filter(|c| c["email"] == *email).collect();
+    for (n, customer) in customers.iter().enumerate() {
+        let theirs: Vec<&Value> = created
+            .iter()
+            .filter(|c| c["email"] == customer.email)
+            .collect();
         assert_eq!(theirs.len(), 1, "payer{n}: {theirs:?}");
-        let recorded = gatehouse::db::billing::account_billing(&mut conn, *account)
+        let recorded = gatehouse::db::billing::account_billing(&mut conn, customer.account)
             .await
             .unwrap()
             .unwrap()

@@ -489,6 +489,25 @@ impl TestApp {
         (user.id, account)
     }
 
+    /// `n` users `{prefix}0`, `{prefix}1`, … (at example.org), each with a personal
+    /// account and signed in.
+    pub async fn signed_in_customers(&self, prefix: &str, n: usize) -> Vec<Customer> {
+        let mut customers = Vec::with_capacity(n);
+        for i in 0..n {
+            let login = format!("{prefix}{i}");
+            let email = format!("{login}@example.org");
+            let (user, account) = self.create_user(&email, &login).await;
+            let (token, _) = self.sign_in(&login).await;
+            customers.push(Customer {
+                email,
+                user,
+                account,
+                token,
+            });
+        }
+        customers
+    }
+
     /// How many emails of `template` have been queued (`mail.send` jobs, sent or not).
     pub async fn queued_mails(&self, template: &str) -> i64 {
         self.count_jobs("payload->>'template'", "mail.send", template)
@@ -647,4 +666,13 @@ pub fn test_auth_config() -> gatehouse::config::AuthConfig {
         staff_mfa_required: true,
         api_rates: gatehouse::config::ApiRates::default(),
     }
+}
+
+/// A signed-in user with a personal account ([`TestApp::signed_in_customers`]).
+pub struct Customer {
+    pub email: String,
+    pub user: uuid::Uuid,
+    pub account: uuid::Uuid,
+    /// An access token.
+    pub token: String,
 }
