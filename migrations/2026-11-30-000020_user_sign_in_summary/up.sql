@@ -13,8 +13,11 @@ CREATE FUNCTION users_sync_sign_in(target UUID) RETURNS void LANGUAGE plpgsql AS
 BEGIN
     -- The lock first: in READ COMMITTED the UPDATE below then runs on a snapshot taken
     -- after every transaction that held the lock before us committed (two providers
-    -- linked at once both end up in the list).
-    PERFORM 1 FROM users WHERE id = target FOR UPDATE;
+    -- linked at once both end up in the list). NO KEY UPDATE, the lock the UPDATE takes
+    -- anyway: it does not wait for the KEY SHARE locks that foreign-key checks take on
+    -- the user (a sign-in inserting a refresh token, or the other link's own check, which
+    -- would deadlock with FOR UPDATE).
+    PERFORM 1 FROM users WHERE id = target FOR NO KEY UPDATE;
     UPDATE users SET
         mfa_enabled = EXISTS (
             SELECT 1 FROM totp_credentials t

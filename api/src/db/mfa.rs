@@ -6,7 +6,7 @@ use diesel::upsert::excluded;
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
-use super::schema::{mfa_recovery_codes, totp_credentials};
+use super::schema::{mfa_recovery_codes, totp_credentials, users};
 use super::Conn;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -19,11 +19,21 @@ pub struct TotpCredential {
 }
 
 /// The user's TOTP credential, row-locked (confirming, checking and disabling are
-/// decided one at a time, so a code is never accepted twice).
+/// decided one at a time, so a code is never accepted twice). The user's row is locked
+/// first (NO KEY UPDATE): the order the retention purge takes them in, and the row a
+/// change of the credential updates (`users.mfa_enabled`, by trigger), so the two never
+/// wait for each other the other way round.
 pub async fn totp_for_update(
     conn: &mut Conn,
     user_id: Uuid,
 ) -> QueryResult<Option<TotpCredential>> {
+    users::table
+        .find(user_id)
+        .select(users::id)
+        .for_no_key_update()
+        .first::<Uuid>(conn)
+        .await
+        .optional()?;
     totp_credentials::table
         .find(user_id)
         .select(TotpCredential::as_select())

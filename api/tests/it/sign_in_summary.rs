@@ -147,6 +147,106 @@ async fn two_providers_linked_at_once_both_end_up_on_the_user_row() {
     );
 }
 
+/// Waits until `task` has finished (true) or some session of the database waits for a
+/// lock (false).
+async fn finishes_without_waiting<T>(
+    watcher: &mut AsyncPgConnection,
+    task: &tokio::task::JoinHandle<T>,
+) -> bool {
+    loop {
+        if task.is_finished() {
+            return true;
+        }
+        if lock_waiters(watcher).await > 0 {
+            return task.is_finished();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
+async fn lock_waiters(watcher: &mut AsyncPgConnection) -> i64 {
+    diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+        "(SELECT count(*) FROM pg_stat_activity \
+         WHERE datname = current_database() AND wait_event_type = 'Lock')",
+    ))
+    .get_result(watcher)
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_does_not_wait_for_a_sign_in_of_the_same_user() {
+    let db = TestDb::migrated().await;
+    let mut signing_in = connect(&db).await;
+    let mut linking = connect(&db).await;
+    let mut watcher = connect(&db).await;
+    let ada = user(&mut signing_in, "ada").await;
+
+    // A sign-in's transaction inserting a refresh token holds the KEY SHARE lock its
+    // foreign-key check takes on the user (so does the other link's own check).
+    signing_in.batch_execute("BEGIN").await.unwrap();
+    diesel::sql_query("SELECT id FROM users WHERE id = $1 FOR KEY SHARE")
+        .bind::<diesel::sql_types::Uuid, _>(ada)
+        .execute(&mut signing_in)
+        .await
+        .unwrap();
+    let link = tokio::spawn(async move {
+        oauth::link(&mut linking, "google", "g-1", ada, "ada@example.com").await
+    });
+    let finished = finishes_without_waiting(&mut watcher, &link).await;
+    signing_in.batch_execute("COMMIT").await.unwrap();
+    link.await.unwrap().unwrap();
+    assert!(finished, "the link waited for the sign-in's lock");
+    assert_eq!(
+        summary(&mut watcher, ada).await,
+        (false, vec!["google".to_owned()])
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn turning_mfa_off_while_the_purge_holds_the_user_does_not_deadlock() {
+    let db = TestDb::migrated().await;
+    let mut purge = connect(&db).await;
+    let mut owner = connect(&db).await;
+    let mut watcher = connect(&db).await;
+    let ada = user(&mut purge, "ada").await;
+    mfa::put_unconfirmed_totp(&mut purge, ada, &[7; 20])
+        .await
+        .unwrap();
+    mfa::accept_totp_step(&mut purge, ada, 1).await.unwrap();
+
+    // The retention purge locks the user (FOR UPDATE), then deletes their credential.
+    purge.batch_execute("BEGIN").await.unwrap();
+    diesel::sql_query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
+        .bind::<diesel::sql_types::Uuid, _>(ada)
+        .execute(&mut purge)
+        .await
+        .unwrap();
+    // Meanwhile the owner turns MFA off (as `identity::mfa::disable` does).
+    let disable = tokio::spawn(async move {
+        owner
+            .transaction::<_, diesel::result::Error, _>(async |tx| {
+                if mfa::totp_for_update(tx, ada).await?.is_some() {
+                    mfa::delete_mfa(tx, ada).await?;
+                }
+                Ok(())
+            })
+            .await
+    });
+    while lock_waiters(&mut watcher).await == 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    // Had the owner locked the credential before the user, this would deadlock.
+    let deleted = diesel::sql_query("DELETE FROM totp_credentials WHERE user_id = $1")
+        .bind::<diesel::sql_types::Uuid, _>(ada)
+        .execute(&mut purge)
+        .await;
+    purge.batch_execute("COMMIT").await.unwrap();
+    assert_eq!(deleted.unwrap(), 1);
+    disable.await.unwrap().unwrap();
+    assert_eq!(summary(&mut watcher, ada).await, (false, vec![]));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_migration_fills_in_the_users_already_there() {
     let db = TestDb::migrated().await;
