@@ -10,7 +10,7 @@ use super::Conn;
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Identifiable)]
 #[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
 pub struct User {
     pub id: Uuid,
@@ -467,25 +467,64 @@ pub struct SignedIn {
 
 /// The user `user_id` with their session `family_id` (see [`SignedIn`]); `None` when no
 /// such user exists. One query reading one user row and the session's tokens: the
-/// request path of every authenticated call.
+/// request path of every authenticated call ([`SignedInQuery`]).
 pub async fn signed_in(
     conn: &mut Conn,
     user_id: Uuid,
     family_id: Uuid,
 ) -> QueryResult<Option<SignedIn>> {
-    let session_open = diesel::dsl::exists(
-        refresh_tokens::table
-            .filter(refresh_tokens::family_id.eq(family_id))
-            .filter(refresh_tokens::revoked_at.is_null())
-            .filter(refresh_tokens::expires_at.gt(diesel::dsl::now)),
-    );
-    users::table
-        .find(user_id)
-        .select((User::as_select(), session_open))
-        .first(conn)
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(embed)]
+        user: User,
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        session_open: bool,
+    }
+    SignedInQuery { user_id, family_id }
+        .get_result::<Row>(conn)
         .await
         .optional()
-        .map(|found| found.map(|(user, session_open)| SignedIn { user, session_open }))
+        .map(|found| {
+            found.map(|row| SignedIn {
+                user: row.user,
+                session_open: row.session_open,
+            })
+        })
+}
+
+/// [`signed_in`]'s query as a fixed SQL text. The query builder would build the text
+/// again on every execution (about 7 % of an HTTP worker's time under `GET me` load);
+/// this pushes three pieces and two binds, and, identified by its type, stays prepared
+/// on each connection. The columns come by name, so `users.*` fills [`User`] whatever
+/// order they are in.
+struct SignedInQuery {
+    user_id: Uuid,
+    family_id: Uuid,
+}
+
+impl diesel::query_builder::QueryId for SignedInQuery {
+    type QueryId = Self;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl diesel::query_builder::Query for SignedInQuery {
+    type SqlType = diesel::sql_types::Untyped;
+}
+
+impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for SignedInQuery {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+    ) -> QueryResult<()> {
+        out.push_sql("SELECT users.*, EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.family_id = ");
+        out.push_bind_param::<diesel::sql_types::Uuid, _>(&self.family_id)?;
+        out.push_sql(
+            " AND t.revoked_at IS NULL AND t.expires_at > now()) AS session_open \
+             FROM users WHERE users.id = ",
+        );
+        out.push_bind_param::<diesel::sql_types::Uuid, _>(&self.user_id)?;
+        Ok(())
+    }
 }
 
 pub async fn revoke_all_for_user(conn: &mut Conn, user_id: Uuid) -> QueryResult<usize> {

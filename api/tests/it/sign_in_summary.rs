@@ -286,3 +286,32 @@ async fn the_migration_fills_in_the_users_already_there() {
         "not confirmed"
     );
 }
+
+/// Every authenticated request runs `signed_in`: its statement is prepared once per
+/// connection and reused, and it finds the user with whether the session is open.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_per_request_query_is_prepared_once_per_connection() {
+    let db = TestDb::migrated().await;
+    let mut conn = connect(&db).await;
+    let ada = user(&mut conn, "ada").await;
+    let nobody = Uuid::new_v4();
+    for _ in 0..3 {
+        let found = q::signed_in(&mut conn, ada, Uuid::new_v4())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(found.user.id, ada);
+        assert!(!found.session_open, "no such session");
+    }
+    assert!(q::signed_in(&mut conn, nobody, Uuid::new_v4())
+        .await
+        .unwrap()
+        .is_none());
+    let prepared: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+        "(SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%AS ' || 'session_open%')",
+    ))
+    .get_result(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(prepared, 1);
+}
