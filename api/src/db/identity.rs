@@ -494,13 +494,21 @@ pub async fn signed_in(
 
 /// [`signed_in`]'s query as a fixed SQL text. The query builder would build the text
 /// again on every execution (about 7 % of an HTTP worker's time under `GET me` load);
-/// this pushes three pieces and two binds, and, identified by its type, stays prepared
-/// on each connection. The columns come by name, so `users.*` fills [`User`] whatever
-/// order they are in.
+/// this pushes four pieces and two binds, and, identified by its type, stays prepared on
+/// each connection. The columns are named, not `users.*`: a prepared `*` fails ("cached
+/// plan must not change result type") once a migration adds a column while servers run,
+/// as in a rolling upgrade. They fill [`User`] by name, so a field missing from
+/// [`USER_COLUMNS`] fails every authenticated request in the tests.
 struct SignedInQuery {
     user_id: Uuid,
     family_id: Uuid,
 }
+
+/// `SELECT` and [`User`]'s columns, for [`SignedInQuery`].
+const USER_COLUMNS: &str = "SELECT users.id, users.email, users.username, \
+    users.password_hash, users.first_name, users.last_name, users.email_verified_at, \
+    users.deactivated_at, users.created_at, users.updated_at, users.is_staff, \
+    users.preferences, users.staff_role, users.mfa_enabled, users.sign_in_providers";
 
 impl diesel::query_builder::QueryId for SignedInQuery {
     type QueryId = Self;
@@ -516,7 +524,8 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for SignedInQuery {
         &'b self,
         mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
     ) -> QueryResult<()> {
-        out.push_sql("SELECT users.*, EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.family_id = ");
+        out.push_sql(USER_COLUMNS);
+        out.push_sql(", EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.family_id = ");
         out.push_bind_param::<diesel::sql_types::Uuid, _>(&self.family_id)?;
         out.push_sql(
             " AND t.revoked_at IS NULL AND t.expires_at > now()) AS session_open \

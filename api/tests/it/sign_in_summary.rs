@@ -288,7 +288,8 @@ async fn the_migration_fills_in_the_users_already_there() {
 }
 
 /// Every authenticated request runs `signed_in`: its statement is prepared once per
-/// connection and reused, and it finds the user with whether the session is open.
+/// connection and reused, finds the user with whether the session is open, and survives
+/// a column added to `users` meanwhile.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_per_request_query_is_prepared_once_per_connection() {
     let db = TestDb::migrated().await;
@@ -314,4 +315,15 @@ async fn the_per_request_query_is_prepared_once_per_connection() {
     .await
     .unwrap();
     assert_eq!(prepared, 1);
+
+    // A migration adding a column while servers run (a rolling upgrade) leaves the
+    // prepared statement working.
+    diesel::sql_query("ALTER TABLE users ADD COLUMN added_later INT")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let found = q::signed_in(&mut conn, ada, Uuid::new_v4())
+        .await
+        .expect("the prepared query still runs");
+    assert_eq!(found.map(|found| found.user.id), Some(ada));
 }
