@@ -19,11 +19,25 @@ pub struct TotpCredential {
 }
 
 /// The user's TOTP credential, row-locked (confirming, checking and disabling are
-/// decided one at a time, so a code is never accepted twice). The user's row is locked
-/// first (NO KEY UPDATE): the order the retention purge takes them in, and the row a
-/// change of the credential updates (`users.mfa_enabled`, by trigger), so the two never
-/// wait for each other the other way round.
+/// decided one at a time, so a code is never accepted twice).
 pub async fn totp_for_update(
+    conn: &mut Conn,
+    user_id: Uuid,
+) -> QueryResult<Option<TotpCredential>> {
+    totp_credentials::table
+        .find(user_id)
+        .select(TotpCredential::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// [`totp_for_update`] for turning the second factor on or off, with the user's row
+/// locked first (NO KEY UPDATE). That change also updates the user's row (the
+/// `users.mfa_enabled` trigger), and the retention purge locks the user before their
+/// credential: taking the credential first would deadlock with it.
+pub async fn totp_for_change(
     conn: &mut Conn,
     user_id: Uuid,
 ) -> QueryResult<Option<TotpCredential>> {
@@ -34,13 +48,7 @@ pub async fn totp_for_update(
         .first::<Uuid>(conn)
         .await
         .optional()?;
-    totp_credentials::table
-        .find(user_id)
-        .select(TotpCredential::as_select())
-        .for_update()
-        .first(conn)
-        .await
-        .optional()
+    totp_for_update(conn, user_id).await
 }
 
 /// Whether sign-in needs a second factor.

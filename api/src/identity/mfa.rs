@@ -72,7 +72,7 @@ pub async fn setup(
 /// Finishes enrolment with a current code; returns fresh recovery codes.
 pub async fn confirm(conn: &mut Conn, user_id: Uuid, code: &str) -> AppResult<RecoveryCodes> {
     conn.transaction::<_, AppError, _>(async |tx| {
-        let Some(credential) = q::totp_for_update(tx, user_id).await? else {
+        let Some(credential) = q::totp_for_change(tx, user_id).await? else {
             return Err(AppError::Conflict {
                 code: "mfa_setup_missing",
                 message: "Start the setup first.".to_owned(),
@@ -125,7 +125,7 @@ pub async fn disable(
     }
     let needs_code = user.password_hash.is_none();
     conn.transaction::<_, AppError, _>(async |tx| {
-        let Some(credential) = q::totp_for_update(tx, user.id).await? else {
+        let Some(credential) = q::totp_for_change(tx, user.id).await? else {
             return Ok(());
         };
         if needs_code {

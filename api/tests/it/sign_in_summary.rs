@@ -226,7 +226,7 @@ async fn turning_mfa_off_while_the_purge_holds_the_user_does_not_deadlock() {
     let disable = tokio::spawn(async move {
         owner
             .transaction::<_, diesel::result::Error, _>(async |tx| {
-                if mfa::totp_for_update(tx, ada).await?.is_some() {
+                if mfa::totp_for_change(tx, ada).await?.is_some() {
                     mfa::delete_mfa(tx, ada).await?;
                 }
                 Ok(())
