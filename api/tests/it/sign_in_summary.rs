@@ -42,6 +42,22 @@ async fn connect(db: &TestDb) -> AsyncPgConnection {
     AsyncPgConnection::establish(&db.url).await.unwrap()
 }
 
+/// A database with the user `ada` and three sessions on it: two to race, one to watch.
+async fn two_sessions_and_a_watcher() -> (
+    TestDb,
+    Uuid,
+    AsyncPgConnection,
+    AsyncPgConnection,
+    AsyncPgConnection,
+) {
+    let db = TestDb::migrated().await;
+    let mut first = connect(&db).await;
+    let second = connect(&db).await;
+    let watcher = connect(&db).await;
+    let ada = user(&mut first, "ada").await;
+    (db, ada, first, second, watcher)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_user_row_follows_the_second_factor_and_the_linked_providers() {
     let db = TestDb::migrated().await;
@@ -106,11 +122,7 @@ async fn the_user_row_follows_the_second_factor_and_the_linked_providers() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_providers_linked_at_once_both_end_up_on_the_user_row() {
-    let db = TestDb::migrated().await;
-    let mut first = connect(&db).await;
-    let mut second = connect(&db).await;
-    let mut watcher = connect(&db).await;
-    let ada = user(&mut first, "ada").await;
+    let (_db, ada, mut first, mut second, mut watcher) = two_sessions_and_a_watcher().await;
 
     // The first link's transaction stays open while the second link runs; each computes
     // the list from the table, so without the trigger's lock the second would miss the
@@ -125,19 +137,8 @@ async fn two_providers_linked_at_once_both_end_up_on_the_user_row() {
             .unwrap();
     });
     // Wait until the second link is blocked on the first one's lock, then commit.
-    loop {
-        let waiting: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
-            "(SELECT count(*) FROM pg_stat_activity \
-             WHERE datname = current_database() AND wait_event_type = 'Lock')",
-        ))
-        .get_result(&mut watcher)
-        .await
-        .unwrap();
-        if waiting > 0 || second_link.is_finished() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
+    let finished = finishes_without_waiting(&mut watcher, &second_link).await;
+    assert!(!finished, "the second link waits for the first one's lock");
     first.batch_execute("COMMIT").await.unwrap();
     second_link.await.unwrap();
 
@@ -176,11 +177,7 @@ async fn lock_waiters(watcher: &mut AsyncPgConnection) -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_link_does_not_wait_for_a_sign_in_of_the_same_user() {
-    let db = TestDb::migrated().await;
-    let mut signing_in = connect(&db).await;
-    let mut linking = connect(&db).await;
-    let mut watcher = connect(&db).await;
-    let ada = user(&mut signing_in, "ada").await;
+    let (_db, ada, mut signing_in, mut linking, mut watcher) = two_sessions_and_a_watcher().await;
 
     // A sign-in's transaction inserting a refresh token holds the KEY SHARE lock its
     // foreign-key check takes on the user (so does the other link's own check).
@@ -205,11 +202,7 @@ async fn a_link_does_not_wait_for_a_sign_in_of_the_same_user() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn turning_mfa_off_while_the_purge_holds_the_user_does_not_deadlock() {
-    let db = TestDb::migrated().await;
-    let mut purge = connect(&db).await;
-    let mut owner = connect(&db).await;
-    let mut watcher = connect(&db).await;
-    let ada = user(&mut purge, "ada").await;
+    let (_db, ada, mut purge, mut owner, mut watcher) = two_sessions_and_a_watcher().await;
     mfa::put_unconfirmed_totp(&mut purge, ada, &[7; 20])
         .await
         .unwrap();
